@@ -1,0 +1,192 @@
+"""Store parsed documents as files under the data folder, and load them (rebuilding stale ones)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.cleaning import clean_document
+from corpus.parsing import parse_clauses
+from corpus.paths import SHIPPED_DOCS, data_root
+from corpus.readers import read_document
+from corpus.records import Clause, CorpusError, Document, Sentence
+
+_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_META = "document.json"
+
+
+def parser_version() -> str:
+    """Hash of the corpus package's code: a change to cleaning or parsing rebuilds stored documents."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_document(doc_id: str, title: str, source_name: str, raw: str) -> Document:
+    """Clean and parse raw text into a Document (nothing is written)."""
+    cleaned = clean_document(raw, title)
+    tree = parse_clauses(doc_id, cleaned.clean_text, cleaned.toc)
+    if not tree.clauses:
+        raise CorpusError(f"{source_name}: no text left after cleaning")
+    levels: dict[str, int] = {}
+    for clause in tree.clauses:
+        levels[clause.level] = levels.get(clause.level, 0) + 1
+    stats = {
+        "levels": levels,
+        "sentences": len(tree.sentences),
+        "characters": len(cleaned.clean_text),
+        "page_break_joins": cleaned.page_break_joins,
+        "repeated_chars_removed": sum(1 for a in cleaned.artefacts if a.kind == "repeated_char"),
+        "running_titles_removed": sum(1 for a in cleaned.artefacts if a.kind == "running_title"),
+        "toc_entries": len(cleaned.toc),
+        "heading_repairs": cleaned.heading_repairs + tree.repairs,
+    }
+    return Document(
+        doc_id=doc_id,
+        title=title or (cleaned.cover[0] if cleaned.cover else source_name),
+        source_name=source_name,
+        source_sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        clean_text=cleaned.clean_text,
+        clauses=tree.clauses,
+        sentences=tree.sentences,
+        stats=stats,
+    )
+
+
+@dataclass
+class CorpusStore:
+    """The stored documents under <data>/corpus, one folder per document."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> CorpusStore:
+        """The store in the project's data folder, with the shipped plan built and current."""
+        store = cls(data_root() / "corpus")
+        store.ensure_shipped()
+        return store
+
+    def doc_ids(self) -> list[str]:
+        """Ids of the stored documents, shipped ones first, then by name."""
+        if not self.root.exists():
+            return []
+        ids = sorted(p.name for p in self.root.iterdir() if (p / _META).exists() and not p.name.startswith("."))
+        shipped = [d["doc_id"] for d in _catalog()]
+        return [i for i in shipped if i in ids] + [i for i in ids if i not in shipped]
+
+    def load(self, doc_id: str) -> Document:
+        """Load one stored document."""
+        folder = self.root / doc_id
+        if not (folder / _META).exists():
+            raise CorpusError(f"unknown document id '{doc_id}'; see `python -m corpus list`")
+        meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+        clean_text = (folder / "clean.txt").read_text(encoding="utf-8")
+        clauses = [Clause.from_dict(json.loads(line)) for line in _lines(folder / "clauses.jsonl")]
+        sentences = [Sentence.from_dict(json.loads(line)) for line in _lines(folder / "sentences.jsonl")]
+        return Document(
+            doc_id=meta["doc_id"],
+            title=meta["title"],
+            source_name=meta["source_name"],
+            source_sha256=meta["source_sha256"],
+            clean_text=clean_text,
+            clauses=clauses,
+            sentences=sentences,
+            stats=meta.get("stats", {}),
+        )
+
+    def load_all(self) -> list[Document]:
+        """Load every stored document."""
+        return [self.load(doc_id) for doc_id in self.doc_ids()]
+
+    def add(self, path: Path, doc_id: str | None = None, title: str | None = None, replace: bool = False) -> Document:
+        """Read, parse and store a document; on any error nothing stored changes."""
+        doc_id = doc_id or _slug(path)
+        if not _ID_PATTERN.match(doc_id):
+            raise CorpusError(f"invalid id '{doc_id}': use lowercase letters, digits, '.', '_' or '-' (max 64)")
+        if (self.root / doc_id / _META).exists() and not replace:
+            raise CorpusError(
+                f"document id '{doc_id}' already exists; use --replace to overwrite it or --id to choose another"
+            )
+        if doc_id in {d["doc_id"] for d in _catalog()}:
+            raise CorpusError(f"'{doc_id}' is a document shipped with PlanQA and cannot be replaced")
+        raw = read_document(path)
+        document = build_document(doc_id, title or "", path.name, raw)
+        if not document.paragraphs():
+            raise CorpusError(f"{path}: no paragraphs found")
+        self._write(document, source=path)
+        return document
+
+    def ensure_shipped(self) -> None:
+        """Build the documents shipped in corpus/docs when missing or when their text or the parser changed."""
+        version = parser_version()
+        for entry in _catalog():
+            source = SHIPPED_DOCS / entry["file"]
+            raw = source.read_text(encoding="utf-8")
+            meta_path = self.root / entry["doc_id"] / _META
+            if meta_path.exists():
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                current = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+                if meta.get("source_sha256") == current and meta.get("parser_version") == version:
+                    continue
+            self._write(build_document(entry["doc_id"], entry["title"], entry["file"], raw), source=None)
+
+    def _write(self, document: Document, source: Path | None) -> None:
+        """Write a document folder atomically: build it beside the store, then rename it into place."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{document.doc_id}-", dir=self.root))
+        try:
+            (tmp / "clean.txt").write_text(document.clean_text, encoding="utf-8")
+            _write_jsonl(tmp / "clauses.jsonl", (c.to_dict() for c in document.clauses))
+            _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in document.sentences))
+            if source is not None:
+                shutil.copyfile(source, tmp / f"source{source.suffix.lower()}")
+            meta = {
+                "doc_id": document.doc_id,
+                "title": document.title,
+                "source_name": document.source_name,
+                "source_sha256": document.source_sha256,
+                "parser_version": parser_version(),
+                "stats": document.stats,
+            }
+            (tmp / _META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+            target = self.root / document.doc_id
+            old = None
+            if target.exists():
+                old = self.root / f".old-{document.doc_id}-{os.getpid()}"
+                os.replace(target, old)
+            os.replace(tmp, target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _catalog() -> list[dict[str, str]]:
+    return json.loads((SHIPPED_DOCS / "catalog.json").read_text(encoding="utf-8"))
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _slug(path: Path) -> str:
+    """A document id from a file name: lowercase ASCII words, or a content hash for non-Latin names."""
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:48]
+    if not slug:
+        digest = hashlib.sha256(path.name.encode("utf-8")).hexdigest()[:8]
+        slug = f"doc-{digest}"
+    return slug
