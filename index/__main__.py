@@ -1,15 +1,45 @@
-"""Command line: python -m index prepare (set-up used by `make run` / `make test`)."""
+"""Command line: python -m index build [--model M] [--force] | prepare."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
+from corpus.records import CorpusError
 from corpus.store import CorpusStore
+from index.store import IndexProblem, build_index
 
 
-def main() -> int:
-    """Prepare what the app and tests need: for now the stored corpus."""
-    CorpusStore.default()
+def main(argv: list[str] | None = None) -> int:
+    """Run the index command line; return the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m index", description="Build PlanQA's search index.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build the index (incremental: unchanged clauses are not re-embedded)")
+    build.add_argument(
+        "--model", help="sentence-transformers model name or folder (default: offline e5-small; env PLANQA_MODEL)"
+    )
+    build.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    sub.add_parser("prepare", help="build the corpus, the offline model and the index when missing or stale")
+    args = parser.parse_args(argv)
+    try:
+        documents = CorpusStore.default().load_all()
+        if args.command == "prepare":
+            report = build_index(documents, progress=False)
+        else:
+            report = build_index(documents, model=args.model, force=args.force, progress=True)
+    except (CorpusError, IndexProblem) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot load model or write the index: {exc}", file=sys.stderr)
+        return 2
+    if report.rebuilt:
+        print(
+            f"index built in {report.seconds:.1f} s: {report.paragraphs} clauses, {report.sentences} sentences, "
+            f"{report.embedded_new} texts newly embedded, model {report.model} -> {report.folder}"
+        )
+    else:
+        print(f"index is up to date ({report.paragraphs} clauses, model {report.model})")
     return 0
 
 

@@ -1,0 +1,128 @@
+"""Gold questions: load and validate a JSONL gold file, reporting problems with their line numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GOLD_DIR = Path(__file__).resolve().parent / "gold"
+DEV_SET = GOLD_DIR / "dev.jsonl"
+TYPES = ("numeric", "status", "measure", "everyday", "topic", "multipart", "out_of_plan")
+REQUIRED = ("id", "question", "type", "evidence")
+MAX_GOLD_BYTES = 2_000_000
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    """One gold question with its evidence strings (empty for out-of-plan questions)."""
+
+    id: str
+    question: str
+    type: str
+    evidence: list[str]
+    answer: str = ""
+    figure: str | None = None
+    chapter: int | None = None
+    line: int = 0
+
+    @property
+    def in_plan(self) -> bool:
+        """True when the plan answers the question."""
+        return self.type != "out_of_plan"
+
+
+class GoldError(ValueError):
+    """A gold file that cannot be used; the message lists every problem with its line number."""
+
+
+@dataclass
+class GoldSet:
+    """A validated list of gold questions."""
+
+    path: Path
+    questions: list[GoldQuestion] = field(default_factory=list)
+
+    def by_type(self) -> dict[str, list[GoldQuestion]]:
+        """Questions grouped by type, in TYPES order."""
+        groups: dict[str, list[GoldQuestion]] = {}
+        for t in TYPES:
+            members = [q for q in self.questions if q.type == t]
+            if members:
+                groups[t] = members
+        return groups
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace removed (evidence matching ignores whitespace)."""
+    return _WS.sub("", text)
+
+
+def load_gold(path: Path, documents_text: list[str]) -> GoldSet:
+    """Read and validate a gold file against the documents' clean texts; raise GoldError listing all problems."""
+    if not path.exists():
+        raise GoldError(f"gold file not found: {path}")
+    if path.is_dir():
+        raise GoldError(f"{path} is a folder, not a gold file")
+    if path.stat().st_size > MAX_GOLD_BYTES:
+        raise GoldError(f"{path} is larger than {MAX_GOLD_BYTES // 1_000_000} MB")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise GoldError(f"{path} is not UTF-8 text") from None
+    haystack = [squash(t) for t in documents_text]
+    problems: list[str] = []
+    questions: list[GoldQuestion] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {number}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"line {number}: expected a JSON object")
+            continue
+        missing = [name for name in REQUIRED if name not in row]
+        if missing:
+            problems.append(f"line {number}: missing field(s) {', '.join(missing)}")
+            continue
+        qid, question, qtype, evidence = str(row["id"]), row["question"], row["type"], row["evidence"]
+        if qid in seen:
+            problems.append(f"line {number}: duplicate id '{qid}'")
+        seen.add(qid)
+        if not isinstance(question, str) or not question.strip():
+            problems.append(f"line {number}: question must be a non-empty string")
+        if qtype not in TYPES:
+            problems.append(f"line {number}: unknown type '{qtype}' (one of {', '.join(TYPES)})")
+        if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+            problems.append(f"line {number}: evidence must be a list of strings")
+            continue
+        if qtype != "out_of_plan" and not evidence:
+            problems.append(f"line {number}: an in-plan question needs at least one evidence string")
+        for item in evidence:
+            if not any(squash(item) in text for text in haystack):
+                problems.append(f"line {number}: evidence '{item}' is not found in the plan")
+        chapter = row.get("chapter")
+        questions.append(
+            GoldQuestion(
+                id=qid,
+                question=str(question),
+                type=str(qtype),
+                evidence=list(evidence),
+                answer=str(row.get("answer") or ""),
+                figure=row.get("figure"),
+                chapter=chapter if isinstance(chapter, int) else None,
+                line=number,
+            )
+        )
+    if problems:
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        raise GoldError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(shown))
+    if not questions:
+        raise GoldError(f"{path} has no questions")
+    return GoldSet(path, questions)

@@ -1,0 +1,36 @@
+"""Read batch question files ({"id", "question"} per line), validating every line before any work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qa.records import QueryError, check_query
+
+
+def read_batch(path: Path) -> list[tuple[str, str]]:
+    """Return (id, question) pairs; raise QueryError naming the first bad line."""
+    if not path.exists() or path.is_dir():
+        raise QueryError(f"batch file not found: {path}")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise QueryError(f"{path} is not UTF-8 text") from None
+    pairs: list[tuple[str, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise QueryError(f"{path}, line {number}: not valid JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or "question" not in row:
+            raise QueryError(f'{path}, line {number}: expected an object with "id" and "question"')
+        try:
+            question = check_query(str(row["question"]))
+        except QueryError as exc:
+            raise QueryError(f"{path}, line {number}: {exc}") from None
+        pairs.append((row.get("id", number), question))
+    if not pairs:
+        raise QueryError(f"{path} has no questions")
+    return pairs
