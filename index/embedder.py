@@ -50,7 +50,7 @@ class Embedder:
     goes through sentence-transformers.
     """
 
-    def __init__(self, model: str | None = None, batch_size: int = 16) -> None:
+    def __init__(self, model: str | None = None, batch_size: int = 16, cache_root: Path | None = None) -> None:
         """Resolve the model (converting the offline default once if needed); weights load on first use."""
         self.model_name = resolve_model(model)
         self.key = model_key(self.model_name)
@@ -63,7 +63,8 @@ class Embedder:
         self.query_prefix = "query: " if is_e5 else ""
         self.passage_prefix = "passage: " if is_e5 else ""
         self.dimensions = self._dimensions(folder)
-        self._cache = EmbeddingCache(data_root() / "cache" / f"embeddings-{self.key}.npz", self.dimensions)
+        cache_folder = cache_root or data_root() / "cache"
+        self._cache = EmbeddingCache(cache_folder / f"embeddings-{self.key}.npz", self.dimensions)
 
     def _dimensions(self, folder: Path) -> int:
         if self._native:

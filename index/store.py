@@ -97,6 +97,7 @@ def build_index(
     force: bool = False,
     progress: bool = True,
     folder: Path | None = None,
+    cache_root: Path | None = None,
 ) -> BuildReport:
     """Build (or confirm up to date) the index of the stored corpus; embeddings are reused by text hash."""
     started = time.perf_counter()
@@ -119,7 +120,7 @@ def build_index(
                 0,
                 existing["model"],
             )
-    embedder = Embedder(model_name)
+    embedder = Embedder(model_name, cache_root=cache_root)
     tagger = TopicTagger()
     tokenizer = Tokenizer(plan_terms(d.clean_text for d in documents))
     paragraphs, sentences = make_units(documents, tagger.tag)

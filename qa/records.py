@@ -83,3 +83,32 @@ def check_query(query: str) -> str:
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the question is too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
     return text
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A quantitative figure of a plan: a target ("到2025年…达到78%左右") or a status figure ("2020年…76.34%")."""
+
+    name: str  # what is measured, in the plan's words: "常住人口城镇化率"
+    value: str  # the figure as written: "78", "1007.17", "2.2"
+    number: float  # the figure as a number (in `unit`)
+    unit: str  # "%", "万人", "公里", "" for ratios
+    qualifier: str  # 左右 / 以上 / 以内 / 不低于 / 超过 / 累计 / 突破 / 达到 ... ("" when none)
+    year: int | None  # the year the figure is for (target year or status year); None when the plan gives none
+    kind: str  # "target" | "status"
+    clause_id: str
+    citation: str
+    quote: str  # exact text of the plan stating the figure (clean_text[start:end] == quote)
+    start: int
+    end: int
+    doc_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+    def figure(self) -> str:
+        """The figure with unit and qualifier, as a reader expects it: "78%左右", "不低于0.66"."""
+        prefix = self.qualifier if self.qualifier in ("不低于", "不超过", "超过", "突破", "累计", "低于", "高于") else ""
+        suffix = self.qualifier if not prefix else ""
+        return f"{prefix}{self.value}{self.unit}{suffix}"

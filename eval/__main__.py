@@ -1,0 +1,83 @@
+"""Command line: python -m eval run [--gold FILE] [--retriever R] [--out DIR] | bench [--out DIR] [--no-builds]."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from corpus.records import CorpusError
+from eval.api import ABLATION, load_gold_for, run_evaluation
+from eval.gold import GoldError
+from eval.report import BENCH_JSON, default_report_dir, markdown_table, render_markdown, save_json, summary_rows
+from index.store import IndexProblem
+from qa.records import QueryError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation command line; return the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m eval", description="PlanQA benchmarks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="retrieval and answer metrics on a gold set")
+    run.add_argument("--gold", type=Path, help="gold JSONL file (default: eval/gold/dev.jsonl)")
+    run.add_argument("--retriever", choices=("bm25", "dense", "hybrid", "hybrid-no-lexicon"),
+                     help="one configuration (default: the ablation of all four)")
+    run.add_argument("--out", type=Path, help="report folder (default: reports/latest)")
+    run.add_argument("--no-answers", action="store_true", help="skip the answer metrics")
+    bench = sub.add_parser("bench", help="build time, latency, cold start and memory")
+    bench.add_argument("--out", type=Path, help="report folder (default: reports/latest)")
+    bench.add_argument("--gold", type=Path, help="questions to time (default: eval/gold/dev.jsonl)")
+    bench.add_argument("--no-builds", action="store_true", help="skip the (slow) index build timings")
+    bench.add_argument("--web", action="store_true", help="also drive the running web app with 20 concurrent clients")
+    bench.add_argument("--url", default="http://127.0.0.1:7860/", help="web app address for --web")
+    args = parser.parse_args(argv)
+    try:
+        return _run(args) if args.command == "run" else _bench(args)
+    except (GoldError, QueryError, CorpusError, IndexProblem) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _progress(label: str, i: int, n: int) -> None:
+    if i == n or i % 25 == 0:
+        print(f"  {label}: {i}/{n}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from qa.service import PlanQA
+
+    service = PlanQA.open()
+    gold = load_gold_for(service, args.gold)
+    out = args.out or default_report_dir()
+    configurations = (args.retriever,) if args.retriever else ABLATION
+    report = run_evaluation(service, gold, out, configurations, answers=not args.no_answers, progress=_progress)
+    print(markdown_table(summary_rows(report.data), "retriever"))
+    if report.answers:
+        print()
+        print(markdown_table([report.answers.row()], "metric"))
+    print(f"\nreport: {report.markdown}  chart: {report.chart}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from eval.bench import run_bench
+    from qa.service import PlanQA
+
+    service = PlanQA.open()
+    gold = load_gold_for(service, args.gold)
+    out = args.out or default_report_dir()
+    result = run_bench(service, gold, lambda msg: print(f"  {msg}", file=sys.stderr), builds=not args.no_builds)
+    if args.web:
+        from eval.webload import run_web_load
+
+        result["figures"].update(run_web_load(args.url, gold))
+    save_json(out, BENCH_JSON, result)
+    render_markdown(out)
+    for name, value in result["figures"].items():
+        print(f"{name}: {value}")
+    print(f"\nreport: {out / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""One object the web app and the evaluation use: search, ask, indicators and the documents' structure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from corpus.records import Clause, Document
+from corpus.store import CorpusStore
+from qa.records import Answer, Hit
+from qa.retrieval import Retriever
+
+
+@dataclass
+class PlanQA:
+    """The loaded corpus, index and answerer."""
+
+    retriever: Retriever
+    _documents: dict[str, Document] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, model: str | None = None) -> PlanQA:
+        """Load (building when missing) everything needed to answer questions."""
+        retriever = Retriever.open(model=model)
+        documents = {d.doc_id: d for d in CorpusStore.default().load_all()}
+        return cls(retriever, documents)
+
+    def documents(self) -> list[Document]:
+        """The stored documents, shipped plan first."""
+        return list(self._documents.values())
+
+    def document(self, doc_id: str) -> Document | None:
+        """One document by id."""
+        return self._documents.get(doc_id)
+
+    def clause(self, clause_id: str) -> Clause | None:
+        """A clause of any document by its id."""
+        document = self._documents.get(clause_id.split("/", 1)[0])
+        return document.clause(clause_id) if document else None
+
+    def chapters(self, doc_id: str) -> list[Clause]:
+        """The chapter clauses of a document, in order."""
+        document = self._documents.get(doc_id)
+        return [c for c in document.clauses if c.level == "chapter"] if document else []
+
+    @property
+    def topics(self) -> list[str]:
+        """Topic names used to tag clauses."""
+        return self.retriever.topics
+
+    def search(self, query: str, k: int = 10, doc: str | None = None, chapter: int | None = None,
+               topic: str | None = None, mode: str = "hybrid") -> list[Hit]:
+        """Clause search (see Retriever.search)."""
+        return self.retriever.search(query, k=k, doc=doc, chapter=chapter, topic=topic, mode=mode)
+
+    def ask(self, question: str) -> Answer:
+        """A cited extractive answer, or a refusal with related clauses."""
+        return self.answerer.ask(question)
+
+    @property
+    def answerer(self):
+        """The answer composer (created on first use)."""
+        if not hasattr(self, "_answerer"):
+            from qa.answering import Answerer
+
+            self._answerer = Answerer(self.retriever, self.documents())
+        return self._answerer
