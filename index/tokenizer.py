@@ -70,6 +70,18 @@ class Tokenizer:
                     found.append(piece)
         return found
 
+    def segment(self, text: str) -> list[str]:
+        """Plain jieba words of text, punctuation and stopwords kept (for parsing questions)."""
+        return [w for w in self._jieba.cut(normalise(text)) if w.strip()]
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) pairs of text, using this tokenizer's dictionary."""
+        from jieba import posseg
+
+        if not hasattr(self, "_posseg"):
+            self._posseg = posseg.POSTokenizer(self._jieba)
+        return [(p.word, p.flag) for p in self._posseg.cut(normalise(text)) if p.word.strip()]
+
     def words(self, text: str) -> list[str]:
         """Precise-mode words of text (no sub-words), without stopwords or punctuation."""
         return [

@@ -26,12 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--retriever", choices=("hybrid", "bm25", "dense"), default="hybrid")
     search.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines')
     search.add_argument("--json", action="store_true", help="one JSON object per line")
-    _add_extra_commands(sub)
+    _add_answer_commands(sub)
     args = parser.parse_args(argv)
     try:
         if args.command == "search":
             return _search(args)
-        return _run_extra(args)
+        if args.command == "ask":
+            return _ask(args)
+        return _indicators(args)
     except (QueryError, CorpusError, IndexProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -81,19 +83,59 @@ def _mark(hit: Hit) -> str:
     return "".join(out)
 
 
-def _add_extra_commands(sub) -> None:
-    """Commands added by the answering layer (ask, indicators) when present."""
-    try:
-        from qa.cli_answers import add_commands
-    except ImportError:
-        return
-    add_commands(sub)
+def _add_answer_commands(sub) -> None:
+    ask = sub.add_parser("ask", help="answer a question from the plan, with citations")
+    ask.add_argument("question", nargs="?", default=None)
+    ask.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines')
+    ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    indicators = sub.add_parser("indicators", help="list the plan's quantitative goals and status figures")
+    indicators.add_argument("--year", type=int, help="only figures for this year (e.g. 2025)")
+    indicators.add_argument("--kind", choices=("target", "status"))
+    form = indicators.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="one JSON object per line")
+    form.add_argument("--csv", action="store_true", help="CSV with a header row")
 
 
-def _run_extra(args: argparse.Namespace) -> int:
-    from qa.cli_answers import run_command
+def _ask(args: argparse.Namespace) -> int:
+    from qa.service import PlanQA
 
-    return run_command(args)
+    if args.batch is None and args.question is None:
+        raise QueryError("give a question or --batch FILE")
+    batch = read_batch(args.batch) if args.batch else [(None, args.question)]
+    service = PlanQA.open()
+    for qid, question in batch:
+        answer = service.ask(question)
+        if args.json:
+            print(json.dumps({"id": qid, **answer.to_dict()}, ensure_ascii=False))
+            continue
+        print(answer.answer)
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.citation}  ({c.clause_id})\n      “{c.quote}”")
+        if answer.related:
+            print("  相关条款:")
+            for hit in answer.related:
+                print(f"    - {hit.citation}  ({hit.clause_id})")
+        print()
+    return 0
+
+
+def _indicators(args: argparse.Namespace) -> int:
+    from corpus.store import CorpusStore
+    from qa.indicators import IndicatorTable, indicators_csv
+
+    table = IndicatorTable(CorpusStore.default().load_all())
+    rows = table.filter(year=args.year, kind=args.kind)
+    if args.csv:
+        sys.stdout.write(indicators_csv(rows))
+    elif args.json:
+        for row in rows:
+            print(json.dumps(row.to_dict(), ensure_ascii=False))
+    else:
+        for row in rows:
+            year = row.year or "—"
+            print(f"{year}\t{row.kind}\t{row.name}\t{row.figure()}\t{row.citation}")
+        print(f"{len(rows)} figures", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -109,6 +109,6 @@ class Indicator:
 
     def figure(self) -> str:
         """The figure with unit and qualifier, as a reader expects it: "78%左右", "不低于0.66"."""
-        prefix = self.qualifier if self.qualifier in ("不低于", "不超过", "超过", "突破", "累计", "低于", "高于") else ""
+        prefix = self.qualifier if self.qualifier in ("不低于", "不超过", "超过", "突破", "累计", "低于", "高于", "至少", "接近", "约", "不足") else ""
         suffix = self.qualifier if not prefix else ""
         return f"{prefix}{self.value}{self.unit}{suffix}"

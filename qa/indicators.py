@@ -1,0 +1,411 @@
+"""Quantitative figures of a plan (targets and status figures), and a table that finds the ones a question asks about."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from corpus.records import Clause, Document, Sentence
+from index.textnorm import normalise
+from qa.records import Indicator
+
+# Digits that are not figures (years, durations, line and road numbers, "5G", "PM2.5", "从0到1", ranks) are masked
+# with "#" of the same length, so that offsets stay valid. "提前2年和3年" is kept: it says how early a goal was met.
+_NOT_FIGURES = re.compile(
+    r"PM_?\{?2\.5\}?|\d+G|\d+号线|国道\d+|从0到1|第\d+[位名]"
+    r"|(?:19|20)\d\d(?![\d.%万亿千个家所处名条件亩吨倍人户元米公])|(?<!提前)(?<!年和)\d+年"
+)
+_FIGURE = re.compile(
+    r"(?P<value>\d+(?:\.\d+)?(?:[~～]\d+(?:\.\d+)?|(?::\d+(?:\.\d+)?)+)?多?)"
+    r"(?P<unit>[千万亿]*(?:个百分点|立方米|万美元|美元|公里|分钟|小时|[元人户家个所处名条件亩吨倍年%])?)"
+    r"(?P<after>左右|以上|以内|以下)?"
+)
+_SEGMENT_END = re.compile(r"[，,；;]")
+_YEAR_MARKER = re.compile(r"(?:^|[，,])到?((?:19|20)\d\d)年[，,起底末]|“十四五”(?:期间|时期)")
+_LEAD_FILLER = re.compile(
+    r"^(?:到?(?:19|20)\d\d年[起，,]?|“十四五”(?:期间|时期)|在全市|全市|我市|其中|全省|而|并|同时|以[^，]{1,6}为单位|为(?=每))"
+)
+_LEAD_VERBS = re.compile(r"^(?:实行|实现|集中建设|建设|新建改扩建|新建|实施|创建|形成了|形成|发展|带动|组建|构建|培育形成|确保|确定|打造)")
+_RELATIONAL = re.compile(r"^(?:仅为|低于|高于|相当于)")
+_TAIL_QUALIFIERS = ("不低于", "不超过", "不足", "超过", "突破", "接近", "至少", "累计", "低于", "高于", "约")
+_TAIL_WORDS = _TAIL_QUALIFIERS + (
+    "培育形成", "新建改扩建", "集中建设", "缩小到", "控制在", "保持在", "稳定在", "调整为", "达到", "降至", "下降", "建成",
+    "选聘", "选派", "配备", "培训", "安排", "打造", "实施", "确定", "建设", "组建", "实现", "构建", "创建", "形成",
+    "带动", "发展", "为", "是", "达", "首次", "均已", "分别", "普遍", "已", "均", "仅",
+)
+_NAME_FIXES = {
+    # Constructions the rules cannot name well, keyed by (value, name the rules give).
+    ("1000", "青岛美好家园"): "市民",
+    ("255", "总里程"): "城市轨道交通线路总里程",
+    ("7", "城市轨道交通线路投入运行"): "投入运行的城市轨道交通线路",
+    ("2.3", "城乡居民收入分别是2010年的"): "城乡居民收入相当于2010年的倍数",
+    ("2.5", "城乡居民收入分别是2010年的"): "城乡居民收入相当于2010年的倍数",
+    ("2", "提前"): "城乡居民收入提前实现翻番",
+    ("3", "实现翻番"): "城乡居民收入提前实现翻番",
+    ("1", "提前实现较2010年翻番目标"): "生产总值提前实现较2010年翻番目标",
+    ("27", "二氧化碳排放量下降"): "单位地区生产总值二氧化碳排放量下降",
+    ("55", "常住人口城镇化率"): "平度、莱西常住人口城镇化率",
+    ("80", "南部六区"): "南部六区常住人口城镇化率",
+    ("7", "每年实施比例"): "农村公路路面状况改善工程每年实施比例",
+    ("1~3", "涉农区（市）按照二级医院标准镇街卫生院作为县域医疗服务次中心"): "作为县域医疗服务次中心的镇街卫生院",
+}
+# A chapter with a 发展现状 / 主要成就 / 问题短板 part reports the present state (the end of 2020 for this plan, unless a
+# sentence names another year); every other chapter sets targets.
+_STATUS_HEADING = re.compile(r"发展现状|发展基础|主要成就|问题短板")
+_STATUS_YEAR = 2020
+
+
+@dataclass
+class _Figure:
+    """A figure found in a sentence, before its year and kind are known."""
+
+    value: str
+    unit: str
+    qualifier: str
+    name: str
+    start: int = 0  # offsets of the quote (its segment, or from the segment that named it) in the clean text
+    end: int = 0
+    segment: int = 0  # index of the segment in its sentence
+
+
+def extract_indicators(document: Document) -> list[Indicator]:
+    """Every quantitative figure of the document, in document order, with its name, year, kind and quote."""
+    masked = _NOT_FIGURES.sub(lambda m: "#" * len(m.group()), document.clean_text)
+    by_clause: dict[str, list[Sentence]] = {}
+    for sentence in document.sentences:
+        by_clause.setdefault(sentence.clause_id, []).append(sentence)
+    status_chapters = {_chapter(c) for c in document.clauses if _STATUS_HEADING.search(c.title)}
+    out: list[Indicator] = []
+    carried: int | None = None  # a "到2025年，…" paragraph's year also holds for the "——…" paragraphs after it
+    for clause in document.paragraphs():
+        own = _year_marker(clause.text)
+        own_year = own[0] if own and own[1] == 0 else None
+        if own_year is not None or not clause.text.startswith("——"):
+            carried = own_year
+        for sentence in by_clause.get(clause.id, []):
+            out += _sentence_indicators(document, clause, sentence, masked, carried, _chapter(clause) in status_chapters)
+    return out
+
+
+def _chapter(clause: Clause) -> str:
+    """The chapter part of a clause id ("qingdao-2021/1.1.1.1.p1" -> "1")."""
+    return clause.id.split("/", 1)[1].split(".")[0]
+
+
+def _year_marker(text: str) -> tuple[int, int] | None:
+    """The first year marker of a text and its position: "到2035年，", "2025年，", "2021年起", "“十四五”期间"."""
+    match = _YEAR_MARKER.search(text)
+    return ((int(match.group(1)) if match.group(1) else 2025), match.start()) if match else None
+
+
+def _sentence_indicators(document: Document, clause: Clause, sentence: Sentence, masked: str,
+                         paragraph_year: int | None, status: bool) -> list[Indicator]:
+    """The indicators of one sentence, with the year and kind its context gives them."""
+    marker = _year_marker(sentence.text)
+    # A year named inside a sentence holds from its segment to the end of the sentence.
+    marker_segment = len(_SEGMENT_END.findall(sentence.text[: marker[1] + 1])) if marker else 0
+    out = []
+    for fig in _sentence_figures(sentence, masked[sentence.start:sentence.end]):
+        year = marker[0] if marker and fig.segment >= marker_segment else paragraph_year
+        if status and fig.unit in ("分钟", "小时"):
+            continue  # "1小时交通圈还未能覆盖全域" names a gap, not a measured value
+        out.append(Indicator(
+            name=fig.name, value=fig.value, number=float(re.split(r"[~～:多]", fig.value)[0]), unit=fig.unit,
+            qualifier=fig.qualifier, year=(year or _STATUS_YEAR) if status else year,
+            kind="status" if status else "target", clause_id=clause.id, citation=clause.citation,
+            quote=document.clean_text[fig.start:fig.end], start=fig.start, end=fig.end, doc_id=document.doc_id,
+        ))
+    return out
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the comma/semicolon-separated segments of a sentence, punctuation excluded."""
+    spans, start = [], 0
+    for match in _SEGMENT_END.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text.rstrip("。！？"))))
+    return spans
+
+
+def _sentence_figures(sentence: Sentence, masked: str) -> list[_Figure]:
+    """Figures of a sentence, segment by segment; nameless ones take the previous figure's name."""
+    out: list[_Figure] = []
+    for index, (s, e) in enumerate(_segments(sentence.text)):
+        for fig in _segment_figures(sentence.text[s:e], masked[s:e]):
+            fig.segment, fig.start, fig.end = index, sentence.start + s, sentence.start + e
+            if (not fig.name or fig.name.startswith("@")) and out:
+                # "…达到1007.17万人，首次突破1千万人": the name, and so the quote, come from the earlier figure.
+                fig.name = out[-1].name + fig.name.lstrip("@")
+                fig.start = min(fig.start, out[-1].start)
+            fig.name = _NAME_FIXES.get((fig.value, fig.name), fig.name)
+            if fig.name.lstrip("@"):
+                out.append(fig)
+    return out
+
+
+def _segment_figures(text: str, masked: str) -> list[_Figure]:
+    """Figures of one segment with the names the words around them give."""
+    found = [m for m in _FIGURE.finditer(masked) if m.group("value")]
+    # "经济收入10万元以上的村庄比例达到80%": a figure followed by "的…" and another figure is part of that one's name.
+    kept = [m for i, m in enumerate(found)
+            if i + 1 == len(found) or not re.match(r"的.", text[m.end():found[i + 1].start()])]
+    figures: list[_Figure] = []
+    cursor = 0
+    for i, match in enumerate(kept):
+        end = kept[i + 1].start() if i + 1 < len(kept) else len(text)
+        pre, post = text[cursor:match.start()], text[match.end():end]
+        name, qualifier, used_post = _name(pre, post, match.group("unit"))
+        cursor = end if used_post else match.end()
+        figures.append(_Figure(match.group("value"), match.group("unit"), match.group("after") or qualifier, name))
+    if kept and "分别" in text[:kept[0].start()]:
+        _pair_respectively(figures, text[:kept[0].start()])
+    return figures
+
+
+def _pair_respectively(figures: list[_Figure], pre: str) -> None:
+    """"能源消耗量、二氧化碳排放量累计分别下降18%和27%": the n-th subject goes with the n-th figure."""
+    subjects, qualifier, suffix = _clean_pre(pre)
+    names = subjects.split("、") if subjects.count("、") + 1 == len(figures) else [subjects] * len(figures)
+    for fig, name in zip(figures, names, strict=True):
+        fig.name, fig.qualifier = name + suffix, fig.qualifier or qualifier
+
+
+def _name(pre: str, post: str, unit: str) -> tuple[str, str, bool]:
+    """Name and qualifier of a figure from the words before and after it; whether the words after were used."""
+    core, qualifier, suffix = _clean_pre(pre)
+    if _RELATIONAL.match(core):
+        return "@" + core.rstrip("的"), "", False  # "仅为全国平均值的9.5%": said of the previous figure
+    if unit != "%" and post and post[0] not in "的和及与、":
+        # "建设500公里城乡绿道", "每个镇（街道）至少建成1处居家社区养老服务中心": the thing counted follows.
+        head = post.rstrip("、和及与").strip("“”").rsplit("的", 1)[-1]
+        prefix = _per_year_prefix(pre) or ("" if pre.rstrip().endswith("的") else core)
+        return prefix + head, qualifier, True
+    if unit == "%" and post and post[0] not in "和及与、":
+        # "99.1%的村庄完成集体产权制度改革", "城市建成区80%以上面积达到海绵城市建设要求".
+        return (_per_year_prefix(pre) or core) + post.lstrip("的"), qualifier, True
+    return (core + suffix if core else ""), qualifier, False
+
+
+def _per_year_prefix(pre: str) -> str:
+    """"每年选派…", "市级每年安排…": the verb stays, the name makes no sense without it."""
+    for word in _TAIL_QUALIFIERS:
+        pre = pre.removesuffix(word)
+    return pre if "每年" in pre else ""
+
+
+def _clean_pre(pre: str) -> tuple[str, str, str]:
+    """The words before a figure without filler, verbs and qualifiers; the qualifier; "下降" when the figure is a fall."""
+    text = pre.strip().lstrip("、和及与的”").rstrip("“")
+    while not _RELATIONAL.match(text):
+        stripped = _LEAD_VERBS.sub("", _LEAD_FILLER.sub("", text))
+        if stripped == text:
+            break
+        text = stripped
+    qualifier, suffix = "", ""
+    while word := next((w for w in _TAIL_WORDS if text.endswith(w)), ""):
+        text = text[: -len(word)]
+        qualifier = qualifier or (word if word in _TAIL_QUALIFIERS else "")
+        suffix = suffix or ("下降" if word == "下降" else "")  # the figure is a change: "…能源消耗量下降"
+    return text.rstrip("“"), qualifier, suffix
+
+
+@dataclass
+class IndicatorLookup:
+    """The indicators a question refers to (best first, same name together) and the years the plan gives for them."""
+
+    matches: list[Indicator] = field(default_factory=list)
+    asked_year: int | None = None
+    available_years: list[int | None] = field(default_factory=list)
+    score: float = 0.0  # how well the best name matches the question, 0..1
+    name: str = ""  # the best-matching indicator name ("" when none matches well enough)
+
+
+_QUESTION_FILLER = re.compile(
+    r"(?:到|至|在)?(?:19|20)\d\d年?(?:底|末|前)?|“?十四五”?(?:期间|时期|末)?|青岛市?|全市|我市|规划|"
+    r"(?:多少|几)(?:个百分点|立方米|公里|万人|亿元|万亩|万吨|[个所家人条名处件亩吨元户倍项])|是多少|多少|要达到|将达到|达到|"
+    r"目标是|目标|计划|预计|力争|现状|目前|现在|已经|当前|实际|情况|是|为|有|要|将|几|吗|呢|了|的|怎么样|如何|什么|"
+    r"多长|多大|多高|\d+(?:\.\d+)?%?|[？?，,。！!、\s]"
+)
+_SYNONYMS = {"公交": "公共交通", "收入差距": "收入比"}
+_ALIASES = {
+    # Everyday names for indicators the plan words differently.
+    "常住总人口": ("常住人口", "总人口", "人口总量"),
+    "生产总值": ("地区生产总值", "gdp", "经济总量"),
+    "常住人口城镇化率": ("城镇化水平",),
+    "单位地区生产总值能源消耗量下降": ("单位gdp能耗下降", "能耗下降"),
+    "单位地区生产总值二氧化碳排放量下降": ("单位gdp二氧化碳排放下降", "碳排放强度下降"),
+    "城市建成区面积达到海绵城市建设要求": ("海绵城市面积比例", "海绵城市建设"),
+}
+_NUMERALS = "一二三四五六七八九十两〇"
+_VAGUE = ("突破", "超过", "接近", "不足", "低于", "高于")
+_MIN_SCORE = 0.5  # below this no name is taken to be the one asked about
+_MIN_RECALL = 0.6  # a name explaining less of the question ("人口密度" vs "总人口") is about something else
+
+
+class IndicatorTable:
+    """All indicators of a set of documents, filterable and searchable by question."""
+
+    def __init__(self, documents: Iterable[Document]) -> None:
+        """Extract the indicators of every document."""
+        self.all: list[Indicator] = [ind for doc in documents for ind in extract_indicators(doc)]
+        self._groups: dict[str, list[Indicator]] = {}
+        for ind in self.all:
+            self._groups.setdefault(ind.name, []).append(ind)
+        self._keys = {name: [_match_key(k) for k in (name, *_ALIASES.get(name, ()))] for name in self._groups}
+
+    def filter(self, year: int | None = None, kind: str | None = None, doc: str | None = None,
+               text: str | None = None) -> list[Indicator]:
+        """Indicators of this year / kind / document whose name or quote contains text, in document order."""
+        needle = normalise(text) if text else None
+        return [
+            ind for ind in self.all
+            if (year is None or ind.year == year) and (kind is None or ind.kind == kind)
+            and (doc is None or ind.doc_id == doc)
+            and (needle is None or needle in normalise(ind.name) or needle in normalise(ind.quote))
+        ]
+
+    def lookup(self, question: str) -> IndicatorLookup:
+        """The indicators a question about a number refers to, preferring the year it asks about."""
+        asked, unit, core = asked_year(question), _asked_unit(question), _question_core(question)
+        scores = {name: max(_name_score(core, key) for key in keys) for name, keys in self._keys.items()}
+        # Between near-equal names, one the plan gives for the asked year, or in the asked unit, wins.
+        ranked = {name: score + 0.02 * any(asked is not None and i.year == asked for i in self._groups[name])
+                  + 0.03 * any(unit and i.unit.endswith(unit) for i in self._groups[name])
+                  for name, score in scores.items()}
+        best = max(ranked, key=lambda n: (ranked[n], -len(n)), default="")
+        if not best or scores[best] < _MIN_SCORE:
+            return IndicatorLookup([], asked, [], round(scores.get(best, 0.0), 4), "")
+        names = [n for n in sorted(ranked, key=ranked.__getitem__, reverse=True) if ranked[n] >= ranked[best] - 1e-9]
+        group = [ind for n in names for ind in self._groups[n]]
+        matches = _for_year(group, asked)
+        kind = _wanted_kind(question)
+        matches.sort(key=lambda ind: (names.index(ind.name), *_rank(ind, asked, kind)))
+        years = sorted({i.year for i in group}, key=lambda y: (y is None, y or 0))
+        return IndicatorLookup(matches, asked, years, round(scores[best], 4), best)
+
+
+def _for_year(group: list[Indicator], asked: int | None) -> list[Indicator]:
+    """The figures for the asked year; undated targets stand in for a future year when nothing is dated."""
+    if asked is None:
+        return list(group)
+    exact = [i for i in group if i.year == asked]
+    undated = not any(i.year is not None for i in group) and asked > _STATUS_YEAR
+    return exact or ([i for i in group if i.kind == "target"] if undated else [])
+
+
+def _rank(ind: Indicator, asked: int | None, kind: str | None) -> tuple:
+    """Sort key: asked year, asked kind, exact before vague figures ("突破70%"), latest year, plan order."""
+    return (asked is not None and ind.year != asked, kind is not None and ind.kind != kind,
+            ind.qualifier in _VAGUE, -(ind.year or 0), ind.start)
+
+
+def asked_year(question: str) -> int | None:
+    """The year a question asks about: "2035年…" -> 2035, "“十四五”…" -> 2025, else None."""
+    match = re.search(r"(?:19|20)\d\d", question)
+    return int(match.group()) if match else (2025 if "十四五" in question else None)
+
+
+def _asked_unit(question: str) -> str:
+    """The unit a question asks in: "几所" -> "所", "多少公里" -> "公里", else ""."""
+    match = re.search(r"(?:多少|几)(个百分点|立方米|公里|[个所家人条名处件亩吨元户倍项])", question)
+    return match.group(1) if match else ""
+
+
+def _wanted_kind(question: str) -> str | None:
+    """"target" when the question asks for a goal, "status" for the present state, else None."""
+    if re.search(r"目标|要达到|将达到|计划|力争|预计|到(?:19|20)\d\d|十四五", question):
+        return "target"
+    if re.search(r"现状|目前|现在|已经|当前|实际", question):
+        return "status"
+    return None
+
+
+def _question_core(question: str) -> str:
+    """The question without years, question words and punctuation; what was removed becomes "|" separators."""
+    text = normalise(question)
+    for word, replacement in _SYNONYMS.items():
+        text = text.replace(word, replacement)
+    return _QUESTION_FILLER.sub("|", text)
+
+
+def _match_key(name: str) -> str:
+    """A name as matched: normalised, with punctuation turned into "|" separators."""
+    return re.sub(r"[、，,（）()“”《》{}_]", "|", normalise(name))
+
+
+def _name_score(core: str, key: str) -> float:
+    """How well a name matches a question, 0..1: shared runs of characters over the question's and the name's length."""
+    a, b = list(core), list(key)
+    asked, named = sum(ch != "|" for ch in a), sum(ch != "|" for ch in b)
+    if not asked or not named:
+        return 0.0
+    shared = 0
+    while (run := _longest_common(a, b))[2] >= 2:
+        i, j, size = run
+        shared += _effective(a, b, i, j, size)
+        a[i:i + size], b[j:j + size] = ["|"] * size, ["\x00"] * size
+    recall, precision = shared / asked, shared / named
+    return (0.6 * recall + 0.4 * precision) * min(1.0, recall / _MIN_RECALL)
+
+
+def _longest_common(a: list[str], b: list[str]) -> tuple[int, int, int]:
+    """Start in a, start in b and length of the longest common run of characters (separators never match)."""
+    best = (0, 0, 0)
+    previous = [0] * (len(b) + 1)
+    for i in range(1, len(a) + 1):
+        current = [0] * (len(b) + 1)
+        for j in range(1, len(b) + 1):
+            if a[i - 1] == b[j - 1] and a[i - 1] not in ("|", "\x00"):
+                current[j] = previous[j - 1] + 1
+                if current[j] > best[2]:
+                    best = (i - current[j], j - current[j], current[j])
+        previous = current
+    return best
+
+
+def _effective(a: list[str], b: list[str], i: int, j: int, size: int) -> int:
+    """What a shared run counts for: nothing across grades ("三级" in "二三级"), less when it cuts words on both sides."""
+    before_a, before_b = _char(a, i - 1), _char(b, j - 1)
+    if a[i] in _NUMERALS + "级" and any(c and c in _NUMERALS for c in (before_a, before_b)):
+        return 0  # "三级医院" inside "二三级医院", "二级" vs "三级": another grade, another indicator
+    after_a, after_b = _char(a, i + size), _char(b, j + size)
+    return max(size - bool(before_a and before_b) - bool(after_a and after_b), 0)  # "城区…" vs "镇区…"
+
+
+def _char(chars: list[str], index: int) -> str:
+    """The character at index, or "" outside the text or on a separator."""
+    return chars[index] if 0 <= index < len(chars) and chars[index] not in ("|", "\x00") else ""
+
+
+_NUMERIC_QUESTION = re.compile(
+    r"多少|几|比例|比重|占比|率|目标|指标|达到|%|多长|多大|多高|多远|多久|规模|总量|里程|面积|数量|系数|倍|\d")
+
+
+def is_numeric_question(question: str) -> bool:
+    """Whether a question asks for a figure (多少, 几, 比例, 率, 目标是, 达到, %, 多长, 多大 ...)."""
+    return bool(_NUMERIC_QUESTION.search(normalise(question)))
+
+
+_CSV_FIELDS = ("name", "figure", "value", "number", "unit", "qualifier", "year", "kind",
+               "citation", "clause_id", "quote", "start", "end", "doc_id")
+
+
+def indicators_csv(indicators: Iterable[Indicator]) -> str:
+    """The indicators as CSV text with a header row ("figure" is value, unit and qualifier as a reader writes it)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=_CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for ind in indicators:
+        row = {**ind.to_dict(), "figure": ind.figure(), "year": "" if ind.year is None else ind.year}
+        writer.writerow({key: row[key] for key in _CSV_FIELDS})
+    return buffer.getvalue()
+
+
+def indicators_json(indicators: Iterable[Indicator]) -> str:
+    """The indicators as a JSON array of Indicator.to_dict() objects (UTF-8, not escaped)."""
+    return json.dumps([ind.to_dict() for ind in indicators], ensure_ascii=False, indent=1)

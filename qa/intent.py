@@ -1,0 +1,126 @@
+"""What a question asks for: chit-chat, another city, a year or number the plan lacks, several parts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.textnorm import normalise
+
+DATA = Path(__file__).resolve().parent / "data"
+_QINGDAO = ("青岛", "本市", "我市", "全市", "市南", "市北", "李沧", "崂山", "城阳", "黄岛", "即墨", "胶州", "平度", "莱西", "西海岸")
+# Words that make a question about another place a question about Qingdao's ties with it (the plan covers those).
+_PARTNER_WORDS = (
+    "合作", "协同", "一体化", "联系", "对接", "都市圈", "经济圈", "城市群", "同城", "高铁", "铁路", "通道", "联动",
+    "共建", "互认", "互通", "转移", "转接", "迁徙", "异地", "去", "到",
+)
+# Asking for a figure, strictly: "多少", "几个", "多大"... but not "十几年" or "几十".
+_ASKS_NUMBER = re.compile(r"多少|(?<![十百千万哪多])几(?=[成倍亿万千百公米吨元%]|个百分点)|多大比例|多高|多长|多远|百分之几|占比多|比例多")
+# Proper names (jieba part-of-speech) that, when absent from the plan, mean the question is about something else.
+_PROPER = ("nr", "nz", "ns", "nt")
+# A yes/no question that takes a claim for granted: "规划是不是要求2025年全面禁售燃油车".
+_CLAIM = re.compile(r"(是不是|是否|有没有)(要求|规定|明确|提出|决定)(.+)")
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?:年|\b)")
+_DIGIT_TERM = re.compile(r"\d+(?:\.\d+)?\s*(?:号线|路|期|号|条|座|所|个|家|万|亿|千|百|%|米|公里|亩|吨|元|人)")
+_WHY = re.compile(r"(为什么|为何|凭什么|怎么会)(要|会|决定|打算|准备)?(.+)")
+_PART_SPLIT = re.compile(r"[；;？?]|以及|还有|另外")
+_CONNECTORS = ("和", "与", "及", "、", "跟")
+_DISTRIBUTIVE = ("分别", "各自", "各", "都")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """Signals about a question that decide how (or whether) it is answered from the plan."""
+
+    chitchat: bool = False
+    other_place: str = ""
+    missing_year: int | None = None
+    missing_terms: list[str] = field(default_factory=list)
+    why_clause: str = ""
+    asks_number: bool = False
+    years: list[int] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+
+def _lines(name: str) -> list[str]:
+    path = DATA / name
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+
+
+class IntentReader:
+    """Reads questions against the text of the stored plans."""
+
+    def __init__(
+        self,
+        plan_texts: list[str],
+        segment: Callable[[str], list[str]],
+        tag: Callable[[str], list[tuple[str, str]]] | None = None,
+        known: set[str] | None = None,
+    ) -> None:
+        """Prepare pattern lists and the normalised plan text that terms are checked against."""
+        self.segment = segment
+        self.tag = tag
+        self.known = known or set()
+        self.plan = normalise("".join(plan_texts)).replace(" ", "")
+        self.places = [normalise(p) for p in _lines("places.txt")]
+        self.chitchat = [re.compile(p, re.IGNORECASE) for p in _lines("chitchat.txt")]
+        self.plan_years = {int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", self.plan)}
+
+    def read(self, question: str) -> Intent:
+        """Signals for one question."""
+        text = normalise(question).replace(" ", "")
+        years = [int(y) for y in _YEAR.findall(text)]
+        return Intent(
+            chitchat=any(p.search(text) for p in self.chitchat),
+            other_place=self._other_place(text),
+            missing_year=next((y for y in years if y not in self.plan_years), None),
+            missing_terms=[t for t in _DIGIT_TERM.findall(text) if t.replace(" ", "") not in self.plan]
+            + self._unknown_names(text),
+            why_clause=self._why(text),
+            asks_number=bool(_ASKS_NUMBER.search(text)),
+            years=years,
+            parts=split_parts(question, self.segment),
+        )
+
+    def _unknown_names(self, text: str) -> list[str]:
+        """Proper names of three or more characters that the plan never mentions ("迪士尼")."""
+        if self.tag is None:
+            return []
+        return [w for w, flag in self.tag(text) if flag in _PROPER and len(w) >= 3 and w not in self.plan and w not in self.known]
+
+    def _other_place(self, text: str) -> str:
+        """A place other than Qingdao that the question is about (not Qingdao's ties with it), or ''."""
+        if any(q in text for q in _QINGDAO) or any(w in text for w in _PARTNER_WORDS):
+            return ""
+        words = set(self.segment(text))
+        # Whole words only: "东西安不安全" must not read as 西安.
+        return next((p for p in self.places if p in words or any(w.startswith(p) and len(w) <= len(p) + 1 for w in words)), "")
+
+    @staticmethod
+    def _why(text: str) -> str:
+        """The claim a question takes for granted ("为什么要取消居住证" -> "取消居住证"), or ''."""
+        match = _WHY.search(text) or _CLAIM.search(text)
+        if not match:
+            return ""
+        claim = re.sub(r"^(规划|政府|青岛|要|会)+", "", match.group(3)).strip("？?。！!吗呢")
+        return claim if len(claim) >= 2 else ""
+
+
+def split_parts(question: str, segment: Callable[[str], list[str]]) -> list[str]:
+    """Sub-questions of a multi-part question ("A和B分别…", "…？…？"); one part for a simple question."""
+    text = question.strip()
+    pieces = [p.strip() for p in _PART_SPLIT.split(text) if len(p.strip()) >= 4]
+    if len(pieces) >= 2:
+        return pieces
+    words = segment(text)
+    for i, word in enumerate(words):
+        if word in _CONNECTORS and 0 < i and i + 2 < len(words):
+            end = next((j for j in range(i + 1, len(words)) if words[j] in _DISTRIBUTIVE), None)
+            if end is None or end == i + 1:
+                continue
+            head, first = "".join(words[: i - 1]), words[i - 1]
+            second, tail = "".join(words[i + 1 : end]), "".join(words[end + 1 :])
+            return [f"{head}{first}{tail}", f"{head}{second}{tail}"]
+    return [text]
