@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from corpus.records import Document
 from qa.compose import Candidate, as_answer_sentence, candidates, choose, cite, coverage, verify
-from qa.indicators import IndicatorLookup, IndicatorTable, is_numeric_question
+from qa.indicators import IndicatorTable, asked_year, is_numeric_question
 from qa.intent import Intent, IntentReader
 from qa.records import Answer, Citation, Hit, Indicator, check_query
 from qa.retrieval import Retriever
+
+# A figure in plan text: digits, or Chinese fractions and multiples ("三分之一", "两倍").
+_FIGURE = re.compile(r"\d|[一二三四五六七八九十两半]+分之[一二三四五六七八九十]|[一二三四五六七八九十两]倍|[一二三四五六七八九]成")
 
 
 @dataclass(frozen=True)
@@ -51,23 +55,25 @@ class Answerer:
             lookup = self.table.lookup(question)
             if lookup.score >= self.thresholds.name_match:
                 if lookup.matches:
-                    return self._indicator_answer(question, lookup)
+                    return self._indicator_answer(question, lookup.matches)
                 if lookup.available_years:
-                    return self._missing_year(question, lookup)
+                    return self._missing_year(question, lookup.asked_year, lookup.name, lookup.available_years)
+            elif intent.asks_number:
+                answer = self._figure_from_sentences(question, intent)
+                if answer is not None:
+                    return answer
         if intent.missing_year:
             return self._refuse(question, f"规划没有给出{intent.missing_year}年的相关内容。")
         return self._text_answer(question, intent)
 
     def _text_answer(self, question: str, intent: Intent) -> Answer:
-        chosen: list[Candidate] = []
-        for part in intent.parts:
-            found, _, order = candidates(self.retriever, part)
-            if not found or not self._confident(part, found, order):
-                if len(intent.parts) == 1:
-                    return self._refuse(question, "规划中没有找到能回答这个问题的内容。")
-                continue
-            picks = choose(found, limit=3 if len(intent.parts) == 1 else 1)
-            chosen += [c for c in picks if c.sentence not in {x.sentence for x in chosen}]
+        found, _, order = candidates(self.retriever, question, top=5 if len(intent.parts) > 1 else 3)
+        if len(intent.parts) == 1:
+            if not found or not self._confident(question, found, order):
+                return self._refuse(question, "规划中没有找到能回答这个问题的内容。")
+            chosen = choose(found, limit=3)
+        else:
+            chosen = self._per_part(intent.parts, found)
         if not chosen:
             return self._refuse(question, "规划中没有找到能回答这个问题的内容。")
         lead_context = self.retriever.index.paragraphs[chosen[0].paragraph].context_text()
@@ -79,9 +85,30 @@ class Answerer:
         text = "".join(f"{as_answer_sentence(c.text)[:-1]}[{cit.n}]{as_answer_sentence(c.text)[-1]}" for c, cit in zip(chosen, citations, strict=True))
         return Answer(f"根据规划：{text}", False, citations, [], "text")
 
+    def _per_part(self, parts: list[str], found: list[Candidate]) -> list[Candidate]:
+        """One sentence per part: the whole question's best sentence naming what sets the part apart, else the part's own."""
+        words = [set(self.retriever.index.tokenizer.words(p)) for p in parts]
+        chosen: list[Candidate] = []
+        for i, part in enumerate(parts):
+            others = set().union(*(w for j, w in enumerate(words) if j != i))
+            own = words[i] - others
+            naming = sorted(
+                (c for c in found if own and all(w in c.text for w in own)),
+                key=lambda c: (-sum(w in c.text for w in words[i]), -c.score),
+            )
+            # A sentence about this part alone beats one that lists every part together.
+            pick = next((c for c in naming if not any(w in c.text for w in others - words[i])), None) or next(iter(naming), None)
+            if pick is None:
+                part_found, _, part_order = candidates(self.retriever, part)
+                if part_found and self._confident(part, part_found, part_order):
+                    pick = part_found[0]
+            if pick is not None and pick.sentence not in {c.sentence for c in chosen}:
+                chosen.append(pick)
+        return chosen
+
     def _states_the_number(self, question: str, chosen: list[Candidate]) -> bool:
         """A figure question needs a chosen sentence with a figure that shares most of the question's words."""
-        with_digits = [c.text for c in chosen if any(ch.isdigit() for ch in c.text)]
+        with_digits = [c.text for c in chosen if _FIGURE.search(c.text)]
         return any(coverage(self.retriever, question, [text]) >= self.thresholds.number_coverage for text in with_digits)
 
     def _confident(self, query: str, found: list[Candidate], order: list[int]) -> bool:
@@ -96,18 +123,38 @@ class Answerer:
             return False
         return best >= t.weak_dense or coverage(self.retriever, query, texts) >= t.min_coverage
 
-    def _indicator_answer(self, question: str, lookup: IndicatorLookup) -> Answer:
-        picked = _distinct(lookup.matches)[:3]
+    def _figure_from_sentences(self, question: str, intent: Intent) -> Answer | None:
+        """A figure question whose wording the table's names miss: take the figures of the best-matching sentences."""
+        asked = asked_year(question)
+        found, _, _ = candidates(self.retriever, question, top=5)
+        named: list[list[Indicator]] = []
+        for candidate in found[:6]:
+            inside = [i for i in self.table.all if i.doc_id == candidate.doc_id and candidate.start <= i.start < candidate.end]
+            if not inside or coverage(self.retriever, question, [candidate.text]) < self.thresholds.number_coverage:
+                continue
+            fit = {id(i): coverage(self.retriever, i.name, [question]) for i in inside}
+            top = max(fit.values())
+            named.append([i for i in inside if fit[id(i)] >= top - 1e-9])
+        for best in named:
+            for_year = [i for i in best if asked is None or i.year == asked or (i.year is None and i.kind == "target")]
+            if for_year:
+                return self._indicator_answer(question, for_year)
+        if named:
+            best = named[0]
+            return self._missing_year(question, asked, best[0].name, sorted({i.year for i in best if i.year}))
+        return None
+
+    def _indicator_answer(self, question: str, matches: list[Indicator]) -> Answer:
+        picked = _distinct(matches)[:3]
         citations = [self._indicator_citation(n, ind) for n, ind in enumerate(picked, start=1)]
         parts = [f"{_figure_sentence(ind)}[{c.n}]" for ind, c in zip(picked, citations, strict=True)]
         return Answer("；".join(parts) + "。", False, citations, [], "indicator")
 
-    def _missing_year(self, question: str, lookup: IndicatorLookup) -> Answer:
-        name = lookup.name
+    def _missing_year(self, question: str, asked: int | None, name: str, available: list[int | None]) -> Answer:
         given = _distinct([ind for ind in self.table.all if ind.name == name])[:3]
         citations = [self._indicator_citation(n, ind) for n, ind in enumerate(given, start=1)]
-        years = "、".join(f"{y}年" for y in lookup.available_years if y) or "其他年份"
-        text = f"规划没有给出{lookup.asked_year}年的{name or '这项指标'}，只给出了{years}的数字"
+        years = "、".join(f"{y}年" for y in available if y) or "其他年份"
+        text = f"规划没有给出{asked}年的{name or '这项指标'}，只给出了{years}的数字"
         if given:
             text += "：" + "；".join(f"{_figure_sentence(i)}[{c.n}]" for i, c in zip(given, citations, strict=True))
         related = self.retriever.search(question, k=3)
