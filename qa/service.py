@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from corpus.records import Clause, Document
 from corpus.store import CorpusStore
-from qa.records import Answer, Hit
+from qa.records import Answer, Hit, Indicator
 from qa.retrieval import Retriever
 
 
@@ -51,6 +51,23 @@ class PlanQA:
                topic: str | None = None, mode: str = "hybrid") -> list[Hit]:
         """Clause search (see Retriever.search)."""
         return self.retriever.search(query, k=k, doc=doc, chapter=chapter, topic=topic, mode=mode)
+
+    def indicators(
+        self, year: int | None = None, kind: str | None = None, topic: str | None = None, doc: str | None = None
+    ) -> list[Indicator]:
+        """The plan's quantitative figures, filtered by year, kind (target/status), clause topic and document."""
+        rows = self.answerer.table.filter(year=year, kind=kind, doc=doc)
+        if topic:
+            tagged = {p.clause_id for p in self.retriever.index.paragraphs if topic in p.topics}
+            rows = [r for r in rows if r.clause_id in tagged]
+        return rows
+
+    def clause_topics(self, clause_id: str) -> list[str]:
+        """Topics of a paragraph clause ([] for other clauses)."""
+        for paragraph in self.retriever.index.paragraphs:
+            if paragraph.clause_id == clause_id:
+                return list(paragraph.topics)
+        return []
 
     def ask(self, question: str) -> Answer:
         """A cited extractive answer, or a refusal with related clauses."""
