@@ -14,6 +14,7 @@ from corpus.paths import data_root
 from index import bert_numpy
 
 MODEL_ENV = "PLANQA_MODEL"
+SMALL_BATCH = 24
 
 
 def resolve_model(model: str | None = None) -> str:
@@ -85,9 +86,7 @@ class Embedder:
         """Unit-length embeddings of questions, shape (n, dimensions)."""
         prefixed = [self.query_prefix + t for t in texts]
         if self._native:
-            if self._query_encoder is None:
-                self._query_encoder = bert_numpy.NumpyBertEncoder(Path(self.model_name))
-            return self._query_encoder.encode(prefixed).astype(np.float32)
+            return self._numpy_encoder().encode(prefixed).astype(np.float32)
         return self._st_encode(prefixed, progress=False)
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, int]:
@@ -102,9 +101,17 @@ class Embedder:
             return np.zeros((0, self.dimensions), dtype=np.float32), 0
         return np.stack([self._cache.get(t) for t in prefixed]).astype(np.float32), len(missing)
 
+    def _numpy_encoder(self) -> bert_numpy.NumpyBertEncoder:
+        if self._query_encoder is None:
+            self._query_encoder = bert_numpy.NumpyBertEncoder(Path(self.model_name))
+        return self._query_encoder
+
     def _encode_many(self, texts: list[str], progress: bool) -> np.ndarray:
         if not self._native:
             return self._st_encode(texts, progress)
+        if len(texts) <= SMALL_BATCH:
+            # A handful of changed clauses: importing torch would cost more than embedding them with NumPy.
+            return self._numpy_encoder().encode(texts).astype(np.float32)
         if self._passage_encoder is None:
             self._passage_encoder = bert_numpy.TorchBertEncoder(Path(self.model_name))
         # Similar lengths together keep padding (wasted work) small.
