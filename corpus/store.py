@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.cleaning import clean_document
+from corpus.jsonl import read_jsonl, write_jsonl
 from corpus.parsing import parse_clauses
 from corpus.paths import SHIPPED_DOCS, data_root
 from corpus.readers import read_document
@@ -88,8 +89,8 @@ class CorpusStore:
             raise CorpusError(f"unknown document id '{doc_id}'; see `python -m corpus list`")
         meta = json.loads((folder / _META).read_text(encoding="utf-8"))
         clean_text = (folder / "clean.txt").read_text(encoding="utf-8")
-        clauses = [Clause.from_dict(json.loads(line)) for line in _lines(folder / "clauses.jsonl")]
-        sentences = [Sentence.from_dict(json.loads(line)) for line in _lines(folder / "sentences.jsonl")]
+        clauses = [Clause.from_dict(row) for row in read_jsonl(folder / "clauses.jsonl")]
+        sentences = [Sentence.from_dict(row) for row in read_jsonl(folder / "sentences.jsonl")]
         return Document(
             doc_id=meta["doc_id"],
             title=meta["title"],
@@ -143,8 +144,8 @@ class CorpusStore:
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{document.doc_id}-", dir=self.root))
         try:
             (tmp / "clean.txt").write_text(document.clean_text, encoding="utf-8")
-            _write_jsonl(tmp / "clauses.jsonl", (c.to_dict() for c in document.clauses))
-            _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in document.sentences))
+            write_jsonl(tmp / "clauses.jsonl", (c.to_dict() for c in document.clauses))
+            write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in document.sentences))
             if source is not None:
                 shutil.copyfile(source, tmp / f"source{source.suffix.lower()}")
             meta = {
@@ -171,16 +172,6 @@ class CorpusStore:
 
 def _catalog() -> list[dict[str, str]]:
     return json.loads((SHIPPED_DOCS / "catalog.json").read_text(encoding="utf-8"))
-
-
-def _lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
-
-
-def _write_jsonl(path: Path, rows) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _slug(path: Path) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from corpus.jsonl import read_jsonl, write_jsonl
 from corpus.paths import data_root
 from corpus.records import Document
 from corpus.store import CorpusStore
@@ -134,8 +135,8 @@ def build_index(
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-index-", dir=folder.parent))
     try:
-        _write_jsonl(tmp / "paragraphs.jsonl", [p.to_dict() for p in paragraphs])
-        _write_jsonl(tmp / "sentences.jsonl", [s.to_dict() for s in sentences])
+        write_jsonl(tmp / "paragraphs.jsonl", [p.to_dict() for p in paragraphs])
+        write_jsonl(tmp / "sentences.jsonl", [s.to_dict() for s in sentences])
         (tmp / "terms.txt").write_text("\n".join(tokenizer.terms), encoding="utf-8")
         dense_sentences.save(tmp / "dense_sentences.faiss")
         lexical.save(tmp / "bm25")
@@ -171,8 +172,8 @@ def load_index(documents: list[Document] | None = None, folder: Path | None = No
     manifest = _read_manifest(folder)
     if manifest is None:
         raise IndexProblem(f"no search index at {folder}; run `python -m index build`")
-    if manifest.get("format") != INDEX_FORMAT:
-        raise IndexProblem(f"the index at {folder} was written by another version of PlanQA; {FIX}")
+    if manifest.get("format") != INDEX_FORMAT or manifest.get("builder") != builder_version():
+        raise IndexProblem(f"the index at {folder} was written by another version of PlanQA; run `python -m index build`")
     if documents is not None and manifest.get("corpus") != corpus_fingerprint(documents):
         raise IndexProblem(f"the index at {folder} was built for a different corpus; run `python -m index build`")
     for name, expected in manifest.get("files", {}).items():
@@ -182,8 +183,8 @@ def load_index(documents: list[Document] | None = None, folder: Path | None = No
         if _sha256(path) != expected:
             raise IndexProblem(f"index file {name} is damaged (checksum mismatch); {FIX}")
     try:
-        paragraphs = [ParagraphUnit(**row) for row in _read_jsonl(folder / "paragraphs.jsonl")]
-        sentences = [SentenceUnit(**row) for row in _read_jsonl(folder / "sentences.jsonl")]
+        paragraphs = [ParagraphUnit(**row) for row in read_jsonl(folder / "paragraphs.jsonl")]
+        sentences = [SentenceUnit(**row) for row in read_jsonl(folder / "sentences.jsonl")]
         terms = (folder / "terms.txt").read_text(encoding="utf-8").split("\n")
         lexical = LexicalIndex.load(folder / "bm25")
         dense_sentences = DenseIndex.load(folder / "dense_sentences.faiss")
@@ -226,16 +227,6 @@ def _all_files(folder: Path) -> list[str]:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _swap_in(tmp: Path, folder: Path) -> None:
