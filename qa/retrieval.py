@@ -28,6 +28,7 @@ class FusionConfig:
     dense: float = 1.0
     rrf_k: float = 10.0
     expansion_weight: float = 0.5
+    dense_expansion_terms: int = 3
     use_lexicon: bool = True
 
     @classmethod
@@ -106,19 +107,20 @@ class Retriever:
         n = len(self.index.paragraphs)
         zeros = np.zeros(n, dtype=np.float32)
         bm25 = zeros
-        expansion: list[str] = []
+        expansion = self.lexicon.expand(query).terms if config.use_lexicon else []
         if mode in ("hybrid", "bm25"):
             tokens = self.index.tokenizer.tokens(query)
             bm25 = self.index.lexical.scores(tokens)
             if config.use_lexicon:
-                expansion = self.lexicon.expand(query).terms
                 if expansion:
                     extra = [t for term in expansion for t in self.index.tokenizer.tokens(term)]
                     bm25 = bm25 + config.expansion_weight * self.index.lexical.scores(extra)
         dense = zeros
         sentence_scores = np.zeros(len(self.index.sentences), dtype=np.float32)
         if mode in ("hybrid", "dense"):
-            vector = self.encode_query(query)
+            # The first few plan terms for its everyday words help the dense side too (外地 -> 非户籍常住人口).
+            extra = expansion[: config.dense_expansion_terms]
+            vector = self.encode_query(query + (" " + " ".join(extra) if extra else ""))
             sentence_scores = self.index.dense_sentences.scores(vector)
             dense = np.full(n, -1.0, dtype=np.float32)
             np.maximum.at(dense, self.index.sentence_paragraph, sentence_scores)
