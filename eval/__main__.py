@@ -10,6 +10,7 @@ from corpus.records import CorpusError
 from eval.api import ABLATION, load_gold_for, run_evaluation
 from eval.gold import GoldError
 from eval.report import BENCH_JSON, default_report_dir, markdown_table, render_markdown, save_json, summary_rows
+from eval.webload import WebLoadError
 from index.store import IndexProblem
 from qa.records import QueryError
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args) if args.command == "run" else _bench(args)
-    except (GoldError, QueryError, CorpusError, IndexProblem) as exc:
+    except (GoldError, QueryError, CorpusError, IndexProblem, WebLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -69,6 +69,14 @@ class PlanQA:
                 return list(paragraph.topics)
         return []
 
+    def query_terms(self, query: str) -> list[str]:
+        """The query's content words plus the plan terms its everyday words stand for (for highlighting)."""
+        if not (query or "").strip():
+            return []
+        from qa.compose import question_words
+
+        return question_words(self.retriever, query) + self.retriever.lexicon.expand(query).terms
+
     def ask(self, question: str) -> Answer:
         """A cited extractive answer, or a refusal with related clauses."""
         return self.answerer.ask(question)

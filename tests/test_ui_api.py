@@ -1,0 +1,169 @@
+"""The web app's API, driven through gradio_client against the app served on a free local port."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+
+from qa.service import PlanQA
+
+SPONGE = "第六章 第一节 三、推进海绵城市和综合管廊建设"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The app, started once for this module (feedback into a temporary file), closed at the end."""
+    from ui.app import start
+
+    demo, url = start(feedback_path=tmp_path_factory.mktemp("feedback") / "feedback.sqlite3")
+    yield demo, url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app, tmp_path_factory):
+    """A gradio_client Client for the running app."""
+    c = Client(app[1], verbose=False, analytics_enabled=False, download_files=str(tmp_path_factory.mktemp("dl")))
+    yield c
+    c.close()
+
+
+def test_ask_gives_cited_figure(client):
+    result = client.predict("到2025年常住人口城镇化率目标是多少", api_name="/ask")
+    assert not result["abstained"]
+    assert "78%" in result["answer"]
+    assert "[1]" in result["answer"]
+    assert result["citations"], "an answer must carry citations"
+    first = result["citations"][0]
+    assert "78%" in first["quote"] and first["citation"].startswith("第")
+    assert result["notice"] == ""
+    # the rendered answer shows the marker and a numbered card with the quote highlighted
+    assert 'class="pq-ref"' in result["html"] and 'class="pq-card"' in result["html"]
+    assert f'<mark class="pq-quote">{first["quote"]}</mark>' in result["html"]
+
+
+@pytest.mark.parametrize("attack", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"])
+def test_ask_escapes_markup(client, attack):
+    result = client.predict(attack, api_name="/ask")
+    assert result["question"] == attack
+    assert "&lt;" in result["question_html"] and "<" not in result["question_html"]
+    assert "<script" not in result["html"] and "<img" not in result["html"]
+    json.dumps(result)  # plain JSON for API clients
+
+
+def test_refusal_shows_related_clauses(client):
+    result = client.predict("青岛的出租车起步价是多少钱", api_name="/ask")
+    if not result["abstained"]:
+        pytest.skip("the answerer found this question in the plan")
+    assert result["related"], "a refusal lists the nearest clauses"
+    assert "相关条款" in result["html"]
+
+
+def test_overlong_question_gets_a_notice(client):
+    result = client.predict("城镇化" * 200, api_name="/ask")
+    assert result["notice"] and "500" in result["notice"]
+    assert result["answer"] == "" and result["citations"] == []
+    assert 'class="pq-notice"' in result["html"]
+    # and the app still answers afterwards
+    again = client.predict("老旧小区会怎么改造", api_name="/ask")
+    assert again["citations"]
+
+
+def test_empty_question_gets_a_notice(client):
+    result = client.predict("   ", api_name="/ask")
+    assert result["notice"]
+
+
+def test_search_sponge_city(client):
+    table, csv_path, status = client.predict("海绵城市", "all", "all", "all", 5, "hybrid", api_name="/search")
+    rows = table["data"]
+    assert rows and rows[0][1] == SPONGE
+    assert "<mark>海绵城市</mark>" in rows[0][2]
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    text = Path(csv_path).read_text(encoding="utf-8-sig")
+    assert SPONGE in text and "<mark>" not in text
+    assert "5" in status
+
+
+def test_search_filters_by_chapter(client):
+    table, _, _ = client.predict("建设", "qingdao-2021", "6", "all", 8, "bm25", api_name="/search")
+    assert table["data"] and all(row[1].startswith("第六章") for row in table["data"])
+
+
+def test_topic_without_query_lists_topic_in_plan_order(client):
+    table, _, status = client.predict("", "all", "all", "住房", 50, "hybrid", api_name="/search")
+    rows = table["data"]
+    assert rows and "住房" in status
+    starts = [int(r[4].split("/")[1].split(".")[0]) if r[4].split("/")[1][0].isdigit() else 0 for r in rows]
+    assert starts == sorted(starts), "topic listing follows the plan's order"
+
+
+def test_search_escapes_query(client):
+    table, _, status = client.predict("<script>alert(1)</script>海绵城市", "all", "all", "all", 3, "hybrid",
+                                      api_name="/search")
+    assert "<script" not in status
+    assert all("<script" not in row[2] for row in table["data"])
+
+
+@pytest.mark.skipif(not hasattr(PlanQA, "indicators"), reason="PlanQA.indicators is not available yet")
+def test_indicators_for_2025(client):
+    table, status, csv_path = client.predict("2025", "all", "all", api_name="/indicators")
+    rows = table["data"]
+    assert rows, status
+    headers = table["headers"]
+    year = headers.index("年份")
+    assert all(str(row[year]) == "2025" for row in rows)
+    assert any("城镇化率" in row[0] for row in rows)
+    assert Path(csv_path).exists()
+
+
+def _gold(tmp_path: Path, rows: list[dict]) -> Path:
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_evaluate_tiny_gold_file(client, tmp_path):
+    gold = _gold(tmp_path, [
+        {"id": "t1", "question": "到2025年常住人口城镇化率目标是多少", "type": "numeric",
+         "evidence": ["常住人口城镇化率达到78%左右"], "figure": "78%"},
+        {"id": "t2", "question": "海绵城市要建到什么程度", "type": "topic",
+         "evidence": ["城市建成区80%以上面积达到海绵城市建设要求"]},
+        {"id": "t3", "question": "火星移民计划什么时候开始", "type": "out_of_plan", "evidence": []},
+    ])
+    status, retrieval, answers, by_type, chart, files = client.predict(
+        handle_file(str(gold)), ["hybrid", "bm25"], True, api_name="/evaluate")
+    assert "✅" in status and "3" in status
+    assert "R@5" in retrieval["headers"]
+    names = [row[0] for row in retrieval["data"]]
+    assert names == ["hybrid", "bm25"]
+    assert answers["data"], "answer metrics are reported"
+    assert chart and Path(chart).exists()
+    assert sorted(Path(f).name for f in files) == ["report.json", "report.md", "report.png"]
+
+
+def test_evaluate_reports_gold_errors_visibly(client, tmp_path):
+    gold = _gold(tmp_path, [{"id": "b1", "question": "问题", "type": "numeric", "evidence": ["这句话不在规划里"]}])
+    status, *_ = client.predict(handle_file(str(gold)), ["hybrid"], False, api_name="/evaluate")
+    assert "❌" in status and "line 1" in status and "not found" in status
+
+
+def test_evaluate_rejects_large_upload(client, tmp_path):
+    big = tmp_path / "big.jsonl"
+    big.write_text("x" * 1_100_000, encoding="utf-8")
+    status, *_ = client.predict(handle_file(str(big)), ["hybrid"], False, api_name="/evaluate")
+    assert "❌" in status and "1 MB" in status
+
+
+def test_feedback_is_saved_and_exported(app, client):
+    demo, _ = app
+    store = demo.planqa_context.feedback
+    store.record("up", {"question": "问", "answer": "答[1]", "abstained": False, "kind": "text",
+                        "citations": [{"n": 1, "citation": "第一章"}]})
+    csv_path, stats = client.predict(api_name="/feedback_csv")
+    text = Path(csv_path).read_text(encoding="utf-8-sig")
+    assert "答[1]" in text and "第一章" in text
+    assert "👍 1" in stats
