@@ -7,6 +7,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from corpus.paths import SHIPPED_DOCS
 from corpus.store import CorpusStore, build_document
 from index.store import build_index
 
@@ -18,8 +19,10 @@ def main() -> int:
     if task == "full":
         report = build_index([plan], force=True, progress=False, folder=folder / "index", cache_root=folder / "cache")
     else:
-        sentence = plan.sentences[100].text
-        changed = plan.clean_text.replace(sentence, sentence[:-1] + f"（{uuid.uuid4().hex[:4]}）" + sentence[-1], 1)
+        # Change one sentence of the published text (a new wording each run, so it is not in the cache).
+        source = (SHIPPED_DOCS / plan.source_name).read_text(encoding="utf-8")
+        sentence = "以居住和社保缴纳年限作为主要落户依据。"
+        changed = source.replace(sentence, sentence[:-1] + f"（{uuid.uuid4().hex[:4]}）" + sentence[-1], 1)
         document = build_document(plan.doc_id, plan.title, plan.source_name, changed)
         report = build_index([document], progress=False, folder=folder / "index", cache_root=folder / "cache")
     print(json.dumps({"seconds": report.seconds, "embedded_new": report.embedded_new}))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from corpus.paths import SHIPPED_DOCS
 from corpus.store import build_document
 from index.bert_numpy import NumpyBertEncoder, TorchBertEncoder
 from index.embedder import resolve_model
@@ -41,10 +42,13 @@ def test_rebuild_with_nothing_changed_does_nothing(plan, built):
 
 
 def test_changing_one_clause_embeds_only_what_changed(plan, tmp_path):
-    # A new wording each run, so the shared embedding cache cannot already hold it.
-    raw = plan.clean_text.replace(CHANGED, f"以居住年限和社保缴纳年限作为主要落户依据（{uuid.uuid4().hex[:6]}）。")
-    assert raw != plan.clean_text
+    # Edit the published text itself (cover and TOC included), with a new wording each run so that the
+    # shared embedding cache cannot already hold it.
+    source = (SHIPPED_DOCS / plan.source_name).read_text(encoding="utf-8")
+    raw = source.replace(CHANGED, f"以居住年限和社保缴纳年限作为主要落户依据（{uuid.uuid4().hex[:6]}）。")
+    assert raw != source
     changed = build_document(plan.doc_id, plan.title, "changed.txt", raw)
+    assert [c.id for c in changed.clauses] == [c.id for c in plan.clauses]
     report = build_index([changed], progress=False, folder=tmp_path / "index")
     assert report.rebuilt and report.embedded_new == 1
     index = load_index([changed], folder=tmp_path / "index")
