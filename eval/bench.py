@@ -97,7 +97,7 @@ def bench_cold_cli(progress: Progress, runs: int = 3) -> dict[str, Any]:
     return {
         "cold qa search s (median of 3)": round(statistics.median(search), 2),
         "cold qa ask s (median of 3)": round(statistics.median(ask), 2),
-        "peak memory of a child process MB": round(children, 0),
+        "peak memory of a one-shot CLI process MB": round(children, 0),
     }
 
 
