@@ -231,3 +231,52 @@ class TorchBertEncoder(NumpyBertEncoder):
     def _t_norm(self, x, name: str):
         weight, bias = self._t_norms[name]
         return self._torch.nn.functional.layer_norm(x, (x.shape[-1],), weight, bias, self.eps)
+
+
+class OnnxBertEncoder:
+    """Encode texts with a folder's exported ONNX encoder (see index/onnx_export.py); fastest for questions."""
+
+    def __init__(self, folder: Path, onnx_file: Path, max_length: int = 512) -> None:
+        """Open the ONNX session (two threads) and the memory-mapped word embeddings."""
+        import onnxruntime
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+        self.cls_pooling = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
+        self.normalize = (folder / "2_Normalize").exists()
+        self.dimensions = int(config["hidden_size"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(min(max_length, int(config.get("max_position_embeddings", 512))))
+        self.words = _load_safetensors(folder / "model.safetensors")["embeddings.word_embeddings.weight"]
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+
+    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+        """Embeddings of texts, shape (n, hidden)."""
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for b in range(0, len(order), batch_size):
+            chunk = order[b : b + batch_size]
+            out[chunk] = self._forward([encodings[i].ids for i in chunk])
+        return out
+
+    def _forward(self, batch_ids: list[list[int]]) -> np.ndarray:
+        length = max(len(ids) for ids in batch_ids)
+        ids = np.zeros((len(batch_ids), length), dtype=np.int64)
+        mask = np.zeros((len(batch_ids), length), dtype=np.int64)
+        for row, seq in enumerate(batch_ids):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        embeds = np.ascontiguousarray(self.words[ids], dtype=np.float32)
+        hidden = self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+        if self.cls_pooling:
+            pooled = hidden[:, 0]
+        else:
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / weights.sum(axis=1)
+        if self.normalize:
+            pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from corpus.paths import data_root
 from index import bert_numpy
+from index.onnx_export import onnx_path
 
 MODEL_ENV = "PLANQA_MODEL"
 SMALL_BATCH = 24
@@ -102,10 +103,20 @@ class Embedder:
             return np.zeros((0, self.dimensions), dtype=np.float32), 0
         return np.stack([self._cache.get(t) for t in prefixed]).astype(np.float32), len(missing)
 
-    def _numpy_encoder(self) -> bert_numpy.NumpyBertEncoder:
+    def _numpy_encoder(self) -> bert_numpy.NumpyBertEncoder | bert_numpy.OnnxBertEncoder:
+        """The torch-free encoder: the folder's exported ONNX encoder when present, else NumPy."""
         if self._query_encoder is None:
-            self._query_encoder = bert_numpy.NumpyBertEncoder(Path(self.model_name))
+            folder = Path(self.model_name)
+            exported = onnx_path(folder)
+            if exported is not None:
+                try:
+                    self._query_encoder = bert_numpy.OnnxBertEncoder(folder, exported)
+                except (ImportError, OSError, RuntimeError):
+                    self._query_encoder = None  # a broken export only costs speed
+            if self._query_encoder is None:
+                self._query_encoder = bert_numpy.NumpyBertEncoder(folder)
         return self._query_encoder
+
 
     def _encode_few(self, texts: list[str]) -> np.ndarray:
         """A handful of changed passages: loading torch (or even our tokenizer file) costs more than they do.

@@ -19,8 +19,10 @@ from corpus.jsonl import read_jsonl, write_jsonl
 from corpus.paths import data_root
 from corpus.records import Document
 from corpus.store import CorpusStore
+from index import bert_numpy
 from index.dense import DenseIndex
 from index.lexical import LexicalIndex
+from index.onnx_export import ensure_onnx
 from index.tokenizer import Tokenizer, plan_terms
 from index.topics import TopicTagger
 from index.units import ParagraphUnit, SentenceUnit, make_units
@@ -99,6 +101,7 @@ def build_index(
     progress: bool = True,
     folder: Path | None = None,
     cache_root: Path | None = None,
+    prepare_queries: bool = True,
 ) -> BuildReport:
     """Build (or confirm up to date) the index of the stored corpus; embeddings are reused by text hash."""
     started = time.perf_counter()
@@ -108,6 +111,8 @@ def build_index(
     from index.embedder import Embedder, model_key, resolve_model
 
     model_name = resolve_model(model)
+    if prepare_queries and bert_numpy.supports(Path(model_name)):
+        ensure_onnx(Path(model_name))
     existing = _read_manifest(folder)
     current = existing and existing.get("format") == INDEX_FORMAT and existing.get("builder") == builder_version()
     if not force and current and existing.get("corpus") == fingerprint:

@@ -12,8 +12,9 @@ import pytest
 
 from corpus.paths import SHIPPED_DOCS
 from corpus.store import build_document
-from index.bert_numpy import NumpyBertEncoder, TorchBertEncoder
+from index.bert_numpy import NumpyBertEncoder, OnnxBertEncoder, TorchBertEncoder
 from index.embedder import resolve_model
+from index.onnx_export import onnx_path
 from index.store import IndexProblem, build_index, index_dir, load_index
 
 CHANGED = "以居住和社保缴纳年限作为主要落户依据。"
@@ -92,7 +93,7 @@ def test_no_index_says_how_to_build_one(plan, tmp_path):
         load_index([plan], folder=tmp_path / "nothing")
 
 
-def test_numpy_and_torch_encoders_agree_with_sentence_transformers():
+def test_numpy_torch_and_onnx_encoders_agree_with_sentence_transformers(retriever):
     from sentence_transformers import SentenceTransformer
 
     folder = Path(resolve_model())
@@ -104,7 +105,9 @@ def test_numpy_and_torch_encoders_agree_with_sentence_transformers():
         "query: PM2.5 and GDP targets for Qingdao",
     ]
     reference = SentenceTransformer(str(folder), device="cpu").encode(texts, normalize_embeddings=True)
-    for encoder in (NumpyBertEncoder(folder), TorchBertEncoder(folder)):
+    exported = onnx_path(folder)
+    assert exported is not None  # `python -m index build` exports it once
+    for encoder in (NumpyBertEncoder(folder), TorchBertEncoder(folder), OnnxBertEncoder(folder, exported)):
         vectors = encoder.encode(texts, batch_size=2)
         assert vectors.shape == (5, 384)
         assert np.min(np.sum(vectors * reference, axis=1)) >= 0.9999
