@@ -1,8 +1,10 @@
-"""A NumPy forward pass for BERT sentence-transformers folders (mean or CLS pooling), for fast start-up.
+"""Forward passes for BERT sentence-transformers folders (mean or CLS pooling) that start fast.
 
 Importing torch + sentence-transformers takes ~10 s on these machines; a one-shot `qa search` must start in
-a few seconds, and a query is a handful of tokens. This encoder memory-maps the folder's safetensors weights
-and runs the same computation in NumPy; a test checks it against sentence-transformers (cosine >= 0.9999).
+a few seconds, and a query is a handful of tokens. The encoders here share tokenizing, padding and pooling and
+differ only in how they compute hidden states: NumPy over the memory-mapped safetensors weights, torch (for
+building the index), or an exported ONNX graph (for questions). A test checks all three against
+sentence-transformers (cosine >= 0.9999).
 """
 
 from __future__ import annotations
@@ -53,23 +55,61 @@ def _load_safetensors(path: Path) -> dict[str, np.ndarray]:
     return tensors
 
 
-class NumpyBertEncoder:
+class _BertEncoder:
+    """What every backend shares: the folder's tokenizer and pooling, batching by length, padding, pooling."""
+
+    def __init__(self, folder: Path, max_length: int = 512) -> None:
+        """Read the folder's config, pooling settings and tokenizer."""
+        self.config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+        self.cls_pooling = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
+        self.normalize = (folder / "2_Normalize").exists()
+        self.dimensions = int(self.config["hidden_size"])
+        self.max_length = min(max_length, int(self.config.get("max_position_embeddings", 512)))
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.max_length)
+
+    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+        """Embeddings of texts, shape (n, hidden); unit length when the folder normalises."""
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for b in range(0, len(order), batch_size):
+            chunk = order[b : b + batch_size]
+            out[chunk] = self._forward([encodings[i].ids for i in chunk])
+        return out
+
+    def _forward(self, batch_ids: list[list[int]]) -> np.ndarray:
+        length = max(len(ids) for ids in batch_ids)
+        ids = np.zeros((len(batch_ids), length), dtype=np.int64)
+        mask = np.zeros((len(batch_ids), length), dtype=np.float32)
+        for row, seq in enumerate(batch_ids):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1.0
+        hidden = self._hidden(ids, mask)
+        if self.cls_pooling:
+            pooled = hidden[:, 0]
+        else:
+            pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        if self.normalize:
+            pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled
+
+    def _hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Last hidden states (batch, tokens, hidden) of padded token ids; mask is 1.0 on real tokens."""
+        raise NotImplementedError
+
+
+class NumpyBertEncoder(_BertEncoder):
     """Encode texts with a BERT sentence-transformers folder, without torch."""
 
     def __init__(self, folder: Path, max_length: int = 512) -> None:
         """Read the folder's config, tokenizer and weights (memory-mapped)."""
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-        self.cls_pooling = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
-        self.normalize = (folder / "2_Normalize").exists()
-        self.heads = int(config["num_attention_heads"])
-        self.layers = int(config["num_hidden_layers"])
-        self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.max_length = min(max_length, int(config.get("max_position_embeddings", 512)))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self.max_length)
+        super().__init__(folder, max_length)
+        self.heads = int(self.config["num_attention_heads"])
+        self.layers = int(self.config["num_hidden_layers"])
+        self.eps = float(self.config.get("layer_norm_eps", 1e-12))
         self.w = _load_safetensors(folder / "model.safetensors")
-        self.dimensions = int(config["hidden_size"])
         # Linear weights are stored (out, in); keep transposed float32 copies of the small ones.
         self._linear = {
             name[: -len(".weight")]: (
@@ -96,24 +136,9 @@ class NumpyBertEncoder:
             if "LayerNorm" in name and name.endswith(".weight")
         }
 
-    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
-        """Embeddings of texts, shape (n, hidden); unit length when the folder normalises."""
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for b in range(0, len(order), batch_size):
-            chunk = order[b : b + batch_size]
-            out[chunk] = self._forward([encodings[i].ids for i in chunk])
-        return out
-
-    def _forward(self, batch_ids: list[list[int]]) -> np.ndarray:
-        length = max(len(ids) for ids in batch_ids)
-        ids = np.zeros((len(batch_ids), length), dtype=np.int64)
-        mask = np.zeros((len(batch_ids), length), dtype=np.float32)
-        for row, seq in enumerate(batch_ids):
-            ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1.0
+    def _hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self.w
+        length = ids.shape[1]
         x = (
             w["embeddings.word_embeddings.weight"][ids]
             + w["embeddings.position_embeddings.weight"][:length][None, :, :]
@@ -123,13 +148,7 @@ class NumpyBertEncoder:
         bias = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)
         for layer in range(self.layers):
             x = self._block(x, bias, f"encoder.layer.{layer}")
-        if self.cls_pooling:
-            pooled = x[:, 0]
-        else:
-            pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        if self.normalize:
-            pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return pooled
+        return x
 
     def _block(self, x: np.ndarray, bias: np.ndarray, prefix: str) -> np.ndarray:
         batch, length, hidden = x.shape
@@ -184,21 +203,15 @@ class TorchBertEncoder(NumpyBertEncoder):
             np.array(self.w["embeddings.token_type_embeddings.weight"][0], dtype=np.float32)
         )
 
-    def _forward(self, batch_ids: list[list[int]]) -> np.ndarray:
+    def _hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         torch = self._torch
         functional = torch.nn.functional
-        length = max(len(ids) for ids in batch_ids)
-        ids = np.zeros((len(batch_ids), length), dtype=np.int64)
-        mask = np.zeros((len(batch_ids), length), dtype=bool)
-        for row, seq in enumerate(batch_ids):
-            ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = True
+        length = ids.shape[1]
         with torch.inference_mode():
             words = torch.from_numpy(np.array(self.w["embeddings.word_embeddings.weight"][ids], dtype=np.float32))
             x = words + self._positions[:length][None] + self._token_type
             x = self._t_norm(x, "embeddings.LayerNorm")
-            keep = torch.from_numpy(mask)
-            attn_mask = keep[:, None, None, :]
+            attn_mask = torch.from_numpy(mask > 0)[:, None, None, :]
             batch, hidden = x.shape[0], x.shape[2]
             head_dim = hidden // self.heads
             for layer in range(self.layers):
@@ -210,19 +223,10 @@ class TorchBertEncoder(NumpyBertEncoder):
                 )
                 context = functional.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
                 context = context.transpose(1, 2).reshape(batch, length, hidden)
-                x = self._t_norm(
-                    x + self._t_dense(context, f"{p}.attention.output.dense"), f"{p}.attention.output.LayerNorm"
-                )
+                x = self._t_norm(x + self._t_dense(context, f"{p}.attention.output.dense"), f"{p}.attention.output.LayerNorm")
                 inner = functional.gelu(self._t_dense(x, f"{p}.intermediate.dense"))
                 x = self._t_norm(x + self._t_dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
-            if self.cls_pooling:
-                pooled = x[:, 0]
-            else:
-                weights = keep.to(x.dtype)[:, :, None]
-                pooled = (x * weights).sum(dim=1) / weights.sum(dim=1)
-            if self.normalize:
-                pooled = functional.normalize(pooled, dim=-1)
-            return pooled.numpy()
+            return x.numpy()
 
     def _t_dense(self, x, name: str):
         weight, bias = self._t_linear[name]
@@ -233,50 +237,21 @@ class TorchBertEncoder(NumpyBertEncoder):
         return self._torch.nn.functional.layer_norm(x, (x.shape[-1],), weight, bias, self.eps)
 
 
-class OnnxBertEncoder:
+class OnnxBertEncoder(_BertEncoder):
     """Encode texts with a folder's exported ONNX encoder (see index/onnx_export.py); fastest for questions."""
 
     def __init__(self, folder: Path, onnx_file: Path, max_length: int = 512) -> None:
         """Open the ONNX session (two threads) and the memory-mapped word embeddings."""
         import onnxruntime
 
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-        self.cls_pooling = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
-        self.normalize = (folder / "2_Normalize").exists()
-        self.dimensions = int(config["hidden_size"])
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(min(max_length, int(config.get("max_position_embeddings", 512))))
+        super().__init__(folder, max_length)
         self.words = _load_safetensors(folder / "model.safetensors")["embeddings.word_embeddings.weight"]
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 2
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
 
-    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
-        """Embeddings of texts, shape (n, hidden)."""
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for b in range(0, len(order), batch_size):
-            chunk = order[b : b + batch_size]
-            out[chunk] = self._forward([encodings[i].ids for i in chunk])
-        return out
-
-    def _forward(self, batch_ids: list[list[int]]) -> np.ndarray:
-        length = max(len(ids) for ids in batch_ids)
-        ids = np.zeros((len(batch_ids), length), dtype=np.int64)
-        mask = np.zeros((len(batch_ids), length), dtype=np.int64)
-        for row, seq in enumerate(batch_ids):
-            ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1
+    def _hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         embeds = np.ascontiguousarray(self.words[ids], dtype=np.float32)
-        hidden = self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
-        if self.cls_pooling:
-            pooled = hidden[:, 0]
-        else:
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / weights.sum(axis=1)
-        if self.normalize:
-            pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return pooled
+        feeds = {"inputs_embeds": embeds, "attention_mask": mask.astype(np.int64)}
+        return self.session.run(None, feeds)[0]
