@@ -1,0 +1,123 @@
+"""The evaluation harness: metric arithmetic on hand-made rankings, gold validation, and the run command."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eval.gold import DEV_SET, GoldError, load_gold
+from eval.metrics import contains_figure, mrr_at, ndcg_at, recall_at, relevant_flags
+from eval.runner import evaluate_retrieval
+from qa.records import Hit
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def test_metrics_on_hand_made_flags():
+    flags = [set(), {0}, set(), {1}, set()]
+    assert recall_at(flags, 2, 1) == 0.0
+    assert recall_at(flags, 2, 3) == 0.5
+    assert recall_at(flags, 2, 5) == 1.0
+    assert mrr_at(flags, 10) == 0.5
+    assert mrr_at([set()] * 3, 10) == 0.0
+    ideal = 1 + 1 / math.log2(3)
+    assert ndcg_at(flags, 2, 10) == pytest.approx((1 / math.log2(3) + 1 / math.log2(5)) / ideal)
+    assert ndcg_at([{0, 1}], 2, 10) == pytest.approx(1 / ideal)
+
+
+def test_evidence_matching_ignores_whitespace_and_figures_their_width():
+    assert relevant_flags(["常住人口城镇化率达到 78% 左右"], ["城镇化率达到78%左右", "不存在"]) == [{0}]
+    assert contains_figure("目标为78％左右", "78%")
+    assert not contains_figure("目标为7.8%", "78%")
+
+
+def write(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+TINY = [
+    '{"id": "t1", "question": "海绵城市", "type": "topic", "evidence": ["城市建成区80%以上面积达到海绵城市建设要求"]}',
+    '{"id": "t2", "question": "居住证", "type": "topic", "evidence": ["拓展居住证功能"]}',
+    '{"id": "t3", "question": "两件事", "type": "multipart", "evidence": ["拓展居住证功能", "优化“干线、支线、缆线”管廊供给结构"]}',
+    '{"id": "t4", "question": "你好", "type": "out_of_plan", "evidence": []}',
+]
+
+
+def test_retrieval_metrics_on_a_tiny_gold_set_with_known_values(plan, tmp_path):
+    gold = load_gold(write(tmp_path / "tiny.jsonl", TINY), [plan.clean_text])
+    sponge, permit = plan.clause("qingdao-2021/6.1.3.p1"), plan.clause("qingdao-2021/3.2.2.p1")
+    other = plan.clause("qingdao-2021/3.2.1.p1")
+
+    def hit(rank, clause):
+        return Hit(rank, clause.id, clause.citation, clause.text, 1.0 / rank, clause.start, clause.end)
+
+    rankings = {"海绵城市": [sponge, other], "居住证": [other, permit], "两件事": [other, permit, sponge]}
+    run = evaluate_retrieval("hand", lambda q, k: [hit(i + 1, c) for i, c in enumerate(rankings[q][:k])], gold,
+                             [p.text for p in plan.paragraphs()])
+    assert run.overall.n == 3  # the out-of-plan question is not a retrieval question
+    by_id = {r.id: r for r in run.results}
+    assert by_id["t1"].recall[1] == 1.0 and by_id["t1"].mrr10 == 1.0
+    assert by_id["t2"].recall[1] == 0.0 and by_id["t2"].recall[3] == 1.0 and by_id["t2"].mrr10 == 0.5
+    assert by_id["t3"].recall[1] == 0.0 and by_id["t3"].recall[3] == 1.0 and by_id["t3"].mrr10 == 0.5
+    assert run.overall.recall[1] == pytest.approx(1 / 3)
+    assert run.overall.mrr10 == pytest.approx((1 + 0.5 + 0.5) / 3)
+    assert run.by_type["topic"].n == 2 and run.by_type["multipart"].recall[3] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "line 2: not valid JSON"),
+        ('{"id": "x", "type": "topic", "evidence": ["拓展居住证功能"]}', "line 2: missing field(s) question"),
+        ('{"id": "x", "question": "q", "type": "topic", "evidence": ["规划里没有的一句话呀呀"]}', "line 2: evidence '规划里没有的一句话呀呀' is not found"),
+        ('{"id": "x", "question": "q", "type": "weird", "evidence": ["拓展居住证功能"]}', "line 2: unknown type 'weird'"),
+        ('{"id": "t1", "question": "q", "type": "topic", "evidence": ["拓展居住证功能"]}', "line 2: duplicate id 't1'"),
+    ],
+)
+def test_bad_gold_lines_are_reported_with_their_line_number(plan, tmp_path, line, message):
+    with pytest.raises(GoldError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_gold(write(tmp_path / "bad.jsonl", [TINY[0], line]), [plan.clean_text])
+
+
+def test_shipped_development_set_follows_its_rules(plan):
+    gold = load_gold(DEV_SET, [plan.clean_text])
+    in_plan = [q for q in gold.questions if q.in_plan]
+    assert len(in_plan) >= 150 and len(gold.questions) - len(in_plan) >= 30
+    assert {q.chapter for q in in_plan} == set(range(1, 11))
+    for q in in_plan:
+        for evidence in q.evidence:
+            assert 8 <= len(evidence) <= 40 and not any(ch in evidence for ch in "。！？；")
+            assert plan.clean_text.count(evidence) == 1, (q.id, evidence)
+
+
+def run_eval(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "eval", *args], cwd=PROJECT, capture_output=True, text=True, env=dict(os.environ))
+
+
+def test_eval_run_writes_markdown_json_and_chart(tmp_path, retriever):
+    gold = write(tmp_path / "tiny.jsonl", TINY)
+    out = tmp_path / "report"
+    result = run_eval("run", "--gold", str(gold), "--retriever", "hybrid", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "| hybrid | 3 |" in result.stdout
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["n_questions"] == 4
+    per_question = {q["id"]: q for q in data["retrieval"][0]["questions"]}
+    assert per_question["t1"]["recall"]["5"] == 1.0 and per_question["t2"]["recall"]["5"] == 1.0
+    assert data["answers"]["summary"]["correct refusals"] == 1.0
+    assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
+    assert "## Retrieval" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_eval_run_stops_before_work_on_a_bad_gold_file(tmp_path):
+    bad = write(tmp_path / "bad.jsonl", [TINY[0], "{broken"])
+    result = run_eval("run", "--gold", str(bad), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "line 2" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
