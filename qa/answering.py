@@ -16,6 +16,10 @@ from qa.retrieval import Retriever
 _FIGURE = re.compile(r"\d|[一二三四五六七八九十两半]+分之[一二三四五六七八九十]|[一二三四五六七八九十两]倍|[一二三四五六七八九]成")
 
 
+# A time in plan text: a year, a period ("十四五"), a season or month, a deadline.
+_TIME = re.compile(r"\d{4}年|\d+月|十四五|十五五|期间|年底|年内|年起|月起|每年|近期|中期|远期")
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """When an answer is trustworthy enough to give (chosen on the development set; see README)."""
@@ -79,6 +83,8 @@ class Answerer:
         lead_context = self.retriever.index.paragraphs[chosen[0].paragraph].context_text()
         if intent.why_clause and coverage(self.retriever, intent.why_clause, [lead_context]) < 0.99:
             return self._refuse(question, f"规划中没有“{intent.why_clause}”这样的说法。")
+        if intent.asks_time and not _TIME.search(self.retriever.index.paragraphs[chosen[0].paragraph].text):
+            return self._refuse(question, "规划没有说明这个问题所问的时间。")
         if intent.asks_number and not self._states_the_number(question, chosen):
             return self._refuse(question, "规划没有给出这个问题所问的具体数字。")
         citations = cite(chosen, self.documents)

@@ -20,6 +20,8 @@ _PARTNER_WORDS = (
 _ASKS_NUMBER = re.compile(r"多少|(?<![十百千万哪多])几(?=[成倍亿万千百公米吨元%]|个百分点)|多大比例|多高|多长|多远|百分之几|占比多|比例多")
 # Proper names (jieba part-of-speech) that, when absent from the plan, mean the question is about something else.
 _PROPER = ("nr", "nz", "ns", "nt")
+# Asking when something happens: the answer must then state a time.
+_ASKS_TIME = re.compile(r"什么时候|哪一?年|几月|何时|啥时候|多久|哪天")
 # A yes/no question that takes a claim for granted: "规划是不是要求2025年全面禁售燃油车".
 _CLAIM = re.compile(r"(是不是|是否|有没有)(要求|规定|明确|提出|决定)(.+)")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?:年|\b)")
@@ -40,6 +42,7 @@ class Intent:
     missing_terms: list[str] = field(default_factory=list)
     why_clause: str = ""
     asks_number: bool = False
+    asks_time: bool = False
     years: list[int] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
 
@@ -80,6 +83,7 @@ class IntentReader:
             + self._unknown_names(text),
             why_clause=self._why(text),
             asks_number=bool(_ASKS_NUMBER.search(text)),
+            asks_time=bool(_ASKS_TIME.search(text)),
             years=years,
             parts=split_parts(question, self.segment),
         )

@@ -107,6 +107,7 @@ def test_multi_part_questions_cite_each_part(answerer, plan):
         ("青岛地铁20号线什么时候开通", "规划中没有提到“20号线”"),
         ("规划为什么要取消居住证？", "规划中没有“取消居住证”这样的说法"),
         ("规划提出的2050年碳中和路线是什么", "规划没有给出2050年的相关内容"),
+        ("胶州湾第二隧道什么时候建成通车", "规划没有说明这个问题所问的时间"),
     ],
 )
 def test_refusals_say_so_in_one_sentence_and_show_related_clauses(answerer, question, says):
@@ -114,6 +115,12 @@ def test_refusals_say_so_in_one_sentence_and_show_related_clauses(answerer, ques
     assert answer.abstained and answer.citations == [] and answer.kind == "refusal"
     assert answer.answer.startswith(says)
     assert 1 <= len(answer.related) <= 3
+
+
+def test_a_when_question_is_answered_when_the_plan_gives_the_time(answerer, plan):
+    answer = answerer.ask("村卫生室从哪一年开始配备智慧随访设备")
+    assert not answer.abstained and "2021年起" in answer.citations[0].quote
+    assert_verified(answer, plan)
 
 
 def test_markup_in_a_question_is_only_text(answerer):
