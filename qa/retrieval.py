@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -221,12 +221,6 @@ class Retriever:
             list(p.topics),
         )
 
-    def with_config(self, **changes) -> Retriever:
-        """A retriever sharing this one's index and model, with some fusion settings changed."""
-        clone = Retriever.__new__(Retriever)
-        clone.__dict__.update(self.__dict__)
-        clone.config = replace(self.config, **changes)
-        return clone
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:

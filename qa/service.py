@@ -62,12 +62,6 @@ class PlanQA:
             rows = [r for r in rows if r.clause_id in tagged]
         return rows
 
-    def clause_topics(self, clause_id: str) -> list[str]:
-        """Topics of a paragraph clause ([] for other clauses)."""
-        for paragraph in self.retriever.index.paragraphs:
-            if paragraph.clause_id == clause_id:
-                return list(paragraph.topics)
-        return []
 
     def query_terms(self, query: str) -> list[str]:
         """The query's content words plus the plan terms its everyday words stand for (for highlighting)."""
