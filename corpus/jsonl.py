@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,3 +18,19 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Read the non-blank lines of a JSON Lines file."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def numbered_objects(text: str) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, object, "") per non-blank line of JSON Lines text, or (line number, None, problem)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not valid JSON ({exc.msg})"
+            continue
+        if isinstance(row, dict):
+            yield number, row, ""
+        else:
+            yield number, None, "expected a JSON object"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from corpus.jsonl import numbered_objects
 
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 DEV_SET = GOLD_DIR / "dev.jsonl"
@@ -69,23 +70,16 @@ def load_gold(path: Path, documents_text: list[str]) -> GoldSet:
     if path.stat().st_size > MAX_GOLD_BYTES:
         raise GoldError(f"{path} is larger than {MAX_GOLD_BYTES // 1_000_000} MB")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise GoldError(f"{path} is not UTF-8 text") from None
     haystack = [squash(t) for t in documents_text]
     problems: list[str] = []
     questions: list[GoldQuestion] = []
     seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {number}: not valid JSON ({exc.msg})")
-            continue
-        if not isinstance(row, dict):
-            problems.append(f"line {number}: expected a JSON object")
+    for number, row, problem in numbered_objects(text):
+        if row is None:
+            problems.append(f"line {number}: {problem}")
             continue
         missing = [name for name in REQUIRED if name not in row]
         if missing:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from corpus.jsonl import numbered_objects
 from qa.records import QueryError, check_query
 
 
@@ -13,18 +13,14 @@ def read_batch(path: Path) -> list[tuple[str, str]]:
     if not path.exists() or path.is_dir():
         raise QueryError(f"batch file not found: {path}")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise QueryError(f"{path} is not UTF-8 text") from None
     pairs: list[tuple[str, str]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QueryError(f"{path}, line {number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or "question" not in row:
+    for number, row, problem in numbered_objects(text):
+        if row is None:
+            raise QueryError(f"{path}, line {number}: {problem}")
+        if "question" not in row:
             raise QueryError(f'{path}, line {number}: expected an object with "id" and "question"')
         try:
             question = check_query(str(row["question"]))
