@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-LEVELS = ("chapter", "section", "item", "subitem", "paragraph")
+from corpus.profile import DocumentProfile
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,7 @@ class Document:
     clauses: list[Clause]
     sentences: list[Sentence]
     stats: dict[str, Any] = field(default_factory=dict)
+    profile: DocumentProfile | None = None
 
     def clause(self, clause_id: str) -> Clause | None:
         """Return the clause with this id, or None."""
@@ -100,6 +101,24 @@ class Document:
     def paragraphs(self) -> list[Clause]:
         """Return the leaf (paragraph-level) clauses in document order."""
         return [c for c in self.clauses if c.level == "paragraph"]
+
+    def sentences_by_clause(self) -> dict[str, list[Sentence]]:
+        """The sentences of each paragraph clause, in reading order."""
+        grouped: dict[str, list[Sentence]] = {}
+        for sentence in self.sentences:
+            grouped.setdefault(sentence.clause_id, []).append(sentence)
+        return grouped
+
+
+def clause_path_head(clause_id: str) -> str:
+    """The first part of a clause id's numbering ('qingdao-2021/3.2.1.p1' -> '3'; preface -> 'preface')."""
+    return clause_id.split("/", 1)[-1].split(".", 1)[0]
+
+
+def chapter_number(clause_id: str) -> int | None:
+    """The chapter number in a clause id ('qingdao-2021/3.2.1.p1' -> 3; preface -> None)."""
+    head = clause_path_head(clause_id)
+    return int(head) if head.isdigit() else None
 
 
 class CorpusError(Exception):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -12,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.cleaning import clean_document
+from corpus.files import swap_folder
 from corpus.jsonl import read_jsonl, write_jsonl
 from corpus.parsing import parse_clauses
 from corpus.paths import SHIPPED_DOCS, data_root
+from corpus.profile import DocumentProfile, derive_profile, read_overrides
 from corpus.readers import read_document
 from corpus.records import Clause, CorpusError, Document, Sentence
 
@@ -30,7 +31,8 @@ def parser_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def build_document(doc_id: str, title: str, source_name: str, raw: str) -> Document:
+def build_document(doc_id: str, title: str, source_name: str, raw: str,
+                   profile_overrides: dict | None = None) -> Document:
     """Clean and parse raw text into a Document (nothing is written)."""
     cleaned = clean_document(raw, title)
     tree = parse_clauses(doc_id, cleaned.clean_text, cleaned.toc)
@@ -49,15 +51,17 @@ def build_document(doc_id: str, title: str, source_name: str, raw: str) -> Docum
         "toc_entries": len(cleaned.toc),
         "heading_repairs": cleaned.heading_repairs + tree.repairs,
     }
+    title = title or (cleaned.cover[0] if cleaned.cover else _first_line_title(raw) or source_name)
     return Document(
         doc_id=doc_id,
-        title=title or (cleaned.cover[0] if cleaned.cover else source_name),
+        title=title,
         source_name=source_name,
         source_sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
         clean_text=cleaned.clean_text,
         clauses=tree.clauses,
         sentences=tree.sentences,
         stats=stats,
+        profile=derive_profile(doc_id, title, cleaned.clean_text, profile_overrides),
     )
 
 
@@ -100,6 +104,8 @@ class CorpusStore:
             clauses=clauses,
             sentences=sentences,
             stats=meta.get("stats", {}),
+            profile=DocumentProfile.from_dict(meta["profile"]) if meta.get("profile")
+            else derive_profile(meta["doc_id"], meta["title"], clean_text),
         )
 
     def load_all(self) -> list[Document]:
@@ -136,7 +142,8 @@ class CorpusStore:
                 current = hashlib.sha256(raw.encode("utf-8")).hexdigest()
                 if meta.get("source_sha256") == current and meta.get("parser_version") == version:
                     continue
-            self._write(build_document(entry["doc_id"], entry["title"], entry["file"], raw), source=None)
+            overrides = read_overrides(SHIPPED_DOCS / entry["profile"]) if entry.get("profile") else None
+            self._write(build_document(entry["doc_id"], entry["title"], entry["file"], raw, overrides), source=None)
 
     def _write(self, document: Document, source: Path | None) -> None:
         """Write a document folder atomically: build it beside the store, then rename it into place."""
@@ -155,19 +162,19 @@ class CorpusStore:
                 "source_sha256": document.source_sha256,
                 "parser_version": parser_version(),
                 "stats": document.stats,
+                "profile": document.profile.to_dict() if document.profile else None,
             }
             (tmp / _META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-            target = self.root / document.doc_id
-            old = None
-            if target.exists():
-                old = self.root / f".old-{document.doc_id}-{os.getpid()}"
-                os.replace(target, old)
-            os.replace(tmp, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            swap_folder(tmp, self.root / document.doc_id)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _first_line_title(raw: str) -> str:
+    """The text's first line when it reads as a title (short, not a chapter heading), else ''."""
+    first = next((line.strip() for line in raw.splitlines() if line.strip()), "")
+    return first if len(first) <= 60 and not re.match(r"^第[一二三四五六七八九十百]+[章节]", first) else ""
 
 
 def _catalog() -> list[dict[str, str]]:

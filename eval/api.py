@@ -11,8 +11,8 @@ from typing import Any
 from eval.gold import DEV_SET, GoldSet, load_gold
 from eval.report import RUN_JSON, render_chart, render_markdown, save_json
 from eval.runner import AnswerRun, RetrievalRun, evaluate_answers, evaluate_retrieval
-from qa.retrieval import FusionConfig
 from qa.service import PlanQA
+from qa.tuning import FusionConfig
 
 ABLATION = ("bm25", "dense", "hybrid", "hybrid-no-lexicon")
 Progress = Callable[[str, int, int], None]
@@ -30,10 +30,10 @@ class EvaluationReport:
     chart: Path
 
 
-def configuration(name: str) -> tuple[str, FusionConfig | None]:
+def configuration(service: PlanQA, name: str) -> tuple[str, FusionConfig | None]:
     """Retriever mode and fusion settings for a configuration name."""
     if name == "hybrid-no-lexicon":
-        return "hybrid", replace(FusionConfig.tuned(), use_lexicon=False)
+        return "hybrid", replace(service.retriever.config, use_lexicon=False)
     if name in ("bm25", "dense", "hybrid"):
         return name, None
     raise ValueError(f"unknown retriever configuration '{name}'; choose from {', '.join(ABLATION)}")
@@ -54,10 +54,10 @@ def run_evaluation(
 ) -> EvaluationReport:
     """Evaluate retrieval for each configuration (and answers), then write report.json/.md/.png into out_dir."""
     started = time.perf_counter()
-    paragraph_texts = [p.text for p in service.retriever.index.paragraphs]
+    paragraph_texts = [u.text for u in service.retriever.units()]
     runs: list[RetrievalRun] = []
     for name in configurations:
-        mode, config = configuration(name)
+        mode, config = configuration(service, name)
 
         def search(question: str, k: int, mode=mode, config=config):
             return service.retriever.search(question, k=k, mode=mode, config=config)
@@ -72,8 +72,8 @@ def run_evaluation(
         "gold": str(gold.path),
         "n_questions": len(gold.questions),
         "n_in_plan": sum(1 for q in gold.questions if q.in_plan),
-        "index": {k: service.retriever.index.manifest.get(k) for k in ("model", "corpus", "built_at")},
-        "fusion": service.retriever.config.__dict__,
+        "index": service.retriever.index_info(),
+        "tuning": service.retriever.tuning.to_dict(),
         "seconds": round(time.perf_counter() - started, 1),
         "retrieval": [r.to_dict() for r in runs],
         "answers": answer_run.to_dict() if answer_run else None,

@@ -15,17 +15,10 @@ from typing import Any
 
 from corpus.paths import PROJECT_ROOT
 from eval.gold import GoldSet
+from eval.metrics import percentile
 from qa.service import PlanQA
 
 Progress = Callable[[str], None]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def _subprocess_seconds(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -60,11 +53,11 @@ def bench_queries(service: PlanQA, gold: GoldSet, progress: Progress, rounds: in
     search_ms, encode_ms = [], []
     for _ in range(rounds):
         for question in questions:
-            service.retriever._query_vectors.clear()
+            service.retriever.clear_cache()
             t0 = time.perf_counter()
             service.retriever.encode_query(question)
             t1 = time.perf_counter()
-            service.retriever._query_vectors.clear()
+            service.retriever.clear_cache()
             service.retriever.search(question, k=5)
             t2 = time.perf_counter()
             encode_ms.append((t1 - t0) * 1000)
@@ -73,18 +66,18 @@ def bench_queries(service: PlanQA, gold: GoldSet, progress: Progress, rounds: in
     service.ask("热身问题")
     ask_ms = []
     for question in questions:
-        service.retriever._query_vectors.clear()
+        service.retriever.clear_cache()
         t0 = time.perf_counter()
         service.ask(question)
         ask_ms.append((time.perf_counter() - t0) * 1000)
     return {
         "queries": len(search_ms),
-        "search p50 ms": round(_percentile(search_ms, 0.5), 1),
-        "search p95 ms": round(_percentile(search_ms, 0.95), 1),
+        "search p50 ms": round(percentile(search_ms, 0.5), 1),
+        "search p95 ms": round(percentile(search_ms, 0.95), 1),
         "query encoding share of search": round(statistics.fmean(encode_ms) / statistics.fmean(search_ms), 3),
-        "query encoding p50 ms": round(_percentile(encode_ms, 0.5), 1),
-        "ask p50 ms": round(_percentile(ask_ms, 0.5), 1),
-        "ask p95 ms": round(_percentile(ask_ms, 0.95), 1),
+        "query encoding p50 ms": round(percentile(encode_ms, 0.5), 1),
+        "ask p50 ms": round(percentile(ask_ms, 0.5), 1),
+        "ask p95 ms": round(percentile(ask_ms, 0.95), 1),
     }
 
 

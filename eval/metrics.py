@@ -49,3 +49,12 @@ def contains_figure(answer: str, figure: str) -> bool:
     """True when the answer states the figure exactly (whitespace ignored, full/half-width percent alike)."""
     norm = squash(answer).replace("％", "%")
     return squash(figure).replace("％", "%") in norm
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of values by nearest rank (0.0 for no values)."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from corpus.files import atomic_write, atomic_write_bytes
 from corpus.paths import PROJECT_ROOT
 
 RUN_JSON = "report.json"
@@ -23,15 +22,7 @@ def default_report_dir() -> Path:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write a file via a temporary file and a rename, so readers never see half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_bytes(path, data)
 
 
 def save_json(folder: Path, name: str, data: dict[str, Any]) -> Path:
@@ -128,9 +119,6 @@ def render_chart(folder: Path, run: dict[str, Any]) -> Path:
     axes[1].set_title("Recall@5 by question type")
     fig.tight_layout()
     path = folder / CHART
-    handle, tmp = tempfile.mkstemp(prefix=".chart.", suffix=".png", dir=folder)
-    os.close(handle)
-    fig.savefig(tmp, dpi=110)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
-    os.replace(tmp, path)
     return path

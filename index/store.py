@@ -1,10 +1,13 @@
-"""Build the search index from the corpus, persist it atomically with a manifest, and load it safely."""
+"""Build the search index from the corpus, persist it atomically with a manifest, and load it safely.
+
+A build has three steps, each its own function: prepare the model (conversion, ONNX export), build the
+artefacts in memory (tokens, BM25, vectors, vector store), and persist them (files, checksums, folder swap).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -15,19 +18,22 @@ from typing import Any
 
 import numpy as np
 
+from corpus.bank import BankError, BankSet, InScopeQuestion, OutOfScopeQuestion, load_bank
+from corpus.files import swap_folder
 from corpus.jsonl import read_jsonl, write_jsonl
 from corpus.paths import data_root
 from corpus.records import Document
 from corpus.store import CorpusStore
-from index import bert_numpy
-from index.dense import DenseIndex
+from index import encoders
+from index.encoders.onnx_export import ensure_onnx
 from index.lexical import LexicalIndex
-from index.onnx_export import ensure_onnx
 from index.tokenizer import Tokenizer, plan_terms
 from index.topics import TopicTagger
 from index.units import ParagraphUnit, SentenceUnit, make_units
+from index.vector_store import DEFAULT_VECTOR_STORE, FILE, VECTOR_STORES, VectorStore
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 4
+BANK_VECTORS = "bank_questions.faiss"
 FIX = "run `python -m index build --force`"
 
 
@@ -57,9 +63,24 @@ class SearchIndex:
     paragraphs: list[ParagraphUnit]
     sentences: list[SentenceUnit]
     lexical: LexicalIndex
-    dense_sentences: DenseIndex
+    vectors: VectorStore
     tokenizer: Tokenizer
-    sentence_paragraph: np.ndarray
+    bank: BankSet
+    bank_vectors: VectorStore  # in-scope questions first, then out-of-scope ones, in BankSet order
+
+
+@dataclass
+class Artefacts:
+    """An index built in memory, before it is written."""
+
+    paragraphs: list[ParagraphUnit]
+    sentences: list[SentenceUnit]
+    tokenizer: Tokenizer
+    lexical: LexicalIndex
+    vectors: VectorStore
+    bank: BankSet
+    bank_vectors: VectorStore
+    embedded_new: int
 
 
 def index_dir() -> Path:
@@ -71,8 +92,8 @@ def builder_version() -> str:
     """Hash of the index package's code and data files: a change to tokenizing, topics or units rebuilds."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for path in sorted([*package.glob("*.py"), *(package / "data").glob("*")]):
-        digest.update(path.name.encode())
+    for path in sorted([*package.rglob("*.py"), *(package / "data").glob("*")]):
+        digest.update(str(path.relative_to(package)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -88,10 +109,80 @@ def corpus_fingerprint(documents: list[Document]) -> str:
     return digest.hexdigest()[:20]
 
 
+def bank_fingerprint(bank: BankSet) -> str:
+    """Hash of every bank question, its clause and evidence: a staff addition rebuilds the bank vectors."""
+    digest = hashlib.sha256()
+    for q in bank.in_scope:
+        digest.update(f"{q.doc_id}|{q.id}|{q.question}|{q.clause_id}|{q.start}\n".encode())
+    for q in bank.out_of_scope:
+        digest.update(f"{q.doc_id}|{q.id}|{q.question}|{q.category}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def read_bank(documents: list[Document]) -> BankSet:
+    """The documents' question bank (an unusable bank file is an index problem the user must fix)."""
+    try:
+        return load_bank(documents)
+    except BankError as exc:
+        raise IndexProblem(str(exc)) from None
+
+
 def sentence_context(paragraph: ParagraphUnit, sentence: SentenceUnit) -> str:
     """Dense text of a sentence: the nearest heading, then the sentence."""
     title = paragraph.path[-1] if paragraph.path else ""
     return f"{title}：{sentence.text}" if title else sentence.text
+
+
+def prepare_model(model: str | None = None, prepare_queries: bool = True) -> str:
+    """The model to embed with (converting the offline default once), with its query encoder exported to ONNX."""
+    from index.embedder import resolve_model
+
+    model_name = resolve_model(model)
+    if prepare_queries and encoders.supports(Path(model_name)):
+        ensure_onnx(Path(model_name))
+    return model_name
+
+
+def build_artefacts(documents: list[Document], embedder, store: str = DEFAULT_VECTOR_STORE,
+                    progress: bool = False, bank: BankSet | None = None) -> Artefacts:
+    """Tokens, BM25 and sentence vectors of every paragraph clause, and the bank's question vectors (cached by text)."""
+    tokenizer = Tokenizer(plan_terms(d.clean_text for d in documents))
+    paragraphs, sentences = make_units(documents, TopicTagger().tag)
+    lexical = LexicalIndex.build([tokenizer.tokens(p.context_text()) for p in paragraphs])
+    # Dense vectors are per sentence (a clause scores as its best sentence): whole-clause vectors of long
+    # clauses retrieved worse on the development set and cost most of the build time.
+    texts = [sentence_context(paragraphs[s.paragraph], s) for s in sentences]
+    vectors, embedded_new = embedder.encode_passages(texts, progress=progress)
+    build_store, _ = VECTOR_STORES[store]
+    bank = bank if bank is not None else read_bank(documents)
+    questions = [q.question for q in bank.in_scope] + [q.question for q in bank.out_of_scope]
+    bank_vectors, bank_new = embedder.encode_questions_cached(questions, progress=progress)
+    bank_ids = [f"{q.doc_id}:{q.id}" for q in bank.in_scope] + [f"{q.doc_id}:{q.id}" for q in bank.out_of_scope]
+    if not questions:
+        bank_vectors = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    return Artefacts(paragraphs, sentences, tokenizer, lexical, build_store(vectors, [s.id for s in sentences], FILE),
+                     bank, build_store(bank_vectors, bank_ids, BANK_VECTORS), embedded_new + bank_new)
+
+
+def persist(artefacts: Artefacts, folder: Path, manifest: dict[str, Any]) -> None:
+    """Write the artefacts and the manifest (with file checksums) into a new folder and swap it in."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-index-", dir=folder.parent))
+    try:
+        write_jsonl(tmp / "paragraphs.jsonl", [p.to_dict() for p in artefacts.paragraphs])
+        write_jsonl(tmp / "sentences.jsonl", [s.to_dict() for s in artefacts.sentences])
+        (tmp / "terms.txt").write_text("\n".join(artefacts.tokenizer.terms), encoding="utf-8")
+        artefacts.vectors.save(tmp)
+        artefacts.bank_vectors.save(tmp)
+        write_jsonl(tmp / "bank_in_scope.jsonl", [q.to_dict() for q in artefacts.bank.in_scope])
+        write_jsonl(tmp / "bank_out_of_scope.jsonl", [q.to_dict() for q in artefacts.bank.out_of_scope])
+        artefacts.lexical.save(tmp / "bm25")
+        manifest = {**manifest, "files": {name: _sha256(tmp / name) for name in _all_files(tmp)}}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        swap_folder(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def build_index(
@@ -102,73 +193,54 @@ def build_index(
     folder: Path | None = None,
     cache_root: Path | None = None,
     prepare_queries: bool = True,
+    store: str = DEFAULT_VECTOR_STORE,
 ) -> BuildReport:
     """Build (or confirm up to date) the index of the stored corpus; embeddings are reused by text hash."""
     started = time.perf_counter()
     folder = folder or index_dir()
     documents = documents if documents is not None else CorpusStore.default().load_all()
     fingerprint = corpus_fingerprint(documents)
-    from index.embedder import Embedder, model_key, resolve_model
+    from index.embedder import Embedder, model_key
 
-    model_name = resolve_model(model)
-    if prepare_queries and bert_numpy.supports(Path(model_name)):
-        ensure_onnx(Path(model_name))
-    existing = _read_manifest(folder)
-    current = existing and existing.get("format") == INDEX_FORMAT and existing.get("builder") == builder_version()
-    if not force and current and existing.get("corpus") == fingerprint:
-        if existing.get("model_key") == model_key(model_name) and _files_intact(folder, existing):
-            return BuildReport(
-                folder,
-                False,
-                time.perf_counter() - started,
-                existing["counts"]["paragraphs"],
-                existing["counts"]["sentences"],
-                0,
-                existing["model"],
-            )
+    model_name = prepare_model(model, prepare_queries)
+    bank = read_bank(documents)
+    bank_print = bank_fingerprint(bank)
+    existing = _read_manifest(folder) if not force else None
+    if (existing and _is_current(existing, fingerprint, bank_print, model_key(model_name), store)
+            and _files_intact(folder, existing)):
+        counts = existing["counts"]
+        return BuildReport(folder, False, time.perf_counter() - started, counts["paragraphs"], counts["sentences"], 0,
+                           existing["model"])
     embedder = Embedder(model_name, cache_root=cache_root)
-    tagger = TopicTagger()
-    tokenizer = Tokenizer(plan_terms(d.clean_text for d in documents))
-    paragraphs, sentences = make_units(documents, tagger.tag)
-    lexical = LexicalIndex.build([tokenizer.tokens(p.context_text()) for p in paragraphs])
-    # Dense vectors are per sentence (a clause scores as its best sentence): whole-clause vectors of long
-    # clauses retrieved worse on the development set and cost most of the build time.
-    texts = [sentence_context(paragraphs[s.paragraph], s) for s in sentences]
-    vectors, embedded_new = embedder.encode_passages(texts, progress=progress)
-    dense_sentences = DenseIndex.build(vectors)
+    artefacts = build_artefacts(documents, embedder, store, progress, bank)
+    seconds = time.perf_counter() - started
+    persist(artefacts, folder, {
+        "format": INDEX_FORMAT,
+        "builder": builder_version(),
+        "corpus": fingerprint,
+        "bank": bank_print,
+        "bank_counts": {"in_scope": len(bank.in_scope), "out_of_scope": len(bank.out_of_scope)},
+        "documents": [d.doc_id for d in documents],
+        "model": Path(model_name).name,
+        "model_key": embedder.key,
+        "dimensions": embedder.dimensions,
+        "query_prefix": embedder.query_prefix,
+        "passage_prefix": embedder.passage_prefix,
+        "vector_store": store,
+        "counts": {"paragraphs": len(artefacts.paragraphs), "sentences": len(artefacts.sentences)},
+        "libraries": _library_versions(),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "build_seconds": round(seconds, 2),
+        "embedded_new": artefacts.embedded_new,
+    })
+    return BuildReport(folder, True, seconds, len(artefacts.paragraphs), len(artefacts.sentences),
+                       artefacts.embedded_new, Path(model_name).name)
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-index-", dir=folder.parent))
-    try:
-        write_jsonl(tmp / "paragraphs.jsonl", [p.to_dict() for p in paragraphs])
-        write_jsonl(tmp / "sentences.jsonl", [s.to_dict() for s in sentences])
-        (tmp / "terms.txt").write_text("\n".join(tokenizer.terms), encoding="utf-8")
-        dense_sentences.save(tmp / "dense_sentences.faiss")
-        lexical.save(tmp / "bm25")
-        seconds = time.perf_counter() - started
-        manifest = {
-            "format": INDEX_FORMAT,
-            "builder": builder_version(),
-            "corpus": fingerprint,
-            "documents": [d.doc_id for d in documents],
-            "model": Path(model_name).name,
-            "model_key": embedder.key,
-            "dimensions": embedder.dimensions,
-            "query_prefix": embedder.query_prefix,
-            "passage_prefix": embedder.passage_prefix,
-            "counts": {"paragraphs": len(paragraphs), "sentences": len(sentences)},
-            "libraries": _library_versions(),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "build_seconds": round(seconds, 2),
-            "embedded_new": embedded_new,
-            "files": {name: _sha256(tmp / name) for name in _all_files(tmp)},
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        _swap_in(tmp, folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return BuildReport(folder, True, seconds, len(paragraphs), len(sentences), embedded_new, Path(model_name).name)
+
+def _is_current(manifest: dict[str, Any], fingerprint: str, bank: str, key: str, store: str) -> bool:
+    return (manifest.get("format") == INDEX_FORMAT and manifest.get("builder") == builder_version()
+            and manifest.get("corpus") == fingerprint and manifest.get("bank") == bank and manifest.get("model_key") == key
+            and manifest.get("vector_store", DEFAULT_VECTOR_STORE) == store)
 
 
 def load_index(documents: list[Document] | None = None, folder: Path | None = None) -> SearchIndex:
@@ -181,34 +253,34 @@ def load_index(documents: list[Document] | None = None, folder: Path | None = No
         raise IndexProblem(f"the index at {folder} was written by another version of PlanQA; run `python -m index build`")
     if documents is not None and manifest.get("corpus") != corpus_fingerprint(documents):
         raise IndexProblem(f"the index at {folder} was built for a different corpus; run `python -m index build`")
+    if documents is not None and manifest.get("bank") != bank_fingerprint(read_bank(documents)):
+        raise IndexProblem(f"the question bank changed since the index at {folder} was built; run `python -m index build`")
     for name, expected in manifest.get("files", {}).items():
         path = folder / name
         if not path.exists():
             raise IndexProblem(f"index file {name} is missing; {FIX}")
         if _sha256(path) != expected:
             raise IndexProblem(f"index file {name} is damaged (checksum mismatch); {FIX}")
+    store = manifest.get("vector_store", DEFAULT_VECTOR_STORE)
+    if store not in VECTOR_STORES:
+        raise IndexProblem(f"the index at {folder} uses vector store '{store}', which this PlanQA does not have; {FIX}")
     try:
         paragraphs = [ParagraphUnit(**row) for row in read_jsonl(folder / "paragraphs.jsonl")]
         sentences = [SentenceUnit(**row) for row in read_jsonl(folder / "sentences.jsonl")]
         terms = (folder / "terms.txt").read_text(encoding="utf-8").split("\n")
         lexical = LexicalIndex.load(folder / "bm25")
-        dense_sentences = DenseIndex.load(folder / "dense_sentences.faiss")
+        load_store = VECTOR_STORES[store][1]
+        vectors = load_store(folder, [s.id for s in sentences], FILE)
+        bank = BankSet([InScopeQuestion(**row) for row in read_jsonl(folder / "bank_in_scope.jsonl")],
+                       [OutOfScopeQuestion(**row) for row in read_jsonl(folder / "bank_out_of_scope.jsonl")])
+        bank_ids = [f"{q.doc_id}:{q.id}" for q in [*bank.in_scope, *bank.out_of_scope]]
+        bank_vectors = load_store(folder, bank_ids, BANK_VECTORS)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexProblem(f"the index at {folder} cannot be read ({exc.__class__.__name__}); {FIX}") from None
-    if dense_sentences.size != len(sentences):
-        raise IndexProblem(f"the index at {folder} is inconsistent (vector counts differ); {FIX}")
-    if dense_sentences.dimensions != manifest.get("dimensions"):
+    if vectors.dimensions != manifest.get("dimensions"):
         raise IndexProblem(f"the index at {folder} has vectors of the wrong size; {FIX}")
-    return SearchIndex(
-        folder=folder,
-        manifest=manifest,
-        paragraphs=paragraphs,
-        sentences=sentences,
-        lexical=lexical,
-        dense_sentences=dense_sentences,
-        tokenizer=Tokenizer(t for t in terms if t),
-        sentence_paragraph=np.array([s.paragraph for s in sentences], dtype=np.int64),
-    )
+    return SearchIndex(folder, manifest, paragraphs, sentences, lexical, vectors, Tokenizer(t for t in terms if t), bank,
+                       bank_vectors)
 
 
 def _read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -216,9 +288,12 @@ def _read_manifest(folder: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise IndexProblem(f"the index manifest {path} is damaged; {FIX}") from None
+    if not isinstance(manifest, dict):
+        raise IndexProblem(f"the index manifest {path} is damaged; {FIX}")
+    return manifest
 
 
 def _files_intact(folder: Path, manifest: dict[str, Any]) -> bool:
@@ -232,17 +307,6 @@ def _all_files(folder: Path) -> list[str]:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _swap_in(tmp: Path, folder: Path) -> None:
-    """Replace folder by tmp with renames, so readers see the old index or the new one, never a mix."""
-    old = None
-    if folder.exists():
-        old = folder.with_name(f".old-index-{os.getpid()}")
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _library_versions() -> dict[str, str]:

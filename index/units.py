@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from corpus.records import Document
+from corpus.records import Document, chapter_number
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,9 @@ class ParagraphUnit:
 
 @dataclass(frozen=True)
 class SentenceUnit:
-    """A sentence of a paragraph, pointing at its paragraph unit by position."""
+    """A sentence of a paragraph unit: a stable id ("<clause id>#<n>"), its unit's position, text and offsets."""
 
+    id: str
     paragraph: int
     text: str
     start: int
@@ -46,20 +47,12 @@ class SentenceUnit:
         return asdict(self)
 
 
-def chapter_number(clause_id: str) -> int | None:
-    """The chapter number in a clause id ('qingdao-2021/3.2.1.p1' -> 3; preface -> None)."""
-    head = clause_id.split("/", 1)[1].split(".", 1)[0]
-    return int(head) if head.isdigit() else None
-
-
 def make_units(documents: list[Document], tag) -> tuple[list[ParagraphUnit], list[SentenceUnit]]:
     """Paragraph and sentence units of all documents, in document order; tag(path, text) gives topics."""
     paragraphs: list[ParagraphUnit] = []
     sentences: list[SentenceUnit] = []
     for document in documents:
-        by_clause: dict[str, list] = {}
-        for sentence in document.sentences:
-            by_clause.setdefault(sentence.clause_id, []).append(sentence)
+        by_clause = document.sentences_by_clause()
         for clause in document.paragraphs():
             index = len(paragraphs)
             paragraphs.append(
@@ -75,6 +68,6 @@ def make_units(documents: list[Document], tag) -> tuple[list[ParagraphUnit], lis
                     topics=tag(clause.path, clause.text),
                 )
             )
-            for sentence in by_clause.get(clause.id, []):
-                sentences.append(SentenceUnit(index, sentence.text, sentence.start, sentence.end))
+            for n, sentence in enumerate(by_clause.get(clause.id, []), start=1):
+                sentences.append(SentenceUnit(f"{clause.id}#{n}", index, sentence.text, sentence.start, sentence.end))
     return paragraphs, sentences

@@ -87,6 +87,8 @@ def _add_answer_commands(sub) -> None:
     ask = sub.add_parser("ask", help="answer a question from the plan, with citations")
     ask.add_argument("question", nargs="?", default=None)
     ask.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines')
+    ask.add_argument("--doc", help="answer from this document id only")
+    ask.add_argument("--chapter", type=int, help="answer from this chapter only")
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
     indicators = sub.add_parser("indicators", help="list the plan's quantitative goals and status figures")
     indicators.add_argument("--year", type=int, help="only figures for this year (e.g. 2025)")
@@ -104,7 +106,7 @@ def _ask(args: argparse.Namespace) -> int:
     batch = read_batch(args.batch) if args.batch else [(None, args.question)]
     service = PlanQA.open()
     for qid, question in batch:
-        answer = service.ask(question)
+        answer = service.ask(question, doc=args.doc, chapter=args.chapter)
         if args.json:
             print(json.dumps({"id": qid, **answer.to_dict()}, ensure_ascii=False))
             continue

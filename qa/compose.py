@@ -1,108 +1,53 @@
-"""Pick the plan's own sentences that answer a question and turn them into cited, verified text."""
+"""Turn a decision into answer text: the plan's own sentences or figures, each with a verified [n] citation."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
-import numpy as np
 
 from corpus.records import Document
-from index.textnorm import normalise
-from qa.records import Citation
-from qa.retrieval import QueryScores, Retriever
+from qa.pipeline import Decision
+from qa.records import QUALIFIERS, Answer, Citation, Hit, Indicator
+from qa.retrieval import Candidate
 
-# Lexical agreement on top of dense similarity: each question word a sentence contains adds this much.
-WORD_BONUS = 0.012
-# Sentences from lower-ranked clauses need to be this much better to be chosen.
-RANK_PENALTY = 0.004
-MIN_SENTENCE_CHARS = 8
+REFUSAL_TAIL = "以下是规划中最接近的条款，供参考。"
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A sentence of a retrieved clause that may go into the answer."""
-
-    sentence: int
-    paragraph: int
-    text: str
-    start: int
-    end: int
-    doc_id: str
-    clause_id: str
-    citation: str
-    score: float
-    dense: float
-
-
-def candidates(retriever: Retriever, query: str, top: int = 3) -> tuple[list[Candidate], QueryScores, list[int]]:
-    """Sentences of the query's top clauses, best first, with the scores and the clause ranking used."""
-    scores = retriever.score(query, "hybrid")
-    fused = retriever.fuse(scores, "hybrid")
-    order = [int(i) for i in np.argsort(-fused, kind="stable")[:top]]
-    words = question_words(retriever, query) + scores.expansion
-    index = retriever.index
-    found: list[Candidate] = []
-    for rank, paragraph in enumerate(order):
-        unit = index.paragraphs[paragraph]
-        for s in np.flatnonzero(index.sentence_paragraph == paragraph):
-            sentence = index.sentences[s]
-            if len(sentence.text) < MIN_SENTENCE_CHARS:
-                continue
-            text = normalise(sentence.text)
-            overlap = sum(1 for w in set(words) if len(w) > 1 and w in text)
-            dense = float(scores.sentence_scores[s])
-            score = dense + WORD_BONUS * overlap - RANK_PENALTY * rank
-            found.append(
-                Candidate(int(s), paragraph, sentence.text, sentence.start, sentence.end, unit.doc_id, unit.clause_id,
-                          unit.citation, score, dense)
-            )
-    found.sort(key=lambda c: -c.score)
-    return found, scores, order
+def compose_answer(decision: Decision, related: list[Hit]) -> Answer:
+    """The answer for a decision; refusals list the related clauses."""
+    if decision.route == "refuse":
+        return Answer(decision.message + REFUSAL_TAIL, True, [], related, "refusal")
+    if decision.route == "indicator":
+        picked = distinct(decision.indicators)[:3]
+        citations = [indicator_citation(n, ind) for n, ind in enumerate(picked, start=1)]
+        parts = [f"{figure_sentence(ind)}[{c.n}]" for ind, c in zip(picked, citations, strict=True)]
+        return Answer("；".join(parts) + "。", False, citations, [], "indicator")
+    if decision.route == "missing_year":
+        given = distinct(decision.indicators)[:3]
+        citations = [indicator_citation(n, ind) for n, ind in enumerate(given, start=1)]
+        years = "、".join(f"{y}年" for y in decision.available_years if y) or "其他年份"
+        text = f"规划没有给出{decision.asked_year}年的{decision.name or '这项指标'}，只给出了{years}的数字"
+        if given:
+            text += "：" + "；".join(f"{figure_sentence(i)}[{c.n}]" for i, c in zip(given, citations, strict=True))
+        return Answer(text + "。", True, citations, related, "refusal")
+    citations = sentence_citations(decision.sentences)
+    text = "".join(_cited(c.text, cit.n) for c, cit in zip(decision.sentences, citations, strict=True))
+    return Answer(f"根据规划：{text}", False, citations, [], "text")
 
 
-def question_words(retriever: Retriever, query: str) -> list[str]:
-    """Content words of a question (stopwords and question words removed)."""
-    return [w for w in retriever.index.tokenizer.words(query) if len(w) > 1 or w.isdigit()]
+def _cited(text: str, n: int) -> str:
+    sentence = as_answer_sentence(text)
+    return f"{sentence[:-1]}[{n}]{sentence[-1]}"
 
 
-def coverage(retriever: Retriever, query: str, texts: list[str]) -> float:
-    """Share of the question's content words (or their everyday-word expansions) found in the texts."""
-    words = question_words(retriever, query)
-    if not words:
-        return 0.0
-    joined = normalise("".join(texts))
-    covered = 0
-    for word in words:
-        expansions = retriever.lexicon.expand(word).terms
-        if word in joined or any(e in joined for e in expansions):
-            covered += 1
-    return covered / len(words)
+def sentence_citations(chosen: list[Candidate]) -> list[Citation]:
+    """Numbered citations (from 1) for the chosen sentences."""
+    return [Citation(n, c.clause_id, c.citation, c.text, c.start, c.end, c.doc_id) for n, c in enumerate(chosen, start=1)]
 
 
-def choose(found: list[Candidate], limit: int = 3, margin: float = 0.035) -> list[Candidate]:
-    """The lead sentence and up to limit-1 supporting ones close to it in score, in reading order per clause."""
-    if not found:
-        return []
-    lead = found[0]
-    chosen = [lead]
-    for candidate in found[1:]:
-        if len(chosen) >= limit:
-            break
-        if candidate.score >= lead.score - margin and candidate.sentence not in {c.sentence for c in chosen}:
-            chosen.append(candidate)
-    return chosen
-
-
-def cite(chosen: list[Candidate], documents: dict[str, Document], first: int = 1) -> list[Citation]:
-    """Numbered citations for the chosen sentences, each verified against its document's clean text."""
-    citations = []
-    for n, candidate in enumerate(chosen, start=first):
-        citation = Citation(n, candidate.clause_id, candidate.citation, candidate.text, candidate.start, candidate.end,
-                            candidate.doc_id)
-        verify(citation, documents)
-        citations.append(citation)
-    return citations
+def indicator_citation(n: int, indicator: Indicator) -> Citation:
+    """A numbered citation of the sentence part that states a figure."""
+    return Citation(n, indicator.clause_id, indicator.citation, indicator.quote, indicator.start, indicator.end,
+                    indicator.doc_id)
 
 
 def verify(citation: Citation, documents: dict[str, Document]) -> None:
@@ -124,3 +69,26 @@ def as_answer_sentence(text: str) -> str:
     elif body and body[-1] not in "。！？”":
         body += "。"
     return body
+
+
+def distinct(indicators: list[Indicator]) -> list[Indicator]:
+    """Indicators without repeats of the same name, year, value and kind."""
+    seen, out = set(), []
+    for ind in indicators:
+        key = (ind.name, ind.year, ind.value, ind.kind)
+        if key not in seen:
+            seen.add(key)
+            out.append(ind)
+    return out
+
+
+def figure_sentence(indicator: Indicator) -> str:
+    """"到2025年，常住人口城镇化率目标为78%左右" / "2020年，常住总人口为1007.17万人"."""
+    figure = indicator.figure()
+    # A figure that opens with its own verb ("突破900公里", "超过88%") reads without "为".
+    verb_first = figure.startswith(QUALIFIERS)
+    if indicator.kind == "target":
+        when = f"到{indicator.year}年，" if indicator.year else ""
+        return f"{when}{indicator.name}{'要' if verb_first else '目标为'}{figure}"
+    when = f"{indicator.year}年，" if indicator.year else ""
+    return f"{when}{indicator.name}{'' if verb_first else '为'}{figure}"

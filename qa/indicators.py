@@ -9,9 +9,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from corpus.records import Clause, Document, Sentence
+from corpus.profile import FIVE_YEAR_PLANS
+from corpus.records import Clause, Document, Sentence, clause_path_head
 from index.textnorm import normalise
-from qa.records import Indicator
+from qa.records import QUALIFIERS, Indicator
+from qa.tuning import IndicatorConfig, load_tuning
 
 # Digits that are not figures (years, durations, line and road numbers, "5G", "PM2.5", "从0到1", ranks) are masked
 # with "#" of the same length, so that offsets stay valid. "提前2年和3年" is kept: it says how early a goal was met.
@@ -31,7 +33,7 @@ _LEAD_FILLER = re.compile(
 )
 _LEAD_VERBS = re.compile(r"^(?:实行|实现|集中建设|建设|新建改扩建|新建|实施|创建|形成了|形成|发展|带动|组建|构建|培育形成|确保|确定|打造)")
 _RELATIONAL = re.compile(r"^(?:仅为|低于|高于|相当于)")
-_TAIL_QUALIFIERS = ("不低于", "不超过", "不足", "超过", "突破", "接近", "至少", "累计", "低于", "高于", "约")
+_TAIL_QUALIFIERS = QUALIFIERS
 _TAIL_WORDS = _TAIL_QUALIFIERS + (
     "培育形成", "新建改扩建", "集中建设", "缩小到", "控制在", "保持在", "稳定在", "调整为", "达到", "降至", "下降", "建成",
     "选聘", "选派", "配备", "培训", "安排", "打造", "实施", "确定", "建设", "组建", "实现", "构建", "创建", "形成",
@@ -53,10 +55,9 @@ _NAME_FIXES = {
     ("7", "每年实施比例"): "农村公路路面状况改善工程每年实施比例",
     ("1~3", "涉农区（市）按照二级医院标准镇街卫生院作为县域医疗服务次中心"): "作为县域医疗服务次中心的镇街卫生院",
 }
-# A chapter with a 发展现状 / 主要成就 / 问题短板 part reports the present state (the end of 2020 for this plan, unless a
+# A chapter with a 发展现状 / 主要成就 / 问题短板 part reports the present state (the profile's status year, unless a
 # sentence names another year); every other chapter sets targets.
 _STATUS_HEADING = re.compile(r"发展现状|发展基础|主要成就|问题短板")
-_STATUS_YEAR = 2020
 
 
 @dataclass
@@ -74,10 +75,9 @@ class _Figure:
 
 def extract_indicators(document: Document) -> list[Indicator]:
     """Every quantitative figure of the document, in document order, with its name, year, kind and quote."""
+    status_year = document.profile.status_year if document.profile else None
     masked = _NOT_FIGURES.sub(lambda m: "#" * len(m.group()), document.clean_text)
-    by_clause: dict[str, list[Sentence]] = {}
-    for sentence in document.sentences:
-        by_clause.setdefault(sentence.clause_id, []).append(sentence)
+    by_clause = document.sentences_by_clause()
     status_chapters = {_chapter(c) for c in document.clauses if _STATUS_HEADING.search(c.title)}
     out: list[Indicator] = []
     carried: int | None = None  # a "到2025年，…" paragraph's year also holds for the "——…" paragraphs after it
@@ -87,23 +87,24 @@ def extract_indicators(document: Document) -> list[Indicator]:
         if own_year is not None or not clause.text.startswith("——"):
             carried = own_year
         for sentence in by_clause.get(clause.id, []):
-            out += _sentence_indicators(document, clause, sentence, masked, carried, _chapter(clause) in status_chapters)
+            status = status_year if _chapter(clause) in status_chapters else None
+            out += _sentence_indicators(document, clause, sentence, masked, carried, status)
     return out
 
 
 def _chapter(clause: Clause) -> str:
     """The chapter part of a clause id ("qingdao-2021/1.1.1.1.p1" -> "1")."""
-    return clause.id.split("/", 1)[1].split(".")[0]
+    return clause_path_head(clause.id)
 
 
 def _year_marker(text: str) -> tuple[int, int] | None:
     """The first year marker of a text and its position: "到2035年，", "2025年，", "2021年起", "“十四五”期间"."""
     match = _YEAR_MARKER.search(text)
-    return ((int(match.group(1)) if match.group(1) else 2025), match.start()) if match else None
+    return ((int(match.group(1)) if match.group(1) else FIVE_YEAR_PLANS["十四五"]), match.start()) if match else None
 
 
 def _sentence_indicators(document: Document, clause: Clause, sentence: Sentence, masked: str,
-                         paragraph_year: int | None, status: bool) -> list[Indicator]:
+                         paragraph_year: int | None, status_year: int | None) -> list[Indicator]:
     """The indicators of one sentence, with the year and kind its context gives them."""
     marker = _year_marker(sentence.text)
     # A year named inside a sentence holds from its segment to the end of the sentence.
@@ -111,11 +112,12 @@ def _sentence_indicators(document: Document, clause: Clause, sentence: Sentence,
     out = []
     for fig in _sentence_figures(sentence, masked[sentence.start:sentence.end]):
         year = marker[0] if marker and fig.segment >= marker_segment else paragraph_year
+        status = status_year is not None
         if status and fig.unit in ("分钟", "小时"):
             continue  # "1小时交通圈还未能覆盖全域" names a gap, not a measured value
         out.append(Indicator(
             name=fig.name, value=fig.value, number=float(re.split(r"[~～:多]", fig.value)[0]), unit=fig.unit,
-            qualifier=fig.qualifier, year=(year or _STATUS_YEAR) if status else year,
+            qualifier=fig.qualifier, year=(year or status_year) if status else year,
             kind="status" if status else "target", clause_id=clause.id, citation=clause.citation,
             quote=document.clean_text[fig.start:fig.end], start=fig.start, end=fig.end, doc_id=document.doc_id,
         ))
@@ -226,7 +228,7 @@ class IndicatorLookup:
 
 
 _QUESTION_FILLER = re.compile(
-    r"(?:到|至|在)?(?:19|20)\d\d年?(?:底|末|前)?|“?十四五”?(?:期间|时期|末)?|青岛市?|全市|我市|规划|"
+    r"(?:到|至|在)?(?:19|20)\d\d年?(?:底|末|前)?|“?十[三四五]五”?(?:期间|时期|末)?|全市|我市|规划|"
     r"(?:多少|几)(?:个百分点|立方米|公里|万人|亿元|万亩|万吨|[个所家人条名处件亩吨元户倍项])|是多少|多少|要达到|将达到|达到|"
     r"目标是|目标|计划|预计|力争|现状|目前|现在|已经|当前|实际|情况|是|为|有|要|将|几|吗|呢|了|的|怎么样|如何|什么|"
     r"多长|多大|多高|\d+(?:\.\d+)?%?|[？?，,。！!、\s]"
@@ -243,16 +245,22 @@ _ALIASES = {
 }
 _NUMERALS = "一二三四五六七八九十两〇"
 _VAGUE = ("突破", "超过", "接近", "不足", "低于", "高于")
-_MIN_SCORE = 0.5  # below this no name is taken to be the one asked about
-_MIN_RECALL = 0.6  # a name explaining less of the question ("人口密度" vs "总人口") is about something else
 
 
 class IndicatorTable:
     """All indicators of a set of documents, filterable and searchable by question."""
 
-    def __init__(self, documents: Iterable[Document]) -> None:
+    def __init__(self, documents: Iterable[Document], config: IndicatorConfig | None = None) -> None:
         """Extract the indicators of every document."""
+        documents = list(documents)
+        self.config = config or load_tuning().indicators
         self.all: list[Indicator] = [ind for doc in documents for ind in extract_indicators(doc)]
+        profiles = [d.profile for d in documents if d.profile]
+        self.status_year = max((p.status_year for p in profiles if p.status_year), default=None)
+        self.periods = {name: year for p in profiles for name, year in p.named_periods.items()} or dict(FIVE_YEAR_PLANS)
+        # The documents' own place names say nothing about which figure is asked for ("青岛的…").
+        places = sorted({n for p in profiles for n in (p.place, *p.place_names) if n}, key=len, reverse=True)
+        self._places = re.compile("|".join(re.escape(normalise(n)) for n in places)) if places else None
         self._groups: dict[str, list[Indicator]] = {}
         for ind in self.all:
             self._groups.setdefault(ind.name, []).append(ind)
@@ -269,32 +277,35 @@ class IndicatorTable:
             and (needle is None or needle in normalise(ind.name) or needle in normalise(ind.quote))
         ]
 
-    def lookup(self, question: str) -> IndicatorLookup:
-        """The indicators a question about a number refers to, preferring the year it asks about."""
-        asked, unit, core = asked_year(question), _asked_unit(question), _question_core(question)
-        scores = {name: max(_name_score(core, key) for key in keys) for name, keys in self._keys.items()}
+    def lookup(self, question: str, doc: str | None = None) -> IndicatorLookup:
+        """The indicators a question about a number refers to (of one document, when given), preferring the asked year."""
+        asked, unit = asked_year(question, self.periods), _asked_unit(question)
+        core = _question_core(self._places.sub("|", normalise(question)) if self._places else question)
+        groups = {name: [i for i in group if doc is None or i.doc_id == doc] for name, group in self._groups.items()}
+        scores = {name: max(_name_score(core, key, self.config.min_recall) for key in keys)
+                  for name, keys in self._keys.items() if groups[name]}
         # Between near-equal names, one the plan gives for the asked year, or in the asked unit, wins.
-        ranked = {name: score + 0.02 * any(asked is not None and i.year == asked for i in self._groups[name])
-                  + 0.03 * any(unit and i.unit.endswith(unit) for i in self._groups[name])
+        ranked = {name: score + 0.02 * any(asked is not None and i.year == asked for i in groups[name])
+                  + 0.03 * any(unit and i.unit.endswith(unit) for i in groups[name])
                   for name, score in scores.items()}
         best = max(ranked, key=lambda n: (ranked[n], -len(n)), default="")
-        if not best or scores[best] < _MIN_SCORE:
+        if not best or scores[best] < self.config.min_name_score:
             return IndicatorLookup([], asked, [], round(scores.get(best, 0.0), 4), "")
         names = [n for n in sorted(ranked, key=ranked.__getitem__, reverse=True) if ranked[n] >= ranked[best] - 1e-9]
-        group = [ind for n in names for ind in self._groups[n]]
-        matches = _for_year(group, asked)
+        group = [ind for n in names for ind in groups[n]]
+        matches = _for_year(group, asked, self.status_year)
         kind = _wanted_kind(question)
         matches.sort(key=lambda ind: (names.index(ind.name), *_rank(ind, asked, kind)))
         years = sorted({i.year for i in group}, key=lambda y: (y is None, y or 0))
         return IndicatorLookup(matches, asked, years, round(scores[best], 4), best)
 
 
-def _for_year(group: list[Indicator], asked: int | None) -> list[Indicator]:
+def _for_year(group: list[Indicator], asked: int | None, status_year: int | None) -> list[Indicator]:
     """The figures for the asked year; undated targets stand in for a future year when nothing is dated."""
     if asked is None:
         return list(group)
     exact = [i for i in group if i.year == asked]
-    undated = not any(i.year is not None for i in group) and asked > _STATUS_YEAR
+    undated = not any(i.year is not None for i in group) and asked > (status_year or 0)
     return exact or ([i for i in group if i.kind == "target"] if undated else [])
 
 
@@ -304,10 +315,12 @@ def _rank(ind: Indicator, asked: int | None, kind: str | None) -> tuple:
             ind.qualifier in _VAGUE, -(ind.year or 0), ind.start)
 
 
-def asked_year(question: str) -> int | None:
+def asked_year(question: str, periods: dict[str, int] = FIVE_YEAR_PLANS) -> int | None:
     """The year a question asks about: "2035年…" -> 2035, "“十四五”…" -> 2025, else None."""
     match = re.search(r"(?:19|20)\d\d", question)
-    return int(match.group()) if match else (2025 if "十四五" in question else None)
+    if match:
+        return int(match.group())
+    return next((year for name, year in periods.items() if name in question), None)
 
 
 def _asked_unit(question: str) -> str:
@@ -338,7 +351,7 @@ def _match_key(name: str) -> str:
     return re.sub(r"[、，,（）()“”《》{}_]", "|", normalise(name))
 
 
-def _name_score(core: str, key: str) -> float:
+def _name_score(core: str, key: str, min_recall: float) -> float:
     """How well a name matches a question, 0..1: shared runs of characters over the question's and the name's length."""
     a, b = list(core), list(key)
     asked, named = sum(ch != "|" for ch in a), sum(ch != "|" for ch in b)
@@ -350,7 +363,7 @@ def _name_score(core: str, key: str) -> float:
         shared += _effective(a, b, i, j, size)
         a[i:i + size], b[j:j + size] = ["|"] * size, ["\x00"] * size
     recall, precision = shared / asked, shared / named
-    return (0.6 * recall + 0.4 * precision) * min(1.0, recall / _MIN_RECALL)
+    return (0.6 * recall + 0.4 * precision) * min(1.0, recall / min_recall)
 
 
 def _longest_common(a: list[str], b: list[str]) -> tuple[int, int, int]:

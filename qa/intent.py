@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.profile import DocumentProfile
 from index.textnorm import normalise
+from qa.retrieval import Query, QueryAnalyzer
 
 DATA = Path(__file__).resolve().parent / "data"
-_QINGDAO = ("青岛", "本市", "我市", "全市", "市南", "市北", "李沧", "崂山", "城阳", "黄岛", "即墨", "胶州", "平度", "莱西", "西海岸")
 # Words that make a question about another place a question about Qingdao's ties with it (the plan covers those).
 _PARTNER_WORDS = (
     "合作", "协同", "一体化", "联系", "对接", "都市圈", "经济圈", "城市群", "同城", "高铁", "铁路", "通道", "联动",
@@ -43,7 +44,6 @@ class Intent:
     why_clause: str = ""
     asks_number: bool = False
     asks_time: bool = False
-    years: list[int] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
 
 
@@ -55,25 +55,21 @@ def _lines(name: str) -> list[str]:
 class IntentReader:
     """Reads questions against the text of the stored plans."""
 
-    def __init__(
-        self,
-        plan_texts: list[str],
-        segment: Callable[[str], list[str]],
-        tag: Callable[[str], list[tuple[str, str]]] | None = None,
-        known: set[str] | None = None,
-    ) -> None:
-        """Prepare pattern lists and the normalised plan text that terms are checked against."""
-        self.segment = segment
-        self.tag = tag
-        self.known = known or set()
+    def __init__(self, plan_texts: list[str], analyzer: QueryAnalyzer, profiles: list[DocumentProfile]) -> None:
+        """Prepare pattern lists, the places the documents are about, and the normalised plan text."""
+        self.segment = analyzer.segment
+        self.tag = analyzer.tag
+        self.known = analyzer.known_phrases()
         self.plan = normalise("".join(plan_texts)).replace(" ", "")
-        self.places = [normalise(p) for p in _lines("places.txt")]
+        self.home = tuple(dict.fromkeys(normalise(n) for p in profiles for n in (p.place, *p.place_names) if n))
+        self.places = [p for p in (normalise(p) for p in _lines("places.txt")) if p not in self.home]
         self.chitchat = [re.compile(p, re.IGNORECASE) for p in _lines("chitchat.txt")]
         self.plan_years = {int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", self.plan)}
 
-    def read(self, question: str) -> Intent:
+    def read(self, query: Query) -> Intent:
         """Signals for one question."""
-        text = normalise(question).replace(" ", "")
+        question = query.text
+        text = query.normalised.replace(" ", "")
         years = [int(y) for y in _YEAR.findall(text)]
         return Intent(
             chitchat=any(p.search(text) for p in self.chitchat),
@@ -84,7 +80,6 @@ class IntentReader:
             why_clause=self._why(text),
             asks_number=bool(_ASKS_NUMBER.search(text)),
             asks_time=bool(_ASKS_TIME.search(text)),
-            years=years,
             parts=split_parts(question, self.segment),
         )
 
@@ -95,20 +90,20 @@ class IntentReader:
         return [w for w, flag in self.tag(text) if flag in _PROPER and len(w) >= 3 and w not in self.plan and w not in self.known]
 
     def _other_place(self, text: str) -> str:
-        """A place other than Qingdao that the question is about (not Qingdao's ties with it), or ''."""
-        if any(q in text for q in _QINGDAO) or any(w in text for w in _PARTNER_WORDS):
+        """A place other than the documents' own that the question is about (not ties with it), or ''."""
+        if any(q in text for q in self.home) or any(w in text for w in _PARTNER_WORDS):
             return ""
         words = set(self.segment(text))
         # Whole words only: "东西安不安全" must not read as 西安.
         return next((p for p in self.places if p in words or any(w.startswith(p) and len(w) <= len(p) + 1 for w in words)), "")
 
-    @staticmethod
-    def _why(text: str) -> str:
+    def _why(self, text: str) -> str:
         """The claim a question takes for granted ("为什么要取消居住证" -> "取消居住证"), or ''."""
         match = _WHY.search(text) or _CLAIM.search(text)
         if not match:
             return ""
-        claim = re.sub(r"^(规划|政府|青岛|要|会)+", "", match.group(3)).strip("？?。！!吗呢")
+        lead = "|".join(["规划", "政府", "要", "会", *(re.escape(h) for h in self.home)])
+        claim = re.sub(rf"^({lead})+", "", match.group(3)).strip("？?。！!吗呢")
         return claim if len(claim) >= 2 else ""
 
 

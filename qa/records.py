@@ -73,6 +73,8 @@ class QueryError(ValueError):
 
 
 MAX_QUERY_CHARS = 500
+# Words that stand before a figure and qualify it ("不低于0.66", "突破900公里"); they read before the number.
+QUALIFIERS = ("不低于", "不超过", "不足", "超过", "突破", "接近", "至少", "累计", "低于", "高于", "约")
 
 
 def check_query(query: str) -> str:
@@ -109,6 +111,6 @@ class Indicator:
 
     def figure(self) -> str:
         """The figure with unit and qualifier, as a reader expects it: "78%左右", "不低于0.66"."""
-        prefix = self.qualifier if self.qualifier in ("不低于", "不超过", "超过", "突破", "累计", "低于", "高于", "至少", "接近", "约", "不足") else ""
+        prefix = self.qualifier if self.qualifier in QUALIFIERS else ""
         suffix = self.qualifier if not prefix else ""
         return f"{prefix}{self.value}{self.unit}{suffix}"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from corpus.records import Clause, Document
 from corpus.store import CorpusStore
 from qa.records import Answer, Hit, Indicator
-from qa.retrieval import Retriever
+from qa.retrieval import Filters, Retriever
+
+if TYPE_CHECKING:
+    from qa.answering import Answerer
 
 
 @dataclass
@@ -16,6 +20,7 @@ class PlanQA:
 
     retriever: Retriever
     _documents: dict[str, Document] = field(default_factory=dict)
+    _answerer: Answerer | None = None
 
     @classmethod
     def open(cls, model: str | None = None) -> PlanQA:
@@ -58,27 +63,26 @@ class PlanQA:
         """The plan's quantitative figures, filtered by year, kind (target/status), clause topic and document."""
         rows = self.answerer.table.filter(year=year, kind=kind, doc=doc)
         if topic:
-            tagged = {p.clause_id for p in self.retriever.index.paragraphs if topic in p.topics}
+            tagged = {u.clause_id for u in self.retriever.units(Filters(topic=topic))}
             rows = [r for r in rows if r.clause_id in tagged]
         return rows
-
 
     def query_terms(self, query: str) -> list[str]:
         """The query's content words plus the plan terms its everyday words stand for (for highlighting)."""
         if not (query or "").strip():
             return []
-        from qa.compose import question_words
+        analyzer = self.retriever.analyzer
+        return analyzer.content_words(query) + analyzer.expansions(query)
 
-        return question_words(self.retriever, query) + self.retriever.lexicon.expand(query).terms
-
-    def ask(self, question: str) -> Answer:
-        """A cited extractive answer, or a refusal with related clauses."""
-        return self.answerer.ask(question)
+    def ask(self, question: str, doc: str | None = None, chapter: int | None = None,
+            history: list[str] | None = None) -> Answer:
+        """A cited extractive answer, or a refusal with related clauses (optionally within one document or chapter)."""
+        return self.answerer.ask(question, Filters(doc, chapter), history)
 
     @property
-    def answerer(self):
-        """The answer composer (created on first use)."""
-        if not hasattr(self, "_answerer"):
+    def answerer(self) -> Answerer:
+        """The answer pipeline (created on first use)."""
+        if self._answerer is None:
             from qa.answering import Answerer
 
             self._answerer = Answerer(self.retriever, self.documents())

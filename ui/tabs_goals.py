@@ -1,4 +1,4 @@
-"""规划目标 tab: the plan's numeric goals and status figures, filterable, with a 2020-vs-target chart.
+"""规划目标 tab: the plan's numeric goals and status figures, filterable, with a status-vs-target chart.
 
 API: `indicators` (api_name="indicators") takes (year, kind, topic) — "all" or a year ("2025"),
 "target"/"status", a topic name — and returns (table {"headers", "data"} with columns
@@ -40,11 +40,12 @@ def table(indicators: list[Indicator]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=HEADERS)
 
 
-def comparisons(indicators: list[Indicator]) -> dict[str, list[Indicator]]:
-    """Indicator names (with unit) that have a 2020 status figure and a 2025 or 2035 target, oldest first."""
+def comparisons(indicators: list[Indicator], status_year: int | None) -> dict[str, list[Indicator]]:
+    """Indicator names (with unit) that have a status figure for status_year and dated targets, oldest first."""
+    target_years = sorted({i.year for i in indicators if i.kind == "target" and i.year})
     by_name: dict[tuple[str, str], dict[tuple[int, str], Indicator]] = defaultdict(dict)
     for i in indicators:
-        if i.year in (2020, 2025, 2035) and i.kind in ("status", "target"):
+        if (i.kind == "status" and i.year == status_year) or (i.kind == "target" and i.year in target_years):
             figures = by_name[(i.name, i.unit)]
             key = (i.year, i.kind)
             # prefer an exact figure ("76.34%") to a bound ("突破70%") for the same year
@@ -52,15 +53,15 @@ def comparisons(indicators: list[Indicator]) -> dict[str, list[Indicator]]:
                 figures[key] = i
     found: dict[str, list[Indicator]] = {}
     for (name, unit), figures in by_name.items():
-        status = figures.get((2020, "status"))
-        targets = [figures[key] for key in ((2025, "target"), (2035, "target")) if key in figures]
+        status = figures.get((status_year, "status"))
+        targets = [figures[(year, "target")] for year in target_years if (year, "target") in figures]
         if status and targets:
             found[f"{name}（{unit}）" if unit else name] = [status, *targets]
     return found
 
 
 def chart_frame(figures: list[Indicator]) -> pd.DataFrame:
-    """Bars of one indicator: 2020 status, then its targets."""
+    """Bars of one indicator: its status figure, then its targets."""
     rows = [[f"{i.year}年{KIND_LABEL.get(i.kind, '')}", i.number, i.figure()] for i in figures]
     return pd.DataFrame(rows, columns=CHART_COLUMNS)
 
@@ -70,10 +71,10 @@ def y_limits(figures: list[Indicator]) -> list[float]:
     return [0, max(i.number for i in figures) * 1.12 or 1]
 
 
-def comparison_html(found: dict[str, list[Indicator]]) -> str:
-    """A compact, escaped list: 2020 status → targets, for every comparable indicator."""
+def comparison_html(found: dict[str, list[Indicator]], status_year: int | None) -> str:
+    """A compact, escaped list: status figure → targets, for every comparable indicator."""
     if not found:
-        return '<div class="pq-hint">规划中没有同时给出2020年现状和2025/2035年目标的同名指标。</div>'
+        return f'<div class="pq-hint">规划中没有同时给出{status_year or ""}年现状和规划目标的同名指标。</div>'
     rows = []
     for label, figures in found.items():
         cells = " → ".join(f"<b>{render.esc(i.figure())}</b>（{i.year}年{KIND_LABEL.get(i.kind, '')}）" for i in figures)
@@ -109,7 +110,9 @@ def build(ctx: AppContext) -> None:
         log.exception("indicator table unavailable")
         everything = []
     years = sorted({i.year for i in everything if i.year is not None})
-    found = comparisons(everything)
+    status_year = max((d.profile.status_year for d in ctx.service.documents() if d.profile and d.profile.status_year),
+                      default=None)
+    found = comparisons(everything, status_year)
     names = list(found)
     with gr.Tab("规划目标", id="goals"):
         if not everything:
@@ -126,7 +129,7 @@ def build(ctx: AppContext) -> None:
             value=table(everything), headers=HEADERS, interactive=False, wrap=True, max_height=520,
             column_widths=["18%", "10%", "6%", "6%", "20%", "30%", "10%"], label="指标表", elem_id="pq-goals",
         )
-        gr.Markdown("#### 2020年现状与规划目标对比")
+        gr.Markdown(f"#### {status_year or ''}年现状与规划目标对比")
         with gr.Row():
             with gr.Column(scale=3):
                 pick = gr.Dropdown([(n, n) for n in names], value=names[0] if names else None, label="选择指标",
@@ -139,7 +142,7 @@ def build(ctx: AppContext) -> None:
                     elem_id="pq-goals-chart",
                 )
             with gr.Column(scale=2):
-                gr.HTML(comparison_html(found))
+                gr.HTML(comparison_html(found, status_year))
 
     inputs, outputs = [year, kind, topic], [grid, status, download]
     year.change(indicators, inputs, outputs, api_name="indicators")

@@ -8,10 +8,11 @@ ONNX file: callers look embeddings up from the memory-mapped safetensors and pas
 from __future__ import annotations
 
 import json
-import os
 import sys
 import warnings
 from pathlib import Path
+
+from corpus.files import atomic_write, atomic_write_text
 
 ONNX_FILE = "encoder.onnx"
 ONNX_MARKER = "encoder.onnx.json"
@@ -59,8 +60,7 @@ def export(folder: Path) -> None:
 
     hidden = int(model.config.hidden_size)
     example = (torch.zeros(1, 5, hidden), torch.ones(1, 5, dtype=torch.int64))
-    tmp = folder / f".{ONNX_FILE}.tmp-{os.getpid()}"
-    try:
+    def write(tmp: Path) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the exporter's tracer warnings say nothing actionable here
             torch.onnx.export(
@@ -73,8 +73,6 @@ def export(folder: Path) -> None:
                 opset_version=17,
                 dynamo=False,
             )
-        os.replace(tmp, folder / ONNX_FILE)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    (folder / ONNX_MARKER).write_text(json.dumps({"format": FORMAT, "hidden": hidden}), encoding="utf-8")
+
+    atomic_write(folder / ONNX_FILE, write)
+    atomic_write_text(folder / ONNX_MARKER, json.dumps({"format": FORMAT, "hidden": hidden}))

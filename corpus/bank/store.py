@@ -1,0 +1,87 @@
+"""Read and validate bank files: shipped ones (corpus/docs/banks/<doc>/) and staff additions (<data>/banks/<doc>/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from corpus.bank.records import CATEGORIES, BankError, BankSet, InScopeQuestion, OutOfScopeQuestion
+from corpus.jsonl import numbered_objects
+from corpus.paths import SHIPPED_DOCS, data_root
+from corpus.records import Document
+
+SHIPPED_BANKS = SHIPPED_DOCS / "banks"
+MAX_QUESTION_CHARS = 500
+OUT_OF_SCOPE_FILE = "out_of_scope.jsonl"
+
+
+def bank_folders(doc_id: str) -> list[Path]:
+    """Where a document's bank files live: shipped with PlanQA, then added by staff."""
+    return [SHIPPED_BANKS / doc_id, data_root() / "banks" / doc_id]
+
+
+def load_bank(documents: list[Document]) -> BankSet:
+    """Every bank question of these documents, validated against their text; raise BankError listing the problems."""
+    bank = BankSet()
+    problems: list[str] = []
+    for document in documents:
+        for folder in bank_folders(document.doc_id):
+            for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+                _read_file(path, document, bank, problems)
+    seen: set[str] = set()
+    for q in [*bank.in_scope, *bank.out_of_scope]:
+        key = f"{q.doc_id}:{q.id}"
+        if key in seen:
+            problems.append(f"{q.source}: duplicate id '{q.id}'")
+        seen.add(key)
+    if problems:
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        raise BankError(f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(shown))
+    return bank
+
+
+def _read_file(path: Path, document: Document, bank: BankSet, problems: list[str]) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: cannot be read as UTF-8 ({exc.__class__.__name__})")
+        return
+    out_of_scope = path.name.startswith("out_of_scope")
+    sentences = document.sentences_by_clause()
+    for number, row, problem in numbered_objects(text):
+        where = f"{path.name}, line {number}"
+        if row is None:
+            problems.append(f"{where}: {problem}")
+            continue
+        qid, question = row.get("id"), row.get("question")
+        if not isinstance(qid, str | int) or isinstance(qid, bool) or not str(qid).strip():
+            problems.append(f"{where}: id must be a non-empty string or integer")
+            continue
+        if not isinstance(question, str) or not question.strip() or len(question) > MAX_QUESTION_CHARS:
+            problems.append(f"{where}: question must be a non-empty string of at most {MAX_QUESTION_CHARS} characters")
+            continue
+        if out_of_scope:
+            category = row.get("category")
+            if category not in CATEGORIES:
+                problems.append(f"{where}: category must be one of {', '.join(CATEGORIES)}")
+                continue
+            bank.out_of_scope.append(OutOfScopeQuestion(str(qid), question.strip(), document.doc_id, category,
+                                                        str(row.get("near_clause") or ""), path.name))
+            continue
+        clause_id, evidence = row.get("clause_id"), row.get("evidence")
+        if not isinstance(clause_id, str) or not isinstance(evidence, str) or not evidence.strip():
+            problems.append(f"{where}: clause_id and evidence must be non-empty strings")
+            continue
+        # A revised document may drop a clause or reword a sentence: its bank questions are left out, not fatal.
+        if clause_id not in sentences:
+            bank.stale.append(f"{where}: unknown clause_id '{clause_id}'")
+            continue
+        holder = next((s for s in sentences[clause_id] if evidence in s.text), None)
+        if holder is None:
+            bank.stale.append(f"{where}: evidence is not inside one sentence of {clause_id}")
+            continue
+        start = holder.start + holder.text.index(evidence)
+        if document.clean_text[start : start + len(evidence)] != evidence:
+            problems.append(f"{where}: evidence offsets do not match the text")
+            continue
+        bank.in_scope.append(InScopeQuestion(str(qid), question.strip(), document.doc_id, clause_id, evidence, start,
+                                             start + len(evidence), holder.start, holder.end, path.name))

@@ -1,0 +1,44 @@
+"""Atomic file writes: readers see the old file or the new one, never a half-written one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def atomic_write(path: Path, write: Callable[[Path], None], suffix: str = "") -> None:
+    """Call write(tmp) on a temporary file beside path, then rename it over path (removed on failure)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=suffix, dir=path.parent)
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text to path atomically."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes to path atomically."""
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def swap_folder(tmp: Path, folder: Path) -> None:
+    """Replace folder by tmp with renames, so readers see the old folder or the new one, never a mix."""
+    old = None
+    if folder.exists():
+        old = folder.with_name(f".old-{folder.name}-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,189 @@
+"""Deciders of the decide stage, asked in order: explicit signals, the figure table, missing years, plan sentences."""
+
+from __future__ import annotations
+
+import re
+
+from qa.indicators import IndicatorTable, asked_year, is_numeric_question
+from qa.pipeline import AskState, Decision
+from qa.records import Indicator
+from qa.retrieval import Candidate, Retriever
+from qa.tuning import RefusalConfig
+
+# A figure in plan text: digits, or Chinese fractions and multiples ("三分之一", "两倍").
+_FIGURE = re.compile(r"\d|[一二三四五六七八九十两半]+分之[一二三四五六七八九十]|[一二三四五六七八九十两]倍|[一二三四五六七八九]成")
+# A time in plan text: a year, a period ("十四五"), a season or month, a deadline.
+_TIME = re.compile(r"\d{4}年|\d+月|十四五|十五五|期间|年底|年内|年起|月起|每年|近期|中期|远期")
+NOT_FOUND = "规划中没有找到能回答这个问题的内容。"
+
+
+def refuse(message: str) -> Decision:
+    """A refusal with a message for the user."""
+    return Decision("refuse", message)
+
+
+class ExplicitSignals:
+    """Refuses what is certainly not a question about the plan: chit-chat, another place, terms the plan never uses."""
+
+    name = "explicit signals"
+
+    def __init__(self, place_label: str) -> None:
+        """place_label names what the loaded plans cover in refusals ("青岛市")."""
+        self.place_label = place_label
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Refuse on an explicit signal, else pass."""
+        intent = state.intent
+        if intent.chitchat:
+            return refuse("这不是关于规划内容的问题，规划问答只回答规划里写了什么。")
+        if intent.other_place:
+            return refuse(f"本规划是{self.place_label}的规划，没有关于{intent.other_place}的相关内容。")
+        if intent.missing_terms:
+            return refuse(f"规划中没有提到“{intent.missing_terms[0]}”。")
+        return None
+
+
+class FigureTable:
+    """Answers a figure question from the indicator table, or says which years the plan gives."""
+
+    name = "figure table"
+
+    def __init__(self, table: IndicatorTable, retriever: Retriever, refusal: RefusalConfig) -> None:
+        """Use the indicator table and the retriever's word coverage."""
+        self.table = table
+        self.retriever = retriever
+        self.refusal = refusal
+
+    def decide(self, state: AskState) -> Decision | None:
+        """A figure answer, a missing-year refusal, or pass."""
+        question = state.question
+        if not is_numeric_question(question):
+            return None
+        lookup = self.table.lookup(question, state.filters.doc)
+        if lookup.score >= self.table.config.min_name_score:
+            if lookup.matches:
+                return Decision("indicator", indicators=lookup.matches)
+            if lookup.available_years:
+                return self._missing_year(lookup.asked_year, lookup.name, lookup.available_years, state.filters.doc)
+        elif state.intent.asks_number:
+            return self._from_sentences(state)
+        return None
+
+    def _missing_year(self, asked: int | None, name: str, available: list[int | None], doc: str | None) -> Decision:
+        given = [ind for ind in self.table.all if ind.name == name and (doc is None or ind.doc_id == doc)]
+        return Decision("missing_year", indicators=given, asked_year=asked, name=name, available_years=available)
+
+    def _from_sentences(self, state: AskState) -> Decision | None:
+        """A figure question whose wording the table's names miss: the figures of the best-matching sentences."""
+        asked = asked_year(state.question, self.table.periods)
+        words = state.query.words
+        named: list[list[Indicator]] = []
+        for candidate in state.candidates[:6]:
+            inside = [i for i in self.table.all
+                      if i.doc_id == candidate.doc_id and candidate.start <= i.start < candidate.end]
+            if not inside or self.retriever.analyzer.coverage(words, [candidate.text]) < self.refusal.number_coverage:
+                continue
+            fit = {id(i): self.retriever.analyzer.coverage(self.retriever.analyzer.content_words(i.name), [state.question])
+                   for i in inside}
+            top = max(fit.values())
+            named.append([i for i in inside if fit[id(i)] >= top - 1e-9])
+        for best in named:
+            for_year = [i for i in best if asked is None or i.year == asked or (i.year is None and i.kind == "target")]
+            if for_year:
+                return Decision("indicator", indicators=for_year)
+        if named:
+            best = named[0]
+            return self._missing_year(asked, best[0].name, sorted({i.year for i in best if i.year}), state.filters.doc)
+        return None
+
+
+class MissingYear:
+    """Refuses a question about a year the plans never name."""
+
+    name = "missing year"
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Refuse, or pass."""
+        if state.intent.missing_year:
+            return refuse(f"规划没有给出{state.intent.missing_year}年的相关内容。")
+        return None
+
+
+class PlanSentences:
+    """Answers with the plan's best sentences when they really address the question; otherwise refuses."""
+
+    name = "plan sentences"
+
+    def __init__(self, retriever: Retriever, refusal: RefusalConfig) -> None:
+        """Use the retriever (units, coverage, per-part retrieval) and the refusal thresholds."""
+        self.retriever = retriever
+        self.refusal = refusal
+        self.top = retriever.tuning.sentences.answer_clauses
+
+    def decide(self, state: AskState) -> Decision:
+        """Sentences to answer with, or a refusal."""
+        intent, query = state.intent, state.query
+        analyzer = self.retriever.analyzer
+        if len(intent.parts) == 1:
+            found = [c for c in state.candidates if c.clause_rank < self.top]
+            clauses = [clause_id for clause_id, _ in state.ranking[: self.top]]
+            if not found or not self.confident(query.words, found, clauses):
+                return refuse(NOT_FOUND)
+            chosen = self.retriever.scorer.choose(found, limit=3)
+        else:
+            chosen = self._per_part(state, intent.parts)
+        if not chosen:
+            return refuse(NOT_FOUND)
+        lead = self.retriever.unit(chosen[0].clause_id)
+        if intent.why_clause and analyzer.coverage(analyzer.content_words(intent.why_clause), [lead.context_text()]) < 0.99:
+            return refuse(f"规划中没有“{intent.why_clause}”这样的说法。")
+        if intent.asks_time and not _TIME.search(lead.text):
+            return refuse("规划没有说明这个问题所问的时间。")
+        if intent.asks_number and not self._states_the_number(query.words, chosen):
+            return refuse("规划没有给出这个问题所问的具体数字。")
+        return Decision("text", sentences=chosen)
+
+    def confident(self, words: list[str], found: list[Candidate], clauses: list[str]) -> bool:
+        """Whether the best sentences really address the query (similarity and shared words)."""
+        t = self.refusal
+        texts = [self.retriever.unit(c).context_text() for c in clauses]
+        coverage = self.retriever.analyzer.coverage
+        if coverage(words, texts[:1]) >= 0.99:
+            return True  # the top clause contains every word asked about
+        best = max(c.dense for c in found)
+        if best < t.min_dense:
+            return False
+        return best >= t.weak_dense or coverage(words, texts) >= t.min_coverage
+
+    def _per_part(self, state: AskState, parts: list[str]) -> list[Candidate]:
+        """One sentence per part: the whole question's best sentence naming what sets the part apart, else the part's own."""
+        found = state.candidates
+        words = [set(self.retriever.analyzer.words(p)) for p in parts]
+        chosen: list[Candidate] = []
+        for i, part in enumerate(parts):
+            others = set().union(*(w for j, w in enumerate(words) if j != i))
+            own = words[i] - others
+            naming = sorted(
+                (c for c in found if own and all(w in c.text for w in own)),
+                key=lambda c: (-sum(w in c.text for w in words[i]), -c.score),
+            )
+            # A sentence about this part alone beats one that lists every part together.
+            pick = next((c for c in naming if not any(w in c.text for w in others - words[i])), None) or next(iter(naming), None)
+            if pick is None:
+                pick = self._part_answer(state, part)
+            if pick is not None and pick.sentence_id not in {c.sentence_id for c in chosen}:
+                chosen.append(pick)
+        return chosen
+
+    def _part_answer(self, state: AskState, part: str) -> Candidate | None:
+        """The best sentence for a part asked on its own, when it is confident."""
+        query = self.retriever.prepare(part, state.filters)
+        ranking = self.retriever.rank(query, k=self.top)
+        found = self.retriever.candidates(query, ranking)
+        clauses = [clause_id for clause_id, _ in ranking]
+        return found[0] if found and self.confident(query.words, found, clauses) else None
+
+    def _states_the_number(self, words: list[str], chosen: list[Candidate]) -> bool:
+        """A figure question needs a chosen sentence with a figure that shares most of the question's words."""
+        coverage = self.retriever.analyzer.coverage
+        return any(coverage(words, [c.text]) >= self.refusal.number_coverage for c in chosen if _FIGURE.search(c.text))

@@ -1,0 +1,109 @@
+"""Question-bank rankers: the user's question against residents' bank questions, mapped to the bank question's clause.
+
+"bank" matches by embedding (both sides are questions, so both get the query prefix); "bank_bm25" by BM25 over
+the bank questions' jieba tokens. A clause scores as its best-matching bank question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.bank import InScopeQuestion, OutOfScopeQuestion
+from index.lexical import LexicalIndex
+from qa.retrieval.query import Filters, Query
+from qa.retrieval.rankers import RankerContext, register_ranker
+
+
+@dataclass(frozen=True)
+class BankMatch:
+    """The nearest in-scope and out-of-scope bank questions of a query, with their similarities."""
+
+    in_scope: InScopeQuestion | None
+    in_similarity: float
+    out_of_scope: OutOfScopeQuestion | None
+    out_similarity: float
+
+
+class _BankBase:
+    """What both bank rankers share: the bank's in-scope questions and the clause position of each."""
+
+    def __init__(self, context: RankerContext) -> None:
+        """Map every in-scope bank question to its clause's position in the catalog."""
+        self._catalog = context.catalog
+        self._bank = context.index.bank
+        self._questions = [q for q in self._bank.in_scope if q.clause_id in context.catalog.position]
+        self._rows = np.array([i for i, q in enumerate(self._bank.in_scope) if q.clause_id in context.catalog.position],
+                              dtype=np.int64)
+        self._clause = np.array([context.catalog.position[q.clause_id] for q in self._questions], dtype=np.int64)
+
+    def _unit_scores(self, question_scores: np.ndarray, floor: float) -> np.ndarray:
+        out = np.full(len(self._catalog), floor, dtype=np.float32)
+        if len(question_scores):
+            np.maximum.at(out, self._clause, question_scores.astype(np.float32))
+        return out
+
+
+class BankDenseRanker(_BankBase):
+    """Clauses by the embedding similarity of their best-matching bank question."""
+
+    name = "bank"
+
+    def __init__(self, context: RankerContext) -> None:
+        """Use the index's bank question vectors."""
+        super().__init__(context)
+        self._vectors = context.index.bank_vectors
+        self._n_in = len(self._bank.in_scope)
+
+    def similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Similarity of the vector with every bank question (in-scope first, then out-of-scope)."""
+        return self._vectors.scores(vector) if len(self._vectors.ids) else np.zeros(0, dtype=np.float32)
+
+    def top_k(self, query: Query, k: int, filters: Filters) -> list[tuple[str, float]]:
+        """Clauses by best bank-question similarity; clauses no bank question points at are not ranked."""
+        if query.vector is None or not len(self._questions):
+            return []
+        scores = self.similarities(query.vector)[: self._n_in][self._rows]
+        return self._catalog.top(self._unit_scores(scores, 0.0), k, self._catalog.mask(filters), keep_zero=False)
+
+    def neighbours(self, vector: np.ndarray, exclude: str | None = None) -> BankMatch:
+        """The nearest in-scope and out-of-scope bank questions (exclude: a bank id "doc:id" to leave out)."""
+        sims = self.similarities(vector)
+        if exclude is not None and exclude in self._index_of:
+            sims = sims.copy()
+            sims[self._index_of[exclude]] = -1.0
+        ins, outs = sims[: self._n_in], sims[self._n_in :]
+        i = int(np.argmax(ins)) if len(ins) else -1
+        o = int(np.argmax(outs)) if len(outs) else -1
+        return BankMatch(self._bank.in_scope[i] if i >= 0 else None, float(ins[i]) if i >= 0 else 0.0,
+                         self._bank.out_of_scope[o] if o >= 0 else None, float(outs[o]) if o >= 0 else 0.0)
+
+    @property
+    def _index_of(self) -> dict[str, int]:
+        if not hasattr(self, "_ids"):
+            self._ids = {bank_id: i for i, bank_id in enumerate(self._vectors.ids)}
+        return self._ids
+
+
+class BankLexicalRanker(_BankBase):
+    """Clauses by the BM25 score of their best-matching bank question (jieba tokens, everyday-word expansions)."""
+
+    name = "bank_bm25"
+
+    def __init__(self, context: RankerContext) -> None:
+        """Index the bank questions' tokens (a few thousand short texts: built in memory at start-up)."""
+        super().__init__(context)
+        tokenizer = context.index.tokenizer
+        self._lexical = LexicalIndex.build([tokenizer.tokens(q.question) for q in self._questions]) if self._questions else None
+
+    def top_k(self, query: Query, k: int, filters: Filters) -> list[tuple[str, float]]:
+        """Clauses by best bank-question BM25 score; clauses without a matching bank question are not ranked."""
+        if self._lexical is None:
+            return []
+        scores = self._lexical.scores(query.tokens)
+        return self._catalog.top(self._unit_scores(scores, 0.0), k, self._catalog.mask(filters), keep_zero=False)
+
+
+register_ranker("bank")(BankDenseRanker)
+register_ranker("bank_bm25")(BankLexicalRanker)

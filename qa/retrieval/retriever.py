@@ -1,0 +1,199 @@
+"""The retrieval facade: query records, fused rankings, candidate sentences, hits, units by id."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.store import CorpusStore
+from index.embedder import Embedder
+from index.lexicon import EverydayLexicon
+from index.store import IndexProblem, SearchIndex, build_index, load_index
+from index.units import ParagraphUnit
+from qa.records import Hit, QueryError, check_query
+from qa.retrieval import bank_rankers  # noqa: F401  (registers the question-bank rankers)
+from qa.retrieval.catalog import UnitCatalog
+from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.retrieval.query import Filters, Query, QueryAnalyzer
+from qa.retrieval.rankers import RANKERS, Ranker, RankerContext
+from qa.retrieval.sentences import Candidate, SentenceScorer
+from qa.tuning import FusionConfig, Tuning, load_tuning
+
+HYBRID = "hybrid"
+
+
+class Retriever:
+    """Search the indexed clauses of all documents; everything outside this package goes through these methods."""
+
+    def __init__(self, index: SearchIndex, embedder: Embedder | None, tuning: Tuning | None = None) -> None:
+        """Use a loaded index; embedder may be None for BM25-only search."""
+        self._index = index
+        self._embedder = embedder
+        self.tuning = tuning or load_tuning()
+        self.config = self.tuning.fusion
+        self.catalog = UnitCatalog(index.paragraphs, index.sentences)
+        self.analyzer = QueryAnalyzer(index.tokenizer, EverydayLexicon())
+        self.scorer = SentenceScorer(self.tuning.sentences)
+        self._query_vectors: dict[str, np.ndarray] = {}
+        context = RankerContext(index, self.catalog, self.encode_query if embedder else None, self.config)
+        self.rankers: dict[str, Ranker] = {name: factory(context) for name, factory in RANKERS.items()}
+
+    @classmethod
+    def open(cls, model: str | None = None, auto_build: bool = True, progress: bool = False) -> Retriever:
+        """Load the stored index (building it first when missing or stale) and the embedding model."""
+        documents = CorpusStore.default().load_all()
+        try:
+            index = load_index(documents)
+        except IndexProblem:
+            if not auto_build:
+                raise
+            build_index(documents, model=model, progress=progress)
+            index = load_index(documents)
+        embedder = Embedder(model)
+        if embedder.key != index.manifest.get("model_key"):
+            raise IndexProblem(
+                f"the index was built with model '{index.manifest.get('model')}', not '{Path(embedder.model_name).name}';"
+                " run `python -m index build --force` (with the same --model / PLANQA_MODEL)"
+            )
+        return cls(index, embedder)
+
+    # -- what the index holds -------------------------------------------------------------------------
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Retrieval modes: hybrid (every weighted ranker, fused) or one ranker by name."""
+        return (HYBRID, *self.rankers)
+
+    @property
+    def topics(self) -> list[str]:
+        """Topic names present in the index, in a stable order."""
+        return self.catalog.topics
+
+    @property
+    def doc_ids(self) -> list[str]:
+        """Ids of the indexed documents."""
+        return self.catalog.doc_ids
+
+    def unit(self, clause_id: str) -> ParagraphUnit | None:
+        """The retrieval unit (paragraph clause with its headings) with this clause id."""
+        return self.catalog.unit(clause_id)
+
+    def units(self, filters: Filters | None = None) -> list[ParagraphUnit]:
+        """The units the filters allow, in document order."""
+        mask = self.catalog.mask(filters or Filters())
+        return list(self.catalog.units) if mask is None else [u for u, m in zip(self.catalog.units, mask, strict=True) if m]
+
+    def index_info(self) -> dict[str, Any]:
+        """What built the index: model, corpus fingerprint, build time, vector store."""
+        keys = ("model", "corpus", "built_at", "vector_store", "counts")
+        return {k: self._index.manifest.get(k) for k in keys}
+
+    # -- queries --------------------------------------------------------------------------------------
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embedding of a query text (memoised: repeated questions are not re-encoded)."""
+        vector = self._query_vectors.get(text)
+        if vector is None:
+            if self._embedder is None:
+                raise QueryError("dense search needs the embedding model")
+            vector = self._embedder.encode_queries([text])[0]
+            if len(self._query_vectors) >= self.tuning.cache.query_vectors:
+                self._query_vectors.clear()
+            self._query_vectors[text] = vector
+        return vector
+
+    def clear_cache(self) -> None:
+        """Forget memoised query vectors (benchmarks time the encoding)."""
+        self._query_vectors.clear()
+
+    def prepare(self, text: str, filters: Filters | None = None, config: FusionConfig | None = None,
+                dense: bool = True) -> Query:
+        """The query record of a question: checked, normalised, tokenised, expanded and (for dense ranking) encoded."""
+        config = config or self.config
+        filters = filters or Filters()
+        self.catalog.check(filters)
+        query = self.analyzer.analyse(check_query(text), filters, use_lexicon=config.use_lexicon)
+        if dense and self._embedder is not None:
+            # The first few plan terms for its everyday words help the dense side too (外地 -> 非户籍常住人口).
+            extra = query.expansion[: config.dense_expansion_terms]
+            query.vector = self.encode_query(query.text + (" " + " ".join(extra) if extra else ""))
+        return query
+
+    def rank(self, query: Query, k: int, mode: str = HYBRID, config: FusionConfig | None = None) -> list[tuple[str, float]]:
+        """The k best (clause id, score) pairs: one ranker's list, or the weighted rankers' lists fused."""
+        config = config or self.config
+        if mode not in self.modes:
+            raise QueryError(f"unknown retriever '{mode}'; choose one of {', '.join(self.modes)}")
+        if mode != HYBRID:
+            return self.rankers[mode].top_k(query, k, query.filters)
+        depth = max(k, config.candidates_per_ranker)
+        lists = {name: self.rankers[name].top_k(query, depth, query.filters)
+                 for name, weight in config.weights.items() if weight and name in self.rankers}
+        return reciprocal_rank_fusion(lists, config.weights, config.rrf_k, self.catalog.position)[:k]
+
+    def candidates(self, query: Query, ranking: list[tuple[str, float]], min_chars: int | None = None) -> list[Candidate]:
+        """Sentences of the ranked clauses, scored by the one sentence scorer, best first."""
+        min_chars = self.tuning.sentences.min_chars if min_chars is None else min_chars
+        words = query.match_words
+        found: list[Candidate] = []
+        for rank, (clause_id, _) in enumerate(ranking):
+            unit = self.catalog.unit(clause_id)
+            positions = np.array(self.catalog.sentence_positions(clause_id), dtype=np.int64)
+            if unit is None or len(positions) == 0:
+                continue
+            similarities = (self._index.vectors.similarity(query.vector, positions) if query.vector is not None
+                            else np.zeros(len(positions), dtype=np.float32))
+            for position, dense in zip(positions, similarities, strict=True):
+                sentence = self.catalog.sentences[int(position)]
+                if len(sentence.text) < min_chars:
+                    continue
+                found.append(Candidate(
+                    sentence.id, clause_id, unit.doc_id, unit.citation, sentence.text, sentence.start, sentence.end,
+                    rank, float(dense), self.scorer.score(words, sentence.text, float(dense), rank),
+                ))
+        found.sort(key=lambda c: -c.score)
+        return found
+
+    def hits(self, query: Query, ranking: list[tuple[str, float]]) -> list[Hit]:
+        """Hits for ranked clauses, each with its best sentences highlighted by the sentence scorer."""
+        return [self._hit(rank, clause_id, score, self._highlights(query, clause_id))
+                for rank, (clause_id, score) in enumerate(ranking, start=1)]
+
+    def search(
+        self,
+        query: str | Query,
+        k: int = 5,
+        doc: str | None = None,
+        chapter: int | None = None,
+        topic: str | None = None,
+        mode: str = HYBRID,
+        config: FusionConfig | None = None,
+    ) -> list[Hit]:
+        """Top-k clauses for the query; an empty query with a topic lists that topic's clauses in plan order."""
+        if mode not in self.modes:
+            raise QueryError(f"unknown retriever '{mode}'; choose one of {', '.join(self.modes)}")
+        if k < 1:
+            raise QueryError("k must be at least 1")
+        filters = Filters(doc, chapter, topic)
+        if isinstance(query, Query):
+            prepared = query if not filters.active else replace(query, filters=filters)
+        else:
+            if not (query or "").strip() and topic:
+                self.catalog.check(filters)
+                return [self._hit(rank, u.clause_id, 0.0, []) for rank, u in enumerate(self.units(filters)[:k], start=1)]
+            prepared = self.prepare(query, filters, config, dense=mode != "bm25")
+        return self.hits(prepared, self.rank(prepared, k, mode, config))
+
+    def _highlights(self, query: Query, clause_id: str) -> list[tuple[int, int]]:
+        """Offsets of the clause's best sentences: the same scorer and margin that choose answer sentences."""
+        ranked = self.candidates(query, [(clause_id, 0.0)], min_chars=0)
+        long_enough = [c for c in ranked if len(c.text) >= self.tuning.sentences.min_chars] or ranked
+        return sorted((c.start, c.end) for c in self.scorer.choose(long_enough, limit=2))
+
+    def _hit(self, rank: int, clause_id: str, score: float, highlights: list[tuple[int, int]]) -> Hit:
+        p = self.catalog.unit(clause_id)
+        return Hit(rank, p.clause_id, p.citation, p.text, score, p.start, p.end, highlights, p.doc_id, p.chapter,
+                   list(p.topics))

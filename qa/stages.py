@@ -1,0 +1,105 @@
+"""The stages of `ask`: understand, retrieve, decide (a list of deciders), compose, verify."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from corpus.records import Document
+from qa.compose import compose_answer, verify
+from qa.intent import IntentReader
+from qa.pipeline import AskState, Decision
+from qa.retrieval import Retriever
+
+
+class Understand:
+    """Builds the query record once (normalised, tokenised, expanded, encoded) and reads the question's intent."""
+
+    name = "understand"
+
+    def __init__(self, retriever: Retriever, reader: IntentReader) -> None:
+        """Use the retriever's analyzer and encoder, and the intent reader."""
+        self.retriever = retriever
+        self.reader = reader
+
+    def run(self, state: AskState) -> None:
+        """Fill state.query and state.intent."""
+        state.query = self.retriever.prepare(state.question, state.filters)
+        state.query.history = state.history
+        state.intent = self.reader.read(state.query)
+
+
+class Retrieve:
+    """Ranks clauses once and scores the sentences of the top ones."""
+
+    name = "retrieve"
+
+    def __init__(self, retriever: Retriever) -> None:
+        """Use the retriever."""
+        self.retriever = retriever
+        self.top = retriever.tuning.sentences.multipart_clauses
+
+    def run(self, state: AskState) -> None:
+        """Fill state.ranking and state.candidates."""
+        state.ranking = self.retriever.rank(state.query, k=max(self.top, 10))
+        state.candidates = self.retriever.candidates(state.query, state.ranking[: self.top])
+
+
+class Decider(Protocol):
+    """One rule or model of the decide stage: a Decision, or None to let the next decider decide."""
+
+    name: str
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Decide, or pass."""
+        ...
+
+
+class Decide:
+    """Asks its deciders in order; the first decision wins."""
+
+    name = "decide"
+
+    def __init__(self, deciders: Sequence[Decider]) -> None:
+        """Keep the deciders in the order they are asked."""
+        self.deciders = list(deciders)
+
+    def run(self, state: AskState) -> None:
+        """Fill state.decision."""
+        for decider in self.deciders:
+            decision = decider.decide(state)
+            if decision is not None:
+                decision.reason = decision.reason or decider.name
+                state.decision = decision
+                return
+        state.decision = Decision("refuse", "规划中没有找到能回答这个问题的内容。", reason="no decider")
+
+
+class Compose:
+    """Turns the decision into answer text with numbered citations (and related clauses for a refusal)."""
+
+    name = "compose"
+
+    def __init__(self, retriever: Retriever) -> None:
+        """Use the retriever for related clauses."""
+        self.retriever = retriever
+
+    def run(self, state: AskState) -> None:
+        """Fill state.answer."""
+        related = self.retriever.hits(state.query, state.ranking[:3]) if state.decision.route in ("refuse", "missing_year") else []
+        state.answer = compose_answer(state.decision, related)
+
+
+class Verify:
+    """Checks every citation's quote against its document's clean text at its offsets."""
+
+    name = "verify"
+
+    def __init__(self, documents: dict[str, Document]) -> None:
+        """Use the documents' clean texts."""
+        self.documents = documents
+
+    def run(self, state: AskState) -> None:
+        """Raise ValueError when a quote is not exactly the text at its offsets."""
+        for citation in state.answer.citations:
+            verify(citation, self.documents)

@@ -1,0 +1,107 @@
+"""Every tuned number of PlanQA, read from qa/tuning.json, each section with what it was chosen on."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+TUNING_FILE = Path(__file__).resolve().parent / "tuning.json"
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """How the rankers' top-k lists are fused (reciprocal rank fusion with per-ranker weights)."""
+
+    rrf_k: float = 10.0
+    weights: dict[str, float] = field(default_factory=lambda: {"bm25": 1.0, "dense": 1.0})
+    candidates_per_ranker: int = 100
+    expansion_weight: float = 0.5
+    dense_expansion_terms: int = 3
+    use_lexicon: bool = True
+    chosen_on: str = ""
+
+    def only(self, ranker: str) -> FusionConfig:
+        """The same settings with one ranker alone."""
+        return replace(self, weights={ranker: 1.0})
+
+    def without(self, ranker: str) -> FusionConfig:
+        """The same settings with one ranker left out."""
+        return replace(self, weights={k: v for k, v in self.weights.items() if k != ranker})
+
+
+@dataclass(frozen=True)
+class SentenceConfig:
+    """How sentences of retrieved clauses are scored for answers and highlights."""
+
+    word_bonus: float = 0.012
+    rank_penalty: float = 0.004
+    min_chars: int = 8
+    support_margin: float = 0.035
+    answer_clauses: int = 3
+    multipart_clauses: int = 5
+    chosen_on: str = ""
+
+
+@dataclass(frozen=True)
+class RefusalConfig:
+    """When an answer is trustworthy enough to give."""
+
+    min_dense: float = 0.845
+    weak_dense: float = 0.865
+    min_coverage: float = 0.25
+    number_coverage: float = 0.5
+    chosen_on: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorConfig:
+    """How a figure question is matched to the indicator table."""
+
+    min_name_score: float = 0.5
+    min_recall: float = 0.6
+    chosen_on: str = ""
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """Sizes of in-process caches."""
+
+    query_vectors: int = 2048
+    chosen_on: str = ""
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """All tuned numbers, one section per concern."""
+
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    sentences: SentenceConfig = field(default_factory=SentenceConfig)
+    refusal: RefusalConfig = field(default_factory=RefusalConfig)
+    indicators: IndicatorConfig = field(default_factory=IndicatorConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (as stored in qa/tuning.json)."""
+        out = {f.name: getattr(self, f.name).__dict__ for f in fields(self) if f.name != "extra"}
+        return {**out, **self.extra}
+
+
+def _section(cls, data: dict[str, Any]):
+    known = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@lru_cache(maxsize=4)
+def load_tuning(path: Path = TUNING_FILE) -> Tuning:
+    """The tuned numbers in path (qa/tuning.json by default); sections not in the file keep their defaults."""
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    sections = {f.name: f.type for f in fields(Tuning) if f.name != "extra"}
+    classes = {"fusion": FusionConfig, "sentences": SentenceConfig, "refusal": RefusalConfig,
+               "indicators": IndicatorConfig, "cache": CacheConfig}
+    parsed = {name: _section(classes[name], data.get(name, {})) for name in sections}
+    extra = {k: v for k, v in data.items() if k not in sections}
+    return Tuning(**parsed, extra=extra)

@@ -1,0 +1,56 @@
+"""The shipped question bank: sizes, validation with line numbers, and evidence verified like citations."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+
+import pytest
+
+from corpus.bank import BankError, load_bank
+from corpus.bank.records import CATEGORIES
+from corpus.bank.store import SHIPPED_BANKS
+
+
+@pytest.fixture(scope="module")
+def bank(plan):
+    return load_bank([plan])
+
+
+def test_bank_sizes_and_coverage(bank, plan):
+    assert len(bank.in_scope) >= 1200 and bank.stale == []
+    per_clause = Counter(q.clause_id for q in bank.in_scope)
+    assert len(per_clause) >= 180
+    assert sum(n >= 6 for n in per_clause.values()) >= 180
+    categories = Counter(q.category for q in bank.out_of_scope)
+    assert len(bank.out_of_scope) >= 400 and set(categories) == set(CATEGORIES)
+    assert min(categories.values()) >= 25
+
+
+def test_every_evidence_is_verified_against_the_text(bank, plan):
+    for q in bank.in_scope:
+        assert plan.clean_text[q.start : q.end] == q.evidence
+        assert q.sentence_start <= q.start < q.end <= q.sentence_end
+        assert plan.clause(q.clause_id) is not None
+
+
+def test_a_bad_bank_file_names_its_lines(plan, tmp_path, monkeypatch):
+    folder = tmp_path / "banks" / plan.doc_id
+    folder.mkdir(parents=True)
+    shutil.copy(SHIPPED_BANKS / plan.doc_id / "out_of_scope.jsonl", folder / "out_of_scope.jsonl")
+    rows = [
+        {"id": "x1", "question": "孩子上学", "clause_id": "qingdao-2021/3.3.3.p1", "evidence": "纳入流入地义务教育"},
+        {"id": "x2", "question": "", "clause_id": "qingdao-2021/3.3.3.p1", "evidence": "纳入流入地义务教育"},
+        {"id": "x3", "question": "问", "clause_id": 5, "evidence": "纳入"},
+    ]
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{not json\n"
+    (folder / "in_scope_bad.jsonl").write_text(text, encoding="utf-8")
+    monkeypatch.setattr("corpus.bank.store.bank_folders", lambda doc_id: [tmp_path / "banks" / doc_id])
+    with pytest.raises(BankError) as caught:
+        load_bank([plan])
+    message = str(caught.value)
+    assert "3 problem(s)" in message
+    assert "in_scope_bad.jsonl, line 2: question must be" in message
+    assert "in_scope_bad.jsonl, line 3: clause_id and evidence" in message
+    assert "in_scope_bad.jsonl, line 4: not valid JSON" in message

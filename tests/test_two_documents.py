@@ -1,0 +1,74 @@
+"""Two plans of two cities through one index: search, ask and the goals table keep each city's own facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from corpus.store import build_document
+from index.embedder import Embedder
+from index.store import build_index, load_index
+
+SECOND = Path(__file__).resolve().parent / "data" / "weifang-test-plan.txt"
+
+
+@pytest.fixture(scope="module")
+def two_documents(plan):
+    second = build_document("weifang-test", "", SECOND.name, SECOND.read_text(encoding="utf-8"))
+    return [plan, second]
+
+
+@pytest.fixture(scope="module")
+def service(two_documents, tmp_path_factory):
+    from qa.retrieval import Retriever
+    from qa.service import PlanQA
+
+    folder = tmp_path_factory.mktemp("two-docs") / "index"
+    report = build_index(two_documents, progress=False, folder=folder)
+    assert report.rebuilt and report.paragraphs == 193 + 4
+    retriever = Retriever(load_index(two_documents, folder=folder), Embedder())
+    return PlanQA(retriever, {d.doc_id: d for d in two_documents})
+
+
+def test_the_second_plan_profile_is_read_from_its_title(two_documents):
+    profile = two_documents[1].profile
+    assert profile.place == "潍坊市" and profile.period == (2021, 2035) and profile.status_year == 2020
+    assert two_documents[1].title == "潍坊市新型城镇化规划（2021-2035年）"
+    assert "黄岛" in two_documents[0].profile.place_names
+
+
+def test_search_is_scoped_by_document(service):
+    hits = service.search("随迁子女上学", k=3, doc="weifang-test")
+    assert hits and all(h.doc_id == "weifang-test" for h in hits)
+    assert hits[0].clause_id == "weifang-test/3.1.2.p1"
+    assert all(h.doc_id == "qingdao-2021" for h in service.search("随迁子女上学", k=3, doc="qingdao-2021"))
+
+
+def test_a_question_about_the_second_city_is_answered_not_refused_as_another_city(service):
+    answer = service.ask("潍坊到2025年城镇化率目标是多少", doc="weifang-test")
+    assert not answer.abstained
+    assert answer.answer == "到2025年，常住人口城镇化率目标为70%左右[1]。"
+    assert answer.citations[0].doc_id == "weifang-test"
+    answer = service.ask("奎文区落户有什么条件", doc="weifang-test")
+    assert not answer.abstained and answer.citations[0].clause_id == "weifang-test/3.1.1.p1"
+
+
+def test_the_first_plan_still_answers_its_own_figures(service):
+    answer = service.ask("到2025年常住人口城镇化率目标是多少", doc="qingdao-2021")
+    assert answer.answer == "到2025年，常住人口城镇化率目标为78%左右[1]。"
+
+
+def test_a_city_neither_plan_covers_is_refused(service):
+    answer = service.ask("成都的地铁票价是多少")
+    assert answer.abstained and "青岛市、潍坊市" in answer.answer
+
+
+def test_goals_table_lists_each_documents_figures(service):
+    second = service.indicators(doc="weifang-test")
+    assert [(i.name, i.figure(), i.year, i.kind) for i in second] == [
+        ("常住人口城镇化率", "64.5%", 2020, "status"),
+        ("常住人口城镇化率", "70%左右", 2025, "target"),
+        ("建成区绿化覆盖率", "42%以上", 2025, "target"),
+    ]
+    assert len(service.indicators(doc="qingdao-2021")) == 102
