@@ -31,8 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--no-builds", action="store_true", help="skip the (slow) index build timings")
     bench.add_argument("--web", action="store_true", help="also drive the running web app with 20 concurrent clients")
     bench.add_argument("--url", default="http://127.0.0.1:7860/", help="web app address for --web")
+    train = sub.add_parser("train-answerability",
+                           help="train the answerability model on the question bank; choose its threshold on dev")
+    train.add_argument("--gold", type=Path, help="development set to choose the threshold on (default: dev.jsonl)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "train-answerability":
+            return _train(args)
         return _run(args) if args.command == "run" else _bench(args)
     except (GoldError, QueryError, CorpusError, IndexProblem, WebLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -57,6 +62,21 @@ def _run(args: argparse.Namespace) -> int:
         print()
         print(markdown_table([report.answers.row()], "metric"))
     print(f"\nreport: {report.markdown}  chart: {report.chart}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from eval.train_answerability import train_and_tune
+    from qa.service import PlanQA
+
+    service = PlanQA.open()
+    if args.gold and args.gold.resolve().name.startswith("sealed"):
+        raise GoldError("the sealed test set is never used for tuning; choose the threshold on the development set")
+    report = train_and_tune(service, load_gold_for(service, args.gold))
+    print(f"trained on {report.n_in_scope} in-scope and {report.n_out_of_scope} out-of-scope bank questions"
+          f" (5-fold ROC AUC {report.cv_auc:.3f})")
+    print(f"threshold {report.threshold}: dev correct refusals {report.dev_correct_refusals:.3f},"
+          f" wrong refusals {report.dev_wrong_refusals:.3f}")
     return 0
 
 

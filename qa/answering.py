@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from corpus.records import Document
-from qa.decide import ExplicitSignals, FigureTable, MissingYear, PlanSentences
+from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
+from qa.decide import ExactSignals, FigureTable, MissingYear, PatternSignals, PlanSentences
 from qa.indicators import IndicatorTable
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Pipeline
@@ -19,23 +20,31 @@ class Answerer:
         """Prepare the indicator table, the question reader and the stages for these documents."""
         self.retriever = retriever
         self.documents = {d.doc_id: d for d in documents}
-        refusal = retriever.tuning.refusal
         self.table = IndicatorTable(documents, retriever.tuning.indicators)
         profiles = [d.profile for d in documents if d.profile]
         reader = IntentReader([d.clean_text for d in documents], retriever.analyzer, profiles)
-        place_label = "、".join(dict.fromkeys(p.place for p in profiles if p.place)) or "所收录地区"
-        self.pipeline = Pipeline([
-            Understand(retriever, reader),
-            Retrieve(retriever),
-            Decide([
-                ExplicitSignals(place_label),
-                FigureTable(self.table, retriever, refusal),
-                MissingYear(),
-                PlanSentences(retriever, refusal),
-            ]),
-            Compose(retriever),
-            Verify(self.documents),
-        ])
+        self.place_label = "、".join(dict.fromkeys(p.place for p in profiles if p.place)) or "所收录地区"
+        self.decide = Decide([])
+        self.pipeline = Pipeline([Understand(retriever, reader), Retrieve(retriever), self.decide,
+                                  Compose(retriever), Verify(self.documents)])
+        self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
+
+    def use_answerability(self, model: AnswerabilityModel | None, threshold: float | None = None) -> None:
+        """Decide with the learned model (refusing below the tuned operating point, or threshold), or with the v1
+        rules when model is None."""
+        retriever, refusal = self.retriever, self.retriever.tuning.refusal
+        threshold = retriever.tuning.answerability.threshold if threshold is None else threshold
+        learned = [Answerability(FeatureReader(retriever, self.table), model, threshold)]
+        # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
+        self.decide.deciders = [
+            ExactSignals(self.place_label),
+            FigureTable(self.table, retriever, refusal, sentences=False),
+            *(learned if model is not None else [PatternSignals()]),
+            FigureTable(self.table, retriever, refusal, sentences=True),
+            MissingYear(),
+            PlanSentences(retriever, refusal, check_confidence=model is None),
+        ]
+        self.model = model
 
     def run(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> AskState:
         """The whole pipeline state for one question (the answer, and how it was reached)."""

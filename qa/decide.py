@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from qa.indicators import IndicatorTable, asked_year, is_numeric_question
 from qa.pipeline import AskState, Decision
@@ -22,37 +23,63 @@ def refuse(message: str) -> Decision:
     return Decision("refuse", message)
 
 
-class ExplicitSignals:
-    """Refuses what is certainly not a question about the plan: chit-chat, another place, terms the plan never uses."""
+class ExactSignals:
+    """Refuses on facts, not guesses: another place, a numbered term or a year the plans never mention."""
 
-    name = "explicit signals"
+    name = "exact signals"
 
     def __init__(self, place_label: str) -> None:
         """place_label names what the loaded plans cover in refusals ("青岛市")."""
         self.place_label = place_label
 
     def decide(self, state: AskState) -> Decision | None:
-        """Refuse on an explicit signal, else pass."""
+        """Refuse on an exact signal, else pass."""
+        intent = state.intent
+        if intent.other_place:
+            return refuse(f"本规划是{self.place_label}的规划，没有关于{intent.other_place}的相关内容。")
+        if intent.missing_numbers:
+            return refuse(f"规划中没有提到“{intent.missing_numbers[0]}”。")
+        return None
+
+
+class MissingYear:
+    """Refuses a question about a year the plans never name."""
+
+    name = "missing year"
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Refuse, or pass."""
+        if state.intent.missing_year:
+            return refuse(f"规划没有给出{state.intent.missing_year}年的相关内容。")
+        return None
+
+
+class PatternSignals:
+    """Without a trained answerability model: chit-chat and instruction-like text, and names the plans never use."""
+
+    name = "pattern signals"
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Refuse on a pattern, else pass."""
         intent = state.intent
         if intent.chitchat:
             return refuse("这不是关于规划内容的问题，规划问答只回答规划里写了什么。")
-        if intent.other_place:
-            return refuse(f"本规划是{self.place_label}的规划，没有关于{intent.other_place}的相关内容。")
-        if intent.missing_terms:
-            return refuse(f"规划中没有提到“{intent.missing_terms[0]}”。")
+        if intent.unknown_names:
+            return refuse(f"规划中没有提到“{intent.unknown_names[0]}”。")
         return None
 
 
 class FigureTable:
-    """Answers a figure question from the indicator table, or says which years the plan gives."""
+    """Answers a figure question whose wording names an indicator of the table, or says which years the plan gives;
+    with sentences=True, a figure question no name matches takes the figures of the best-matching sentences."""
 
-    name = "figure table"
-
-    def __init__(self, table: IndicatorTable, retriever: Retriever, refusal: RefusalConfig) -> None:
+    def __init__(self, table: IndicatorTable, retriever: Retriever, refusal: RefusalConfig, sentences: bool) -> None:
         """Use the indicator table and the retriever's word coverage."""
         self.table = table
         self.retriever = retriever
         self.refusal = refusal
+        self.sentences = sentences
+        self.name = "figures in sentences" if sentences else "figure table"
 
     def decide(self, state: AskState) -> Decision | None:
         """A figure answer, a missing-year refusal, or pass."""
@@ -61,11 +88,13 @@ class FigureTable:
             return None
         lookup = self.table.lookup(question, state.filters.doc)
         if lookup.score >= self.table.config.min_name_score:
+            if self.sentences:
+                return None
             if lookup.matches:
                 return Decision("indicator", indicators=lookup.matches)
             if lookup.available_years:
                 return self._missing_year(lookup.asked_year, lookup.name, lookup.available_years, state.filters.doc)
-        elif state.intent.asks_number:
+        elif self.sentences and state.intent.asks_number:
             return self._from_sentences(state)
         return None
 
@@ -97,27 +126,16 @@ class FigureTable:
         return None
 
 
-class MissingYear:
-    """Refuses a question about a year the plans never name."""
-
-    name = "missing year"
-
-    def decide(self, state: AskState) -> Decision | None:
-        """Refuse, or pass."""
-        if state.intent.missing_year:
-            return refuse(f"规划没有给出{state.intent.missing_year}年的相关内容。")
-        return None
-
-
 class PlanSentences:
     """Answers with the plan's best sentences when they really address the question; otherwise refuses."""
 
     name = "plan sentences"
 
-    def __init__(self, retriever: Retriever, refusal: RefusalConfig) -> None:
-        """Use the retriever (units, coverage, per-part retrieval) and the refusal thresholds."""
+    def __init__(self, retriever: Retriever, refusal: RefusalConfig, check_confidence: bool = True) -> None:
+        """Use the retriever and the refusal thresholds; check_confidence is off when a learned model decided."""
         self.retriever = retriever
         self.refusal = refusal
+        self.check_confidence = check_confidence
         self.top = retriever.tuning.sentences.answer_clauses
 
     def decide(self, state: AskState) -> Decision:
@@ -127,9 +145,9 @@ class PlanSentences:
         if len(intent.parts) == 1:
             found = [c for c in state.candidates if c.clause_rank < self.top]
             clauses = [clause_id for clause_id, _ in state.ranking[: self.top]]
-            if not found or not self.confident(query.words, found, clauses):
+            if not found or (self.check_confidence and not self.confident(query.words, found, clauses)):
                 return refuse(NOT_FOUND)
-            chosen = self.retriever.scorer.choose(found, limit=3)
+            chosen = self.retriever.scorer.choose(self._bank_lead(state, found), limit=3)
         else:
             chosen = self._per_part(state, intent.parts)
         if not chosen:
@@ -142,6 +160,21 @@ class PlanSentences:
         if intent.asks_number and not self._states_the_number(query.words, chosen):
             return refuse("规划没有给出这个问题所问的具体数字。")
         return Decision("text", sentences=chosen)
+
+    def _bank_lead(self, state: AskState, found: list[Candidate]) -> list[Candidate]:
+        """When a bank question matches the question closely, its evidence sentence leads (if it is a candidate)."""
+        bank = self.retriever.rankers.get("bank")
+        lead_similarity = self.retriever.tuning.sentences.bank_lead_similarity
+        if bank is None or state.query.vector is None or not lead_similarity:
+            return found
+        match = bank.neighbours(state.query.vector)
+        if match.in_scope is None or match.in_similarity < lead_similarity:
+            return found
+        lead = next((c for c in found if c.start == match.in_scope.sentence_start), None)
+        if lead is None:
+            return found
+        promoted = replace(lead, score=max(c.score for c in found) + self.retriever.tuning.sentences.support_margin)
+        return [promoted, *(c for c in found if c is not lead)]
 
     def confident(self, words: list[str], found: list[Candidate], clauses: list[str]) -> bool:
         """Whether the best sentences really address the query (similarity and shared words)."""

@@ -40,7 +40,8 @@ class Intent:
     chitchat: bool = False
     other_place: str = ""
     missing_year: int | None = None
-    missing_terms: list[str] = field(default_factory=list)
+    missing_numbers: list[str] = field(default_factory=list)  # "5号线", "300亿": numbered terms the plan never has
+    unknown_names: list[str] = field(default_factory=list)  # proper names the plan never mentions
     why_clause: str = ""
     asks_number: bool = False
     asks_time: bool = False
@@ -75,8 +76,8 @@ class IntentReader:
             chitchat=any(p.search(text) for p in self.chitchat),
             other_place=self._other_place(text),
             missing_year=next((y for y in years if y not in self.plan_years), None),
-            missing_terms=[t for t in _DIGIT_TERM.findall(text) if t.replace(" ", "") not in self.plan]
-            + self._unknown_names(text),
+            missing_numbers=[t for t in _DIGIT_TERM.findall(text) if t.replace(" ", "") not in self.plan],
+            unknown_names=self._unknown_names(text),
             why_clause=self._why(text),
             asks_number=bool(_ASKS_NUMBER.search(text)),
             asks_time=bool(_ASKS_TIME.search(text)),

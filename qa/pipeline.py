@@ -41,6 +41,7 @@ class AskState:
     candidates: list[Candidate] = field(default_factory=list)  # sentences of the top clauses, best first
     decision: Decision | None = None
     answer: Answer | None = None
+    answerability: float | None = None  # the learned probability that the plan answers (when it was asked)
 
 
 class Stage(Protocol):

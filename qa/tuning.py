@@ -21,6 +21,9 @@ class FusionConfig:
     expansion_weight: float = 0.5
     dense_expansion_terms: int = 3
     use_lexicon: bool = True
+    # Rankers whose weight shrinks as the question's own words are found in the top BM25 clause: the question bank
+    # matters for residents' words, and only gets in the way of a question in the plan's own words.
+    lexical_gap_rankers: tuple[str, ...] = ()
     chosen_on: str = ""
 
     def only(self, ranker: str) -> FusionConfig:
@@ -42,6 +45,7 @@ class SentenceConfig:
     support_margin: float = 0.035
     answer_clauses: int = 3
     multipart_clauses: int = 5
+    bank_lead_similarity: float = 0.0  # a bank question at least this similar puts its evidence first (0 = off)
     chosen_on: str = ""
 
 
@@ -66,6 +70,14 @@ class IndicatorConfig:
 
 
 @dataclass(frozen=True)
+class AnswerabilityConfig:
+    """The learned answerability model's operating point: refuse below this probability."""
+
+    threshold: float = 0.5
+    chosen_on: str = ""
+
+
+@dataclass(frozen=True)
 class CacheConfig:
     """Sizes of in-process caches."""
 
@@ -81,6 +93,7 @@ class Tuning:
     sentences: SentenceConfig = field(default_factory=SentenceConfig)
     refusal: RefusalConfig = field(default_factory=RefusalConfig)
     indicators: IndicatorConfig = field(default_factory=IndicatorConfig)
+    answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -101,7 +114,7 @@ def load_tuning(path: Path = TUNING_FILE) -> Tuning:
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     sections = {f.name: f.type for f in fields(Tuning) if f.name != "extra"}
     classes = {"fusion": FusionConfig, "sentences": SentenceConfig, "refusal": RefusalConfig,
-               "indicators": IndicatorConfig, "cache": CacheConfig}
+               "indicators": IndicatorConfig, "answerability": AnswerabilityConfig, "cache": CacheConfig}
     parsed = {name: _section(classes[name], data.get(name, {})) for name in sections}
     extra = {k: v for k, v in data.items() if k not in sections}
     return Tuning(**parsed, extra=extra)

@@ -15,6 +15,8 @@ from index.lexical import LexicalIndex
 from qa.retrieval.query import Filters, Query
 from qa.retrieval.rankers import RankerContext, register_ranker
 
+NEIGHBOURS = 10
+
 
 @dataclass(frozen=True)
 class BankMatch:
@@ -24,6 +26,7 @@ class BankMatch:
     in_similarity: float
     out_of_scope: OutOfScopeQuestion | None
     out_similarity: float
+    in_share: float = 0.0  # share of in-scope questions among the nearest NEIGHBOURS bank questions
 
 
 class _BankBase:
@@ -76,8 +79,10 @@ class BankDenseRanker(_BankBase):
         ins, outs = sims[: self._n_in], sims[self._n_in :]
         i = int(np.argmax(ins)) if len(ins) else -1
         o = int(np.argmax(outs)) if len(outs) else -1
+        nearest = np.argsort(-sims, kind="stable")[:NEIGHBOURS]
+        share = float(np.mean(nearest < self._n_in)) if len(nearest) else 0.0
         return BankMatch(self._bank.in_scope[i] if i >= 0 else None, float(ins[i]) if i >= 0 else 0.0,
-                         self._bank.out_of_scope[o] if o >= 0 else None, float(outs[o]) if o >= 0 else 0.0)
+                         self._bank.out_of_scope[o] if o >= 0 else None, float(outs[o]) if o >= 0 else 0.0, share)
 
     @property
     def _index_of(self) -> dict[str, int]:

@@ -35,6 +35,7 @@ class Retriever:
         self.tuning = tuning or load_tuning()
         self.config = self.tuning.fusion
         self.catalog = UnitCatalog(index.paragraphs, index.sentences)
+        self.bank = index.bank
         self.analyzer = QueryAnalyzer(index.tokenizer, EverydayLexicon())
         self.scorer = SentenceScorer(self.tuning.sentences)
         self._query_vectors: dict[str, np.ndarray] = {}
@@ -132,7 +133,18 @@ class Retriever:
         depth = max(k, config.candidates_per_ranker)
         lists = {name: self.rankers[name].top_k(query, depth, query.filters)
                  for name, weight in config.weights.items() if weight and name in self.rankers}
-        return reciprocal_rank_fusion(lists, config.weights, config.rrf_k, self.catalog.position)[:k]
+        weights = dict(config.weights)
+        if config.lexical_gap_rankers:
+            gap = self.lexical_gap(query, lists.get("bm25") or self.rankers["bm25"].top_k(query, 1, query.filters))
+            for name in config.lexical_gap_rankers:
+                weights[name] = weights.get(name, 0.0) * gap
+        return reciprocal_rank_fusion(lists, weights, config.rrf_k, self.catalog.position)[:k]
+
+    def lexical_gap(self, query: Query, bm25_ranking: list[tuple[str, float]]) -> float:
+        """Share of the question's words missing from its best BM25 clause (1.0 when nothing matches)."""
+        if not bm25_ranking:
+            return 1.0
+        return 1.0 - self.analyzer.coverage(query.words, [self.unit(bm25_ranking[0][0]).context_text()])
 
     def candidates(self, query: Query, ranking: list[tuple[str, float]], min_chars: int | None = None) -> list[Candidate]:
         """Sentences of the ranked clauses, scored by the one sentence scorer, best first."""

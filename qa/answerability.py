@@ -1,0 +1,151 @@
+"""Learned answerability: a logistic model over retrieval, bank and question-form features says whether the plan
+answers a question. Trained on the question bank (in-scope vs out-of-scope) by `python -m qa bank train`; its
+operating point (the probability below which PlanQA refuses) is chosen on the development set and kept in
+qa/tuning.json with its provenance.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.indicators import IndicatorTable
+from qa.pipeline import AskState, Decision
+from qa.retrieval import Retriever
+from qa.retrieval.bank_rankers import BankDenseRanker
+
+MODEL_FILE = Path(__file__).resolve().parent / "answerability.json"
+FEATURES = (
+    "bank_in_similarity",  # nearest in-scope bank question
+    "bank_out_similarity",  # nearest out-of-scope bank question
+    "bank_margin",  # in - out
+    "bank_neighbour_share",  # share of in-scope questions among the 10 nearest bank questions
+    "best_sentence_similarity",  # best sentence of the top clauses
+    "bm25_top",  # log(1 + best BM25 score)
+    "coverage_top1",  # share of the question's words in the top clause
+    "coverage_top3",
+    "content_words",  # log(1 + number of content words)
+    "characters",  # log(1 + length)
+    "chitchat_pattern",  # greeting / joke / poem / instruction-like text (qa/data/chitchat.txt)
+    "unsupported_claim",  # "为什么要…" whose claim the top clause does not contain
+    "unknown_names",  # proper names the plan never mentions
+    "asks_number",
+    "asks_time",
+    "indicator_name_match",  # how well an indicator name of the table matches
+    "has_digit",
+)
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    """A standardised logistic model: p(answerable) = sigmoid(w . (x - mean) / scale + b)."""
+
+    features: tuple[str, ...]
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray
+    scale: np.ndarray
+    trained_on: str = ""
+
+    def probability(self, x: np.ndarray) -> float:
+        """Probability that the plan answers the question with features x."""
+        z = float(np.dot(self.weights, (x - self.mean) / self.scale) + self.bias)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"features": list(self.features), "weights": self.weights.round(6).tolist(), "bias": round(self.bias, 6),
+                "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(), "trained_on": self.trained_on}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> AnswerabilityModel:
+        """Read a dict written by to_dict()."""
+        return cls(tuple(data["features"]), np.array(data["weights"]), float(data["bias"]), np.array(data["mean"]),
+                   np.array(data["scale"]), data.get("trained_on", ""))
+
+
+def load_model(path: Path = MODEL_FILE) -> AnswerabilityModel | None:
+    """The trained model, or None when none is stored (or it was trained on other features)."""
+    if not path.exists():
+        return None
+    model = AnswerabilityModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    return model if model.features == FEATURES else None
+
+
+class FeatureReader:
+    """Reads the features of a question from the pipeline state after the retrieve stage."""
+
+    def __init__(self, retriever: Retriever, table: IndicatorTable) -> None:
+        """Use the retriever (rankers, analyzer, units) and the indicator table."""
+        self.retriever = retriever
+        self.table = table
+        bank = retriever.rankers.get("bank")
+        self.bank: BankDenseRanker | None = bank if isinstance(bank, BankDenseRanker) else None
+
+    def read(self, state: AskState, exclude: str | None = None) -> np.ndarray:
+        """Feature vector in FEATURES order (exclude: a bank id left out of the neighbours, for training)."""
+        query, intent = state.query, state.intent
+        analyzer = self.retriever.analyzer
+        if self.bank is not None and query.vector is not None:
+            match = self.bank.neighbours(query.vector, exclude)
+            in_sim, out_sim, share = match.in_similarity, match.out_similarity, match.in_share
+        else:
+            in_sim = out_sim = share = 0.0
+        top = [c for c in state.candidates if c.clause_rank < 3]
+        best = max((c.dense for c in top), default=0.0)
+        bm25 = self.retriever.rankers["bm25"].top_k(query, 1, query.filters)
+        texts = [u.context_text() for u in (self.retriever.unit(c) for c, _ in state.ranking[:3]) if u is not None]
+        words = query.words
+        claim = 0.0
+        if intent.why_clause and texts:
+            claim = float(analyzer.coverage(analyzer.content_words(intent.why_clause), texts[:1]) < 0.99)
+        values = {
+            "bank_in_similarity": in_sim,
+            "bank_out_similarity": out_sim,
+            "bank_margin": in_sim - out_sim,
+            "bank_neighbour_share": share,
+            "best_sentence_similarity": best,
+            "bm25_top": math.log1p(bm25[0][1]) if bm25 else 0.0,
+            "coverage_top1": analyzer.coverage(words, texts[:1]) if texts else 0.0,
+            "coverage_top3": analyzer.coverage(words, texts) if texts else 0.0,
+            "content_words": math.log1p(len(words)),
+            "characters": math.log1p(len(query.text)),
+            "chitchat_pattern": float(intent.chitchat),
+            "unsupported_claim": claim,
+            "unknown_names": float(len(intent.unknown_names)),
+            "asks_number": float(intent.asks_number),
+            "asks_time": float(intent.asks_time),
+            "indicator_name_match": self.table.lookup(query.text, query.filters.doc).score,
+            "has_digit": float(bool(_DIGIT.search(query.text))),
+        }
+        return np.array([values[name] for name in FEATURES], dtype=np.float64)
+
+
+class Answerability:
+    """Decider: refuses when the model's probability that the plan answers is below the tuned operating point."""
+
+    name = "answerability"
+
+    def __init__(self, reader: FeatureReader, model: AnswerabilityModel, threshold: float) -> None:
+        """Use the feature reader, the trained model and the operating point."""
+        self.reader = reader
+        self.model = model
+        self.threshold = threshold
+
+    def probability(self, state: AskState) -> float:
+        """Probability that the plan answers the question in this state."""
+        return self.model.probability(self.reader.read(state))
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Refuse below the operating point, else pass."""
+        p = self.probability(state)
+        state.answerability = p
+        if p < self.threshold:
+            return Decision("refuse", "规划中没有找到能回答这个问题的内容。", reason=f"answerability {p:.2f}")
+        return None
