@@ -76,7 +76,8 @@ def _train(args: argparse.Namespace) -> int:
     print(f"trained on {report.n_in_scope} in-scope and {report.n_out_of_scope} out-of-scope bank questions"
           f" (5-fold ROC AUC {report.cv_auc:.3f})")
     print(f"threshold {report.threshold}: dev correct refusals {report.dev_correct_refusals:.3f},"
-          f" wrong refusals {report.dev_wrong_refusals:.3f}")
+          f" wrong refusals {report.dev_wrong_refusals:.3f}; bank out-of-fold wrong refusals"
+          f" {report.bank_wrong_refusals:.3f}, correct refusals {report.bank_correct_refusals:.3f}")
     return 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import cross_val_predict, cross_val_score
 
 from corpus.files import atomic_write_text
 from eval.gold import GoldSet
@@ -34,6 +34,8 @@ class TrainingReport:
     threshold: float
     dev_correct_refusals: float
     dev_wrong_refusals: float
+    bank_wrong_refusals: float  # out-of-fold, on the residents' in-scope bank questions
+    bank_correct_refusals: float  # out-of-fold, on the out-of-scope bank questions
 
 
 def _state(service: PlanQA, question: str) -> AskState:
@@ -79,21 +81,26 @@ def bank_features(service: PlanQA) -> tuple[np.ndarray, np.ndarray]:
     return np.array(rows), np.array(labels)
 
 
-def fit(x: np.ndarray, y: np.ndarray, trained_on: str) -> tuple[AnswerabilityModel, float]:
-    """A standardised, class-balanced logistic model and its 5-fold cross-validated ROC AUC."""
+def fit(x: np.ndarray, y: np.ndarray, trained_on: str) -> tuple[AnswerabilityModel, float, np.ndarray]:
+    """A standardised, class-balanced logistic model, its 5-fold cross-validated ROC AUC, and out-of-fold
+    probabilities of every training question."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
     classifier = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
     auc = float(cross_val_score(classifier, z, y, cv=5, scoring="roc_auc").mean())
+    out_of_fold = cross_val_predict(classifier, z, y, cv=5, method="predict_proba")[:, 1]
     classifier.fit(z, y)
     model = AnswerabilityModel(FEATURES, classifier.coef_[0], float(classifier.intercept_[0]), mean, scale, trained_on)
-    return model, auc
+    return model, auc, out_of_fold
 
 
-def choose_threshold(service: PlanQA, model: AnswerabilityModel, dev: GoldSet) -> tuple[float, float, float]:
-    """The highest threshold whose wrong refusals on the dev set stay within MAX_WRONG_REFUSALS (all deciders
-    included); returns (threshold, correct refusals, wrong refusals) on the dev set."""
+def choose_threshold(service: PlanQA, model: AnswerabilityModel, dev: GoldSet,
+                     bank_in_scope: np.ndarray) -> tuple[float, float, float]:
+    """The threshold with the most correct refusals on the dev set whose wrong refusals stay within
+    MAX_WRONG_REFUSALS both on the dev set (all deciders included) and on the residents' in-scope bank questions
+    (out-of-fold probabilities): the dev set's in-plan questions are mostly in the plan's own words, residents'
+    are not. Returns (threshold, correct refusals, wrong refusals) on the dev set."""
     answerer = service.answerer
     answerer.use_answerability(model, threshold=0.0)  # the model never refuses: how the other deciders answer
     results = []
@@ -107,7 +114,8 @@ def choose_threshold(service: PlanQA, model: AnswerabilityModel, dev: GoldSet) -
         in_plan = [r for ip, r in refused if ip]
         out = [r for ip, r in refused if not ip]
         wrong, correct = sum(in_plan) / len(in_plan), sum(out) / len(out)
-        if wrong <= MAX_WRONG_REFUSALS and correct >= best[1]:
+        bank_wrong = float(np.mean(bank_in_scope < threshold)) if len(bank_in_scope) else 0.0
+        if wrong <= MAX_WRONG_REFUSALS and bank_wrong <= MAX_WRONG_REFUSALS and correct >= best[1]:
             best = (round(float(threshold), 2), correct, wrong)
     return best
 
@@ -120,19 +128,25 @@ def train_and_tune(service: PlanQA, dev: GoldSet) -> TrainingReport:
     made = len(y) - len(bank.in_scope) - len(bank.out_of_scope)
     trained_on = (f"question bank: {len(bank.in_scope)} in-scope and {len(bank.out_of_scope)} out-of-scope questions,"
                   f" and {made} plan-vocabulary questions made from the plan (headings, indicators, sentence words)")
-    model, auc = fit(x, y, trained_on)
-    threshold, correct, wrong = choose_threshold(service, model, dev)
+    model, auc, out_of_fold = fit(x, y, trained_on)
+    n_in, n_out = len(bank.in_scope), len(bank.out_of_scope)
+    bank_in, bank_out = out_of_fold[:n_in], out_of_fold[n_in : n_in + n_out]
+    threshold, correct, wrong = choose_threshold(service, model, dev, bank_in)
+    bank_wrong, bank_correct = float(np.mean(bank_in < threshold)), float(np.mean(bank_out < threshold))
     atomic_write_text(MODEL_FILE, json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    _write_threshold(TUNING_FILE, threshold, dev.path, correct, wrong, auc)
-    return TrainingReport(len(bank.in_scope), len(bank.out_of_scope), auc, threshold, correct, wrong)
+    _write_threshold(TUNING_FILE, threshold, dev.path, correct, wrong, auc, bank_wrong, bank_correct)
+    return TrainingReport(n_in, n_out, auc, threshold, correct, wrong, bank_wrong, bank_correct)
 
 
-def _write_threshold(path: Path, threshold: float, dev_path: Path, correct: float, wrong: float, auc: float) -> None:
+def _write_threshold(path: Path, threshold: float, dev_path: Path, correct: float, wrong: float, auc: float,
+                     bank_wrong: float, bank_correct: float) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     data["answerability"] = {
         "threshold": threshold,
-        "chosen_on": (f"{dev_path.name}: the highest probability threshold with wrong refusals <= {MAX_WRONG_REFUSALS}"
-                      f" (dev correct refusals {correct:.3f}, wrong refusals {wrong:.3f}); model trained on the question"
-                      f" bank by `python -m eval train-answerability` (5-fold ROC AUC {auc:.3f})"),
+        "chosen_on": (f"{dev_path.name} and the bank's out-of-fold probabilities: the threshold with the most dev correct"
+                      f" refusals whose wrong refusals stay <= {MAX_WRONG_REFUSALS} on dev and on residents' in-scope"
+                      f" bank questions (dev correct refusals {correct:.3f}, wrong {wrong:.3f}; bank out-of-fold wrong"
+                      f" {bank_wrong:.3f}, correct {bank_correct:.3f}); model trained on the question bank by"
+                      f" `python -m eval train-answerability` (5-fold ROC AUC {auc:.3f})"),
     }
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

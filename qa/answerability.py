@@ -25,6 +25,9 @@ FEATURES = (
     "bank_out_similarity",  # nearest out-of-scope bank question
     "bank_margin",  # in - out
     "bank_neighbour_share",  # share of in-scope questions among the 10 nearest bank questions
+    "bank_in_top3",  # mean similarity of the 3 nearest in-scope bank questions
+    "bank_out_top3",
+    "bank_weighted_share",  # similarity-weighted share of in-scope among the 20 nearest
     "best_sentence_similarity",  # best sentence of the top clauses
     "bm25_top",  # log(1 + best BM25 score)
     "coverage_top1",  # share of the question's words in the top clause
@@ -95,8 +98,9 @@ class FeatureReader:
         if self.bank is not None and query.vector is not None:
             match = self.bank.neighbours(query.vector, exclude)
             in_sim, out_sim, share = match.in_similarity, match.out_similarity, match.in_share
+            in3, out3, weighted = match.in_top3, match.out_top3, match.in_weight
         else:
-            in_sim = out_sim = share = 0.0
+            in_sim = out_sim = share = in3 = out3 = weighted = 0.0
         top = [c for c in state.candidates if c.clause_rank < 3]
         best = max((c.dense for c in top), default=0.0)
         bm25 = self.retriever.rankers["bm25"].top_k(query, 1, query.filters)
@@ -110,6 +114,9 @@ class FeatureReader:
             "bank_out_similarity": out_sim,
             "bank_margin": in_sim - out_sim,
             "bank_neighbour_share": share,
+            "bank_in_top3": in3,
+            "bank_out_top3": out3,
+            "bank_weighted_share": weighted,
             "best_sentence_similarity": best,
             "bm25_top": math.log1p(bm25[0][1]) if bm25 else 0.0,
             "coverage_top1": analyzer.coverage(words, texts[:1]) if texts else 0.0,

@@ -27,6 +27,9 @@ class BankMatch:
     out_of_scope: OutOfScopeQuestion | None
     out_similarity: float
     in_share: float = 0.0  # share of in-scope questions among the nearest NEIGHBOURS bank questions
+    in_top3: float = 0.0  # mean similarity of the 3 nearest in-scope questions
+    out_top3: float = 0.0  # mean similarity of the 3 nearest out-of-scope questions
+    in_weight: float = 0.0  # similarity-weighted (softmax) share of in-scope among the nearest 20
 
 
 class _BankBase:
@@ -79,16 +82,28 @@ class BankDenseRanker(_BankBase):
         ins, outs = sims[: self._n_in], sims[self._n_in :]
         i = int(np.argmax(ins)) if len(ins) else -1
         o = int(np.argmax(outs)) if len(outs) else -1
-        nearest = np.argsort(-sims, kind="stable")[:NEIGHBOURS]
+        order = np.argsort(-sims, kind="stable")
+        nearest = order[:NEIGHBOURS]
         share = float(np.mean(nearest < self._n_in)) if len(nearest) else 0.0
+        wide = order[:20]
+        soft = np.exp((sims[wide] - sims[wide].max()) / 0.02) if len(wide) else np.zeros(0)
+        weighted = float(soft[wide < self._n_in].sum() / soft.sum()) if len(wide) else 0.0
         return BankMatch(self._bank.in_scope[i] if i >= 0 else None, float(ins[i]) if i >= 0 else 0.0,
-                         self._bank.out_of_scope[o] if o >= 0 else None, float(outs[o]) if o >= 0 else 0.0, share)
+                         self._bank.out_of_scope[o] if o >= 0 else None, float(outs[o]) if o >= 0 else 0.0, share,
+                         _top_mean(ins, 3), _top_mean(outs, 3), weighted)
 
     @property
     def _index_of(self) -> dict[str, int]:
         if not hasattr(self, "_ids"):
             self._ids = {bank_id: i for i, bank_id in enumerate(self._vectors.ids)}
         return self._ids
+
+
+def _top_mean(values: np.ndarray, n: int) -> float:
+    """Mean of the n largest values (0.0 for none)."""
+    if not len(values):
+        return 0.0
+    return float(np.mean(np.partition(values, -min(n, len(values)))[-min(n, len(values)):]))
 
 
 class BankLexicalRanker(_BankBase):
