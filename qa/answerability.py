@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.decide import PlanSentences, states_a_time
 from qa.indicators import IndicatorTable
 from qa.pipeline import AskState, Decision
 from qa.retrieval import Retriever
@@ -41,6 +42,8 @@ FEATURES = (
     "asks_time",
     "indicator_name_match",  # how well an indicator name of the table matches
     "has_digit",
+    "time_asked_not_stated",  # a when-question whose top clause names no time
+    "number_asked_not_stated",  # a how-many question whose best sentences share few words with a figure
 )
 _DIGIT = re.compile(r"\d")
 
@@ -88,6 +91,7 @@ class FeatureReader:
         """Use the retriever (rankers, analyzer, units) and the indicator table."""
         self.retriever = retriever
         self.table = table
+        self._sentences = PlanSentences(retriever, retriever.tuning.refusal)
         bank = retriever.rankers.get("bank")
         self.bank: BankDenseRanker | None = bank if isinstance(bank, BankDenseRanker) else None
 
@@ -130,6 +134,8 @@ class FeatureReader:
             "asks_time": float(intent.asks_time),
             "indicator_name_match": self.table.lookup(query.text, query.filters.doc).score,
             "has_digit": float(bool(_DIGIT.search(query.text))),
+            "time_asked_not_stated": float(intent.asks_time and bool(texts) and not states_a_time(texts[0])),
+            "number_asked_not_stated": float(intent.asks_number and not self._sentences.states_the_number(words, top[:3])),
         }
         return np.array([values[name] for name in FEATURES], dtype=np.float64)
 

@@ -18,6 +18,11 @@ _TIME = re.compile(r"\d{4}年|\d+月|十四五|十五五|期间|年底|年内|�
 NOT_FOUND = "规划中没有找到能回答这个问题的内容。"
 
 
+def states_a_time(text: str) -> bool:
+    """Whether plan text names a time: a year, a period, a month, a deadline."""
+    return bool(_TIME.search(text))
+
+
 def refuse(message: str) -> Decision:
     """A refusal with a message for the user."""
     return Decision("refuse", message)
@@ -155,9 +160,11 @@ class PlanSentences:
         lead = self.retriever.unit(chosen[0].clause_id)
         if intent.why_clause and analyzer.coverage(analyzer.content_words(intent.why_clause), [lead.context_text()]) < 0.99:
             return refuse(f"规划中没有“{intent.why_clause}”这样的说法。")
-        if intent.asks_time and not _TIME.search(lead.text):
+        # Without a learned model, v1's rules: a when-question needs a time, a how-many question a figure
+        # (with the model, these are features of its decision).
+        if self.check_confidence and intent.asks_time and not states_a_time(lead.text):
             return refuse("规划没有说明这个问题所问的时间。")
-        if intent.asks_number and not self._states_the_number(query.words, chosen):
+        if self.check_confidence and intent.asks_number and not self.states_the_number(query.words, chosen):
             return refuse("规划没有给出这个问题所问的具体数字。")
         return Decision("text", sentences=chosen)
 
@@ -216,7 +223,7 @@ class PlanSentences:
         clauses = [clause_id for clause_id, _ in ranking]
         return found[0] if found and self.confident(query.words, found, clauses) else None
 
-    def _states_the_number(self, words: list[str], chosen: list[Candidate]) -> bool:
+    def states_the_number(self, words: list[str], chosen: list[Candidate]) -> bool:
         """A figure question needs a chosen sentence with a figure that shares most of the question's words."""
         coverage = self.retriever.analyzer.coverage
         return any(coverage(words, [c.text]) >= self.refusal.number_coverage for c in chosen if _FIGURE.search(c.text))
