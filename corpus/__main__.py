@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from corpus.bank import BankError, load_bank
 from corpus.records import CorpusError
 from corpus.store import CorpusStore
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             return _list(store, args.json)
         return _show(store, args.clause_id, args.json)
-    except CorpusError as exc:
+    except (CorpusError, BankError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -48,8 +49,12 @@ def _add(store: CorpusStore, args: argparse.Namespace) -> int:
 
 
 def _list(store: CorpusStore, as_json: bool) -> int:
-    for document in store.load_all():
-        row = {"doc_id": document.doc_id, "title": document.title, "source": document.source_name, **document.stats}
+    documents = store.load_all()
+    bank = load_bank(documents)
+    for document in documents:
+        in_scope, out_of_scope = bank.size(document.doc_id)
+        row = {"doc_id": document.doc_id, "title": document.title, "source": document.source_name, **document.stats,
+               "bank": {"in_scope": in_scope, "out_of_scope": out_of_scope}}
         if as_json:
             print(json.dumps(row, ensure_ascii=False))
             continue
@@ -59,6 +64,7 @@ def _list(store: CorpusStore, as_json: bool) -> int:
             + " ".join(f"{k}={v}" for k, v in levels.items())
             + f" sentences={row['sentences']} page_break_joins={row['page_break_joins']}"
             + f" repeated_chars_removed={row['repeated_chars_removed']}"
+            + f" bank={in_scope}+{out_of_scope}"
         )
     return 0
 

@@ -34,10 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train-answerability",
                            help="train the answerability model on the question bank; choose its threshold on dev")
     train.add_argument("--gold", type=Path, help="development set to choose the threshold on (default: dev.jsonl)")
+    robust = sub.add_parser("robustness", help="do reworded questions keep their top clause and lead citation?")
+    robust.add_argument("--rewordings", type=Path, help="rewordings file (default: eval/gold/rewordings.jsonl)")
     args = parser.parse_args(argv)
     try:
         if args.command == "train-answerability":
             return _train(args)
+        if args.command == "robustness":
+            return _robustness(args)
         return _run(args) if args.command == "run" else _bench(args)
     except (GoldError, QueryError, CorpusError, IndexProblem, WebLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -78,6 +82,17 @@ def _train(args: argparse.Namespace) -> int:
     print(f"threshold {report.threshold}: dev correct refusals {report.dev_correct_refusals:.3f},"
           f" wrong refusals {report.dev_wrong_refusals:.3f}; bank out-of-fold wrong refusals"
           f" {report.bank_wrong_refusals:.3f}, correct refusals {report.bank_correct_refusals:.3f}")
+    return 0
+
+
+def _robustness(args: argparse.Namespace) -> int:
+    from eval.robustness import REWORDINGS, measure_robustness
+    from qa.service import PlanQA
+
+    result = measure_robustness(PlanQA.open(), args.rewordings or REWORDINGS)
+    print(markdown_table([result.row()], "metric"))
+    for variant, (top, lead) in result.by_variant.items():
+        print(f"  {variant}: same top clause {top:.3f}, same lead citation {lead:.3f}")
     return 0
 
 

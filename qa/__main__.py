@@ -7,8 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+from corpus.bank import BankError
 from corpus.records import CorpusError
 from index.store import IndexProblem
+from qa import bank_cli
 from qa.batch import read_batch
 from qa.records import Hit, QueryError
 
@@ -27,14 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines')
     search.add_argument("--json", action="store_true", help="one JSON object per line")
     _add_answer_commands(sub)
+    bank_cli.add_parser(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command == "bank":
+            return bank_cli.run(args)
         if args.command == "search":
             return _search(args)
         if args.command == "ask":
             return _ask(args)
         return _indicators(args)
-    except (QueryError, CorpusError, IndexProblem) as exc:
+    except (QueryError, CorpusError, IndexProblem, BankError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

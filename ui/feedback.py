@@ -47,9 +47,9 @@ class FeedbackStore:
         return sqlite3.connect(self.path, timeout=10)
 
     def record(self, vote: str, record: dict[str, Any]) -> int:
-        """Save one vote ("up" or "down") with the question, answer and citations; return its row id."""
-        if vote not in ("up", "down"):
-            raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
+        """Save one vote ("up", "down", or "refused" for a question the chat could not answer); return its row id."""
+        if vote not in ("up", "down", "refused"):
+            raise ValueError(f"vote must be 'up', 'down' or 'refused', not {vote!r}")
         row = (
             datetime.now().isoformat(timespec="seconds"),
             vote,

@@ -70,6 +70,9 @@ def make_ask(ctx: AppContext):
                 notice = "抱歉，系统暂时无法回答这个问题，请稍后再试或换一种问法。"
             else:
                 data = answer.to_dict()
+                if answer.abstained:
+                    # What citizens ask that the plan does not answer is the staff's review queue.
+                    ctx.feedback.record("refused", {"question": text, **data})
                 return {**base, **data, "html": render.answer_html(answer, ctx.service.clause)}
         gr.Warning(notice)
         return {**base, "notice": notice, "html": render.notice_html(notice)}
