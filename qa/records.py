@@ -1,4 +1,4 @@
-"""Records returned by search and ask: Hit, Citation, Answer (fields as in DESIGN.md)."""
+"""Records returned by search and ask: Hit, Citation, Answer, Indicator (the fields other tools build on)."""
 
 from __future__ import annotations
 
