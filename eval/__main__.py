@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="retrieval and answer metrics on a gold set")
     run.add_argument("--gold", type=Path, help="gold JSONL file (default: eval/gold/dev.jsonl)")
-    run.add_argument("--retriever", choices=("bm25", "dense", "hybrid", "hybrid-no-lexicon"),
+    run.add_argument("--retriever", choices=ABLATION,
                      help="one configuration (default: the ablation of all four)")
     run.add_argument("--out", type=Path, help="report folder (default: reports/latest)")
     run.add_argument("--no-answers", action="store_true", help="skip the answer metrics")

@@ -1,7 +1,7 @@
 """评测 tab: evaluators run the retrieval and answer benchmarks on the dev set or an uploaded gold file.
 
 API: `evaluate` (api_name="evaluate") takes (gold_file or None for the shipped dev set, configurations
-list from bm25|dense|hybrid|hybrid-no-lexicon, answers: bool) and returns (status markdown, retrieval
+list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank, answers: bool) and returns (status markdown, retrieval
 metrics table, answer metrics table, Recall@5-by-type table, chart PNG, [report.md, report.json, report.png]).
 A gold file that fails validation yields a status line listing its problems (and empty tables), not an error.
 """
@@ -29,6 +29,7 @@ CONFIG_LABELS = [
     ("关键词 bm25", "bm25"),
     ("语义向量 dense", "dense"),
     ("混合检索·不用口语词表 hybrid-no-lexicon", "hybrid-no-lexicon"),
+    ("混合检索·不用问题库 hybrid-no-bank", "hybrid-no-bank"),
 ]
 STAGES = {"answers": "回答评测"}
 
