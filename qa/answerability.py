@@ -160,5 +160,26 @@ class Answerability:
         p = self.probability(state)
         state.answerability = p
         if p < self.threshold:
-            return Decision("refuse", "规划中没有找到能回答这个问题的内容。", reason=f"answerability {p:.2f}")
+            return Decision("refuse", self.explain(state), reason=f"answerability {p:.2f}")
         return None
+
+    def explain(self, state: AskState) -> str:
+        """The plainest true reason to give a resident for a refusal the model decided."""
+        intent = state.intent
+        retriever = self.reader.retriever
+        top = retriever.unit(state.ranking[0][0]) if state.ranking else None
+        if intent.chitchat:
+            return "这不是关于规划内容的问题，规划问答只回答规划里写了什么。"
+        if intent.missing_year:
+            return f"规划没有给出{intent.missing_year}年的相关内容。"
+        if intent.unknown_names:
+            return f"规划中没有提到“{intent.unknown_names[0]}”。"
+        if intent.why_clause and top is not None:
+            analyzer = retriever.analyzer
+            if analyzer.coverage(analyzer.content_words(intent.why_clause), [top.context_text()]) < 0.99:
+                return f"规划中没有“{intent.why_clause}”这样的说法。"
+        if intent.asks_time and top is not None and not states_a_time(top.text):
+            return "规划没有说明这个问题所问的时间。"
+        if intent.asks_number:
+            return "规划没有给出这个问题所问的具体数字。"
+        return "规划中没有找到能回答这个问题的内容。"
