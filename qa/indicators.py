@@ -265,6 +265,7 @@ class IndicatorTable:
         for ind in self.all:
             self._groups.setdefault(ind.name, []).append(ind)
         self._keys = {name: [_match_key(k) for k in (name, *_ALIASES.get(name, ()))] for name in self._groups}
+        self._lookups: dict[tuple[str, str | None], IndicatorLookup] = {}
 
     def filter(self, year: int | None = None, kind: str | None = None, doc: str | None = None,
                text: str | None = None) -> list[Indicator]:
@@ -279,6 +280,16 @@ class IndicatorTable:
 
     def lookup(self, question: str, doc: str | None = None) -> IndicatorLookup:
         """The indicators a question about a number refers to (of one document, when given), preferring the asked year."""
+        # The figure-table decider and the answerability features both ask for the same question: match names once.
+        key = (question, doc)
+        found = self._lookups.get(key)
+        if found is None:
+            if len(self._lookups) >= 1024:
+                self._lookups.clear()
+            found = self._lookups[key] = self._lookup(question, doc)
+        return found
+
+    def _lookup(self, question: str, doc: str | None) -> IndicatorLookup:
         asked, unit = asked_year(question, self.periods), _asked_unit(question)
         core = _question_core(self._places.sub("|", normalise(question)) if self._places else question)
         groups = {name: [i for i in group if doc is None or i.doc_id == doc] for name, group in self._groups.items()}
