@@ -31,6 +31,7 @@ class DocumentProfile:
     status_year: int | None = None  # the year of "发展现状" figures (the year before the period starts)
     named_periods: dict[str, int] = field(default_factory=dict)  # "十四五" -> 2025 (only periods the text names)
     examples: list[str] = field(default_factory=list)  # questions the chat offers as examples
+    service_contact: str = ""  # where residents ask about procedures the plan does not describe ("12345 hotline")
 
     @property
     def short_place(self) -> str:
@@ -69,6 +70,7 @@ def derive_profile(doc_id: str, title: str, clean_text: str, overrides: dict[str
         "status_year": period[0] - 1 if period else None,
         "named_periods": {name: year for name, year in FIVE_YEAR_PLANS.items() if name in clean_text},
         "examples": [],
+        "service_contact": "",
     }
     for key, value in (overrides or {}).items():
         if key == "place_names":

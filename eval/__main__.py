@@ -65,6 +65,8 @@ def _run(args: argparse.Namespace) -> int:
     if report.answers:
         print()
         print(markdown_table([report.answers.row()], "metric"))
+        print()
+        print(markdown_table(report.answers.group_rows(), "group"))
     print(f"\nreport: {report.markdown}  chart: {report.chart}")
     return 0
 

@@ -10,6 +10,7 @@ from corpus.jsonl import numbered_objects
 
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 DEV_SET = GOLD_DIR / "dev.jsonl"
+SEALED_SET = GOLD_DIR / "sealed_test.jsonl"  # written before tuning; run once per finished change, never tuned on
 TYPES = ("numeric", "status", "measure", "everyday", "topic", "multipart", "out_of_plan")
 REQUIRED = ("id", "question", "type", "evidence")
 MAX_GOLD_BYTES = 2_000_000
@@ -27,6 +28,7 @@ class GoldQuestion:
     answer: str = ""
     figure: str | None = None
     chapter: int | None = None
+    category: str = ""  # what kind of out-of-plan question (weather, procedure...) when the gold file says
     line: int = 0
 
     @property
@@ -111,6 +113,7 @@ def load_gold(path: Path, documents_text: list[str]) -> GoldSet:
                 answer=str(row.get("answer") or ""),
                 figure=row.get("figure"),
                 chapter=chapter if isinstance(chapter, int) else None,
+                category=str(row.get("category") or ""),
                 line=number,
             )
         )

@@ -85,6 +85,9 @@ def render_markdown(folder: Path) -> Path:
         parts += ["### Recall@5 by question type", "", markdown_table(type_rows(run), "type"), ""]
         if run.get("answers"):
             parts += ["## Answers (`qa ask`)", "", markdown_table([run["answers"]["summary"]], "metric"), ""]
+            if run["answers"].get("by_group"):
+                parts += ["### Answers by question type and out-of-plan category", "",
+                          markdown_table(run["answers"]["by_group"], "group"), ""]
         parts += [f"Chart: `{CHART}`", ""]
     if bench:
         rows = [{"measure": k, "value": v} for k, v in bench.get("figures", {}).items()]

@@ -141,6 +141,12 @@ class AnswerResult:
     citation_hit: bool | None
     figure_match: bool | None
     ms: float
+    category: str = ""
+
+    @property
+    def group(self) -> str:
+        """The row this question counts in when answers are broken down: its type, or its out-of-plan category."""
+        return f"out_of_plan: {self.category}" if self.type == "out_of_plan" and self.category else self.type
 
 
 @dataclass
@@ -168,9 +174,22 @@ class AnswerRun:
             "numeric": self.n_numeric,
         }
 
+    def group_rows(self) -> list[dict[str, Any]]:
+        """Per question type (and out-of-plan category): how many, citation hits, refusals."""
+        groups: dict[str, list[AnswerResult]] = {}
+        for r in self.results:
+            groups.setdefault(r.group, []).append(r)
+        rows = []
+        for name, members in sorted(groups.items(), key=lambda kv: (kv[0].startswith("out_of_plan"), kv[0])):
+            in_plan = members[0].type != "out_of_plan"
+            rows.append({"group": name, "n": len(members),
+                         "citation hit rate": round(_share(r.citation_hit for r in members), 4) if in_plan else None,
+                         "refused": round(_share(r.abstained for r in members), 4)})
+        return rows
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return {"summary": self.row(), "questions": [asdict(r) for r in self.results]}
+        return {"summary": self.row(), "by_group": self.group_rows(), "questions": [asdict(r) for r in self.results]}
 
 
 def evaluate_answers(
@@ -191,7 +210,8 @@ def evaluate_answers(
             if q.figure and q.type in ("numeric", "status"):
                 figure_match = not answer.abstained and contains_figure(answer.answer, q.figure)
         results.append(
-            AnswerResult(q.id, q.type, q.question, answer.answer, answer.abstained, citation_hit, figure_match, ms)
+            AnswerResult(q.id, q.type, q.question, answer.answer, answer.abstained, citation_hit, figure_match, ms,
+                         q.category)
         )
         if progress:
             progress(i, len(gold.questions))

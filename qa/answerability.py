@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.compose import procedure_note
 from qa.decide import PlanSentences, states_a_time
 from qa.indicators import IndicatorTable
 from qa.pipeline import AskState, Decision
@@ -145,11 +146,14 @@ class Answerability:
 
     name = "answerability"
 
-    def __init__(self, reader: FeatureReader, model: AnswerabilityModel, threshold: float) -> None:
-        """Use the feature reader, the trained model and the operating point."""
+    def __init__(self, reader: FeatureReader, model: AnswerabilityModel, threshold: float,
+                 contacts: dict[str, str] | None = None) -> None:
+        """Use the feature reader, the trained model, the operating point and each document's service contact."""
         self.reader = reader
         self.model = model
         self.threshold = threshold
+        self.contacts = contacts or {}
+        self._policy = PlanSentences(reader.retriever, reader.retriever.tuning.refusal, check_confidence=False)
 
     def probability(self, state: AskState) -> float:
         """Probability that the plan answers the question in this state."""
@@ -160,8 +164,19 @@ class Answerability:
         p = self.probability(state)
         state.answerability = p
         if p < self.threshold:
+            if state.intent.asks_procedure:
+                return self.procedure(state, p)
             return Decision("refuse", self.explain(state), reason=f"answerability {p:.2f}")
         return None
+
+    def procedure(self, state: AskState, p: float) -> Decision:
+        """A how-to-apply question: the plan's nearest policy, said plainly not to be the procedure asked for."""
+        policy = self._policy.decide(state)
+        sentences = policy.sentences[:2] if policy.route == "text" else []
+        contact = self.contacts.get(sentences[0].doc_id, "") if sentences else ""
+        if not sentences:
+            return Decision("refuse", self.explain(state), reason=f"answerability {p:.2f}")
+        return Decision("procedure", procedure_note(contact), sentences=sentences, reason=f"procedure, answerability {p:.2f}")
 
     def explain(self, state: AskState) -> str:
         """The plainest true reason to give a resident for a refusal the model decided."""

@@ -25,8 +25,9 @@ class Answerer:
         reader = IntentReader([d.clean_text for d in documents], retriever.analyzer, profiles)
         self.place_label = "、".join(dict.fromkeys(p.place for p in profiles if p.place)) or "所收录地区"
         self.decide = Decide([])
+        self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
         self.pipeline = Pipeline([Understand(retriever, reader), Retrieve(retriever), self.decide,
-                                  Compose(retriever), Verify(self.documents)])
+                                  Compose(retriever, self.contacts), Verify(self.documents)])
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
     def use_answerability(self, model: AnswerabilityModel | None, threshold: float | None = None) -> None:
@@ -34,7 +35,7 @@ class Answerer:
         rules when model is None."""
         retriever, refusal = self.retriever, self.retriever.tuning.refusal
         threshold = retriever.tuning.answerability.threshold if threshold is None else threshold
-        learned = [Answerability(FeatureReader(retriever, self.table), model, threshold)]
+        learned = [Answerability(FeatureReader(retriever, self.table), model, threshold, self.contacts)]
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
             ExactSignals(self.place_label),

@@ -10,6 +10,14 @@ from qa.records import QUALIFIERS, Answer, Citation, Hit, Indicator
 from qa.retrieval import Candidate
 
 REFUSAL_TAIL = "以下是规划中最接近的条款，供参考。"
+PROCEDURE_INTRO = "规划写的是政策，没有写具体怎么办理（去哪里办、要什么材料、什么时间办）。"
+PROCEDURE_POLICY = "规划中与此有关的政策是："
+
+
+def procedure_note(contact: str) -> str:
+    """The plain statement that the plan does not cover a procedure, and where residents can ask instead."""
+    where = f"请咨询相关部门或{contact}" if contact else "请咨询相关部门"
+    return f"{PROCEDURE_INTRO}具体办理方式{where}。"
 
 
 def compose_answer(decision: Decision, related: list[Hit]) -> Answer:
@@ -20,7 +28,8 @@ def compose_answer(decision: Decision, related: list[Hit]) -> Answer:
         picked = distinct(decision.indicators)[:3]
         citations = [indicator_citation(n, ind) for n, ind in enumerate(picked, start=1)]
         parts = [f"{figure_sentence(ind)}[{c.n}]" for ind, c in zip(picked, citations, strict=True)]
-        return Answer("；".join(parts) + "。", False, citations, [], "indicator")
+        note = f"\n\n{decision.note}" if decision.note else ""
+        return Answer("；".join(parts) + "。" + note, False, citations, [], "indicator")
     if decision.route == "missing_year":
         given = distinct(decision.indicators)[:3]
         citations = [indicator_citation(n, ind) for n, ind in enumerate(given, start=1)]
@@ -31,7 +40,10 @@ def compose_answer(decision: Decision, related: list[Hit]) -> Answer:
         return Answer(text + "。", True, citations, related, "refusal")
     citations = sentence_citations(decision.sentences)
     text = "".join(_cited(c.text, cit.n) for c, cit in zip(decision.sentences, citations, strict=True))
-    return Answer(f"根据规划：{text}", False, citations, [], "text")
+    if decision.route == "procedure":
+        return Answer(f"{decision.message}{PROCEDURE_POLICY}{text}", True, citations, related, "procedure")
+    note = f"\n\n{decision.note}" if decision.note else ""
+    return Answer(f"根据规划：{text}{note}", False, citations, [], "text")
 
 
 def _cited(text: str, n: int) -> str:

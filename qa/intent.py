@@ -45,6 +45,7 @@ class Intent:
     why_clause: str = ""
     asks_number: bool = False
     asks_time: bool = False
+    asks_procedure: bool = False  # where to go, which office or documents: the plan states policies, not procedures
     parts: list[str] = field(default_factory=list)
 
 
@@ -65,6 +66,7 @@ class IntentReader:
         self.home = tuple(dict.fromkeys(normalise(n) for p in profiles for n in (p.place, *p.place_names) if n))
         self.places = [p for p in (normalise(p) for p in _lines("places.txt")) if p not in self.home]
         self.chitchat = [re.compile(p, re.IGNORECASE) for p in _lines("chitchat.txt")]
+        self.procedure = [re.compile(p, re.IGNORECASE) for p in _lines("procedure.txt")]
         self.plan_years = {int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", self.plan)}
 
     def read(self, query: Query) -> Intent:
@@ -81,6 +83,7 @@ class IntentReader:
             why_clause=self._why(text),
             asks_number=bool(_ASKS_NUMBER.search(text)),
             asks_time=bool(_ASKS_TIME.search(text)),
+            asks_procedure=any(p.search(text) for p in self.procedure),
             parts=split_parts(question, self.segment),
         )
 

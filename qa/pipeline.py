@@ -18,8 +18,9 @@ from qa.retrieval import Candidate, Filters, Query
 class Decision:
     """What "decide" concluded: refuse (with a message), answer from the indicator table, or answer with sentences."""
 
-    route: str  # "refuse" | "indicator" | "missing_year" | "text"
+    route: str  # "refuse" | "indicator" | "missing_year" | "text" | "procedure"
     message: str = ""
+    note: str = ""  # said after an answer (the plan states the policy asked about, not how to apply)
     sentences: list[Candidate] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     asked_year: int | None = None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from corpus.records import Document
-from qa.compose import compose_answer, verify
+from qa.compose import compose_answer, procedure_note, verify
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Decision
 from qa.retrieval import Retriever
@@ -80,14 +80,23 @@ class Compose:
 
     name = "compose"
 
-    def __init__(self, retriever: Retriever) -> None:
-        """Use the retriever for related clauses."""
+    def __init__(self, retriever: Retriever, contacts: dict[str, str] | None = None) -> None:
+        """Use the retriever for related clauses, and each document's service contact for procedure questions."""
         self.retriever = retriever
+        self.contacts = contacts or {}
 
     def run(self, state: AskState) -> None:
         """Fill state.answer."""
-        related = self.retriever.hits(state.query, state.ranking[:3]) if state.decision.route in ("refuse", "missing_year") else []
-        state.answer = compose_answer(state.decision, related)
+        decision = state.decision
+        if decision.route in ("text", "indicator") and state.intent.asks_procedure and not decision.note:
+            decision.note = procedure_note(self.contact(state))
+        related = self.retriever.hits(state.query, state.ranking[:3]) if decision.route in ("refuse", "missing_year", "procedure") else []
+        state.answer = compose_answer(decision, related)
+
+    def contact(self, state: AskState) -> str:
+        """The service contact of the document the answer comes from (the top clause's)."""
+        unit = self.retriever.unit(state.ranking[0][0]) if state.ranking else None
+        return self.contacts.get(unit.doc_id, "") if unit is not None else ""
 
 
 class Verify:

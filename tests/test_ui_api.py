@@ -130,27 +130,29 @@ def test_evaluate_tiny_gold_file(client, tmp_path):
          "evidence": ["城市建成区80%以上面积达到海绵城市建设要求"]},
         {"id": "t3", "question": "火星移民计划什么时候开始", "type": "out_of_plan", "evidence": []},
     ])
-    status, retrieval, answers, by_type, chart, files = client.predict(
-        handle_file(str(gold)), ["hybrid", "bm25"], True, api_name="/evaluate")
+    status, retrieval, answers, by_type, by_group, chart, files = client.predict(
+        handle_file(str(gold)), ["hybrid", "bm25"], True, "dev", api_name="/evaluate")
     assert "✅" in status and "3" in status
     assert "R@5" in retrieval["headers"]
     names = [row[0] for row in retrieval["data"]]
     assert names == ["hybrid", "bm25"]
     assert answers["data"], "answer metrics are reported"
+    groups = {row[0]: row for row in by_group["data"]}
+    assert set(groups) == {"numeric", "topic", "out_of_plan"} and by_group["headers"][:2] == ["group", "n"]
     assert chart and Path(chart).exists()
     assert sorted(Path(f).name for f in files) == ["report.json", "report.md", "report.png"]
 
 
 def test_evaluate_reports_gold_errors_visibly(client, tmp_path):
     gold = _gold(tmp_path, [{"id": "b1", "question": "问题", "type": "numeric", "evidence": ["这句话不在规划里"]}])
-    status, *_ = client.predict(handle_file(str(gold)), ["hybrid"], False, api_name="/evaluate")
+    status, *_ = client.predict(handle_file(str(gold)), ["hybrid"], False, "dev", api_name="/evaluate")
     assert "❌" in status and "line 1" in status and "not found" in status
 
 
 def test_evaluate_rejects_large_upload(client, tmp_path):
     big = tmp_path / "big.jsonl"
     big.write_text("x" * 1_100_000, encoding="utf-8")
-    status, *_ = client.predict(handle_file(str(big)), ["hybrid"], False, api_name="/evaluate")
+    status, *_ = client.predict(handle_file(str(big)), ["hybrid"], False, "dev", api_name="/evaluate")
     assert "❌" in status and "1 MB" in status
 
 

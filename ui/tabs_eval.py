@@ -1,8 +1,9 @@
 """评测 tab: evaluators run the retrieval and answer benchmarks on the dev set or an uploaded gold file.
 
-API: `evaluate` (api_name="evaluate") takes (gold_file or None for the shipped dev set, configurations
-list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank, answers: bool) and returns (status markdown, retrieval
-metrics table, answer metrics table, Recall@5-by-type table, chart PNG, [report.md, report.json, report.png]).
+API: `evaluate` (api_name="evaluate") takes (gold_file or None for a shipped set, configurations
+list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank, answers: bool, shipped set: "dev"|"sealed") and returns
+(status markdown, retrieval metrics table, answer metrics table, Recall@5-by-type table, answers by question type and
+out-of-plan category table, chart PNG, [report.md, report.json, report.png]).
 A gold file that fails validation yields a status line listing its problems (and empty tables), not an error.
 """
 
@@ -15,7 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from eval.api import ABLATION, load_gold_for, run_evaluation
-from eval.gold import DEV_SET, GoldError
+from eval.gold import DEV_SET, SEALED_SET, GoldError
 from eval.report import summary_rows, type_rows
 from qa.records import QueryError
 from ui import render
@@ -32,6 +33,8 @@ CONFIG_LABELS = [
     ("混合检索·不用问题库 hybrid-no-bank", "hybrid-no-bank"),
 ]
 STAGES = {"answers": "回答评测"}
+SHIPPED = {"dev": DEV_SET, "sealed": SEALED_SET}
+SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"), ("封存测试集 sealed_test.jsonl（只用于最终检验）", "sealed")]
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -43,20 +46,22 @@ def _error(message: str):
     gr.Warning(message.splitlines()[0])
     text = "<br>".join(render.esc(line) for line in message.splitlines())
     status = f'<div class="pq-error">❌ 无法评测：<br>{text}</div>'
-    return status, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None
+    return status, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None
 
 
 def make_evaluate(ctx: AppContext):
     """The `evaluate` endpoint (see module docstring)."""
 
-    def evaluate(gold_file: str | None, configurations: list[str] | None, answers: bool,
+    def evaluate(gold_file: str | None, configurations: list[str] | None, answers: bool, shipped: str | None = "dev",
                  progress: gr.Progress = gr.Progress()):  # noqa: B008 (Gradio's way to ask for a progress bar)
         """Validate the gold file, run the chosen configurations, return tables, chart and report files."""
         chosen = tuple(c for c in (configurations or []) if c in ABLATION)
         if not chosen and not answers:
             return _error("请至少选择一种检索配置，或勾选“回答评测”。")
+        if shipped not in SHIPPED:
+            return _error("内置金标集只能是 dev 或 sealed。")
         path = Path(gold_file) if gold_file else None
-        name = path.name if path else DEV_SET.name
+        name = path.name if path else SHIPPED[shipped].name
         if path is not None:
             if not path.is_file():
                 return _error("上传的文件不存在，请重新上传。")
@@ -64,7 +69,7 @@ def make_evaluate(ctx: AppContext):
             if size > MAX_UPLOAD_BYTES:
                 return _error(f"文件 {name} 有 {size / 1e6:.1f} MB，超过 1 MB 的上限。")
         try:
-            gold = load_gold_for(ctx.service, path)
+            gold = load_gold_for(ctx.service, path or SHIPPED[shipped])
         except GoldError as exc:
             return _error(f"金标文件 {name} 有问题：\n" + str(exc).replace(str(path), name))
         progress(0, desc="准备评测…")
@@ -82,12 +87,13 @@ def make_evaluate(ctx: AppContext):
         retrieval = _frame(summary_rows(data))
         answer_rows = _frame([data["answers"]["summary"]]) if data.get("answers") else pd.DataFrame()
         by_type = _frame(type_rows(data))
+        by_group = _frame(data["answers"]["by_group"]) if data.get("answers") else pd.DataFrame()
         files = [str(p) for p in (report.markdown, out / "report.json", report.chart) if p.exists()]
         status = (
             f"✅ 完成：金标文件 <b>{render.esc(name)}</b>，{data['n_questions']} 题"
             f"（规划内 {data['n_in_plan']} 题），用时 {data['seconds']} 秒。"
         )
-        return status, retrieval, answer_rows, by_type, str(report.chart), files
+        return status, retrieval, answer_rows, by_type, by_group, str(report.chart), files
 
     return evaluate
 
@@ -97,7 +103,8 @@ def build(ctx: AppContext) -> None:
     evaluate = make_evaluate(ctx)
     with gr.Tab("评测", id="eval"):
         gr.Markdown(
-            "用金标问题集衡量检索和回答质量。留空上传框则使用内置开发集（`eval/gold/dev.jsonl`）；"
+            "用金标问题集衡量检索和回答质量。留空上传框则使用所选的内置金标集：开发集用于调参，"
+            "封存测试集在调参前写好、从不用于调参，只用来检验改动是否真的有效；"
             "也可上传自己的 JSONL 金标文件（每行 `{\"id\", \"question\", \"type\", \"evidence\": [...]}`，"
             "证据须为规划原文，不超过 1 MB）。首次运行需为每个问题计算向量，开发集约需 2 分钟，之后更快。"
         )
@@ -105,6 +112,7 @@ def build(ctx: AppContext) -> None:
             with gr.Column(scale=2):
                 gold = gr.File(label="金标文件（JSONL，可选）", file_types=[".jsonl", ".json", ".txt"],
                                type="filepath", elem_id="pq-gold")
+                shipped = gr.Radio(SHIPPED_LABELS, value="dev", label="不上传时使用的内置金标集")
             with gr.Column(scale=3):
                 configs = gr.CheckboxGroup(CONFIG_LABELS, value=list(ABLATION), label="检索配置（对比实验）")
                 answers = gr.Checkbox(value=True, label="同时评测回答（作答率、拒答、引用准确）")
@@ -114,19 +122,21 @@ def build(ctx: AppContext) -> None:
                                  visible=False)
         answer_table = gr.Dataframe(label="回答指标", interactive=False, visible=False)
         by_type = gr.Dataframe(label="各题型 Recall@5", interactive=False, visible=False)
+        by_group = gr.Dataframe(label="各题型引用命中、各类规划外问题的拒答率", interactive=False, visible=False,
+                                elem_id="pq-eval-groups")
         chart = gr.Image(label="图表", show_label=False, type="filepath", buttons=["download", "fullscreen"],
                          interactive=False, visible=False, elem_id="pq-eval-chart")
         files = gr.File(label="下载报告（report.md / report.json / report.png）", file_count="multiple",
                         interactive=False, visible=False)
 
-    outputs = [retrieval, answer_table, by_type, chart, files]
+    outputs = [retrieval, answer_table, by_type, by_group, chart, files]
 
     def reveal(status_html: str, with_answers: bool):
         """Show the result components after a successful run, hide them after a failed one."""
         ok = "✅" in (status_html or "")
-        return [gr.update(visible=v) for v in (ok, ok and with_answers, ok, ok, ok)]
+        return [gr.update(visible=v) for v in (ok, ok and with_answers, ok, ok and with_answers, ok, ok)]
 
     run.click(
-        evaluate, [gold, configs, answers], [status, *outputs],
+        evaluate, [gold, configs, answers, shipped], [status, *outputs],
         api_name="evaluate", concurrency_limit=1, concurrency_id="evaluate",
     ).then(reveal, [status, answers], outputs, api_visibility="private")
