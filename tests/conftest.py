@@ -22,3 +22,29 @@ def retriever():
     from qa.retrieval import Retriever
 
     return Retriever.open()
+
+
+STAFF_NAME = "staff-tester"
+STAFF_PASSWORD = "a long test password"
+
+
+@pytest.fixture(scope="session")
+def web(tmp_path_factory):
+    """Both web apps served on a free local port, with a temporary feedback store and one staff account.
+
+    Yields (server, url, staff_cookie); the citizens' rate limit is lifted here (one test checks it on its own)."""
+    import httpx
+
+    from ui.app import start
+    from ui.limits import RateLimiter
+    from ui.staff import SESSION_COOKIE, StaffAccounts
+
+    folder = tmp_path_factory.mktemp("web")
+    accounts = folder / "staff.json"
+    StaffAccounts(accounts).add(STAFF_NAME, STAFF_PASSWORD)
+    server, url = start(feedback_path=folder / "feedback.sqlite3", accounts_path=accounts)
+    server.planqa_context.limiter = RateLimiter(per_minute=1_000_000, burst=1_000_000)
+    login = httpx.post(f"{url}staff/login", data={"username": STAFF_NAME, "password": STAFF_PASSWORD})
+    assert login.status_code == 303, login.text
+    yield server, url, {SESSION_COOKIE: login.cookies[SESSION_COOKIE]}
+    server.close()

@@ -1,4 +1,4 @@
-"""The web app's API, driven through gradio_client against the app served on a free local port."""
+"""The web apps' APIs (the citizens' chat at /, the staff tools at /staff/), driven through gradio_client."""
 
 from __future__ import annotations
 
@@ -12,19 +12,26 @@ SPONGE = "第六章 第一节 三、推进海绵城市和综合管廊建设"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """The app, started once for this module (feedback into a temporary file), closed at the end."""
-    from ui.app import start
-
-    demo, url = start(feedback_path=tmp_path_factory.mktemp("feedback") / "feedback.sqlite3")
-    yield demo, url
-    demo.close()
+def app(web):
+    """The running server and its URL."""
+    server, url, _ = web
+    return server, url
 
 
 @pytest.fixture(scope="module")
-def client(app, tmp_path_factory):
-    """A gradio_client Client for the running app."""
-    c = Client(app[1], verbose=False, analytics_enabled=False, download_files=str(tmp_path_factory.mktemp("dl")))
+def client(web, tmp_path_factory):
+    """A gradio_client Client for the citizens' chat."""
+    c = Client(web[1], verbose=False, analytics_enabled=False, download_files=str(tmp_path_factory.mktemp("dl")))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def staff(web, tmp_path_factory):
+    """A gradio_client Client for the staff app, logged in."""
+    cookie = "; ".join(f"{k}={v}" for k, v in web[2].items())
+    c = Client(f"{web[1]}staff/", verbose=False, analytics_enabled=False, headers={"Cookie": cookie},
+               download_files=str(tmp_path_factory.mktemp("dl")))
     yield c
     c.close()
 
@@ -74,8 +81,8 @@ def test_empty_question_gets_a_notice(client):
     assert result["notice"]
 
 
-def test_search_sponge_city(client):
-    table, csv_path, status = client.predict("海绵城市", "all", "all", "all", 5, "hybrid", api_name="/search")
+def test_search_sponge_city(staff):
+    table, csv_path, status = staff.predict("海绵城市", "all", "all", "all", 5, "hybrid", api_name="/search")
     rows = table["data"]
     assert rows and rows[0][1] == SPONGE
     assert "<mark>海绵城市</mark>" in rows[0][2]
@@ -85,28 +92,28 @@ def test_search_sponge_city(client):
     assert f"找到 {len(rows)} 条相关条款" in status and len(rows) == 5
 
 
-def test_search_filters_by_chapter(client):
-    table, _, _ = client.predict("建设", "qingdao-2021", "6", "all", 8, "bm25", api_name="/search")
+def test_search_filters_by_chapter(staff):
+    table, _, _ = staff.predict("建设", "qingdao-2021", "6", "all", 8, "bm25", api_name="/search")
     assert table["data"] and all(row[1].startswith("第六章") for row in table["data"])
 
 
-def test_topic_without_query_lists_topic_in_plan_order(client):
-    table, _, status = client.predict("", "all", "all", "住房", 50, "hybrid", api_name="/search")
+def test_topic_without_query_lists_topic_in_plan_order(staff):
+    table, _, status = staff.predict("", "all", "all", "住房", 50, "hybrid", api_name="/search")
     rows = table["data"]
     assert rows and "住房" in status
     starts = [int(r[4].split("/")[1].split(".")[0]) if r[4].split("/")[1][0].isdigit() else 0 for r in rows]
     assert starts == sorted(starts), "topic listing follows the plan's order"
 
 
-def test_search_escapes_query(client):
-    table, _, status = client.predict("<script>alert(1)</script>海绵城市", "all", "all", "all", 3, "hybrid",
+def test_search_escapes_query(staff):
+    table, _, status = staff.predict("<script>alert(1)</script>海绵城市", "all", "all", "all", 3, "hybrid",
                                       api_name="/search")
     assert "<script" not in status
     assert all("<script" not in row[2] for row in table["data"])
 
 
-def test_indicators_for_2025(client):
-    table, status, csv_path = client.predict("2025", "all", "all", api_name="/indicators")
+def test_indicators_for_2025(staff):
+    table, status, csv_path = staff.predict("2025", "all", "all", api_name="/indicators")
     rows = table["data"]
     assert rows, status
     headers = table["headers"]
@@ -122,7 +129,7 @@ def _gold(tmp_path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def test_evaluate_tiny_gold_file(client, tmp_path):
+def test_evaluate_tiny_gold_file(staff, tmp_path):
     gold = _gold(tmp_path, [
         {"id": "t1", "question": "到2025年常住人口城镇化率目标是多少", "type": "numeric",
          "evidence": ["常住人口城镇化率达到78%左右"], "figure": "78%"},
@@ -130,7 +137,7 @@ def test_evaluate_tiny_gold_file(client, tmp_path):
          "evidence": ["城市建成区80%以上面积达到海绵城市建设要求"]},
         {"id": "t3", "question": "火星移民计划什么时候开始", "type": "out_of_plan", "evidence": []},
     ])
-    status, retrieval, answers, by_type, by_group, chart, files = client.predict(
+    status, retrieval, answers, by_type, by_group, chart, files = staff.predict(
         handle_file(str(gold)), ["hybrid", "bm25"], True, "dev", api_name="/evaluate")
     assert "✅" in status and "3" in status
     assert "R@5" in retrieval["headers"]
@@ -143,25 +150,25 @@ def test_evaluate_tiny_gold_file(client, tmp_path):
     assert sorted(Path(f).name for f in files) == ["report.json", "report.md", "report.png"]
 
 
-def test_evaluate_reports_gold_errors_visibly(client, tmp_path):
+def test_evaluate_reports_gold_errors_visibly(staff, tmp_path):
     gold = _gold(tmp_path, [{"id": "b1", "question": "问题", "type": "numeric", "evidence": ["这句话不在规划里"]}])
-    status, *_ = client.predict(handle_file(str(gold)), ["hybrid"], False, "dev", api_name="/evaluate")
+    status, *_ = staff.predict(handle_file(str(gold)), ["hybrid"], False, "dev", api_name="/evaluate")
     assert "❌" in status and "line 1" in status and "not found" in status
 
 
-def test_evaluate_rejects_large_upload(client, tmp_path):
+def test_evaluate_rejects_large_upload(staff, tmp_path):
     big = tmp_path / "big.jsonl"
     big.write_text("x" * 1_100_000, encoding="utf-8")
-    status, *_ = client.predict(handle_file(str(big)), ["hybrid"], False, "dev", api_name="/evaluate")
+    status, *_ = staff.predict(handle_file(str(big)), ["hybrid"], False, "dev", api_name="/evaluate")
     assert "❌" in status and "1 MB" in status
 
 
-def test_feedback_is_saved_and_exported(app, client):
-    demo, _ = app
-    store = demo.planqa_context.feedback
+def test_feedback_is_saved_and_exported(app, staff):
+    server, _ = app
+    store = server.planqa_context.feedback
     store.record("up", {"question": "问", "answer": "答[1]", "abstained": False, "kind": "text",
                         "citations": [{"n": 1, "citation": "第一章"}]})
-    csv_path, stats = client.predict(api_name="/feedback_csv")
+    csv_path, stats = staff.predict(api_name="/feedback_csv")
     text = Path(csv_path).read_text(encoding="utf-8-sig")
     assert "答[1]" in text and "第一章" in text
     assert "👍 1" in stats

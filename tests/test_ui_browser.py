@@ -20,14 +20,10 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """The app on a free local port, feedback into a temporary file; closed at the end."""
-    from ui.app import start
-
-    feedback = tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
-    demo, url = start(feedback_path=feedback)
-    yield url, feedback
-    demo.close()
+def app(web):
+    """The running apps' URL and the feedback store's file."""
+    server, url, _ = web
+    return url, server.planqa_context.feedback.path
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +47,23 @@ def page(app, browser):
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(app[0])
     page.wait_for_selector("#pq-question textarea")
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def staff_page(app, browser):
+    """A fresh page logged in to the staff app through its login form."""
+    from conftest import STAFF_NAME, STAFF_PASSWORD
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(app[0] + "staff/")
+    page.fill("#u", STAFF_NAME)
+    page.fill("#p", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.get_by_role("tab", name="条款检索").wait_for()
     yield page
     context.close()
 
@@ -107,38 +120,56 @@ def test_overlong_question_shows_notice(page):
     assert "500" in page.locator("[data-testid=bot]").last.locator(".pq-notice").inner_text()
 
 
-def test_clause_search_and_context(page):
-    page.get_by_role("tab", name="条款检索").click()
-    page.fill("#pq-search-query textarea", "海绵城市")
-    page.click("#pq-search-go")
-    page.wait_for_selector("#pq-search-results mark")
-    first = page.locator("#pq-search-results [data-testid=cell-0-1]")
+def test_clause_search_and_context(staff_page):
+    staff_page.get_by_role("tab", name="条款检索").click()
+    staff_page.fill("#pq-search-query textarea", "海绵城市")
+    staff_page.click("#pq-search-go")
+    staff_page.wait_for_selector("#pq-search-results mark")
+    first = staff_page.locator("#pq-search-results [data-testid=cell-0-1]")
     assert "推进海绵城市和综合管廊建设" in first.inner_text()
     first.click()
-    page.wait_for_selector("#pq-search-context .pq-ctx-main")
-    context = page.locator("#pq-search-context").inner_text()
+    staff_page.wait_for_selector("#pq-search-context .pq-ctx-main")
+    context = staff_page.locator("#pq-search-context").inner_text()
     assert "本条" in context and "海绵城市" in context
-    page.screenshot(path=str(SHOTS / "search.png"), full_page=True)
+    staff_page.screenshot(path=str(SHOTS / "search.png"), full_page=True)
 
 
-def test_structure_tree_shows_node_text(page):
-    page.get_by_role("tab", name="目录").click()
-    assert "前言" in page.locator("#pq-node-text").inner_text()
-    page.locator("#pq-outline-chapter input").click()
-    page.get_by_role("option", name="第三章 推动非户籍常住人口全面融入城市").click()
-    page.locator("#pq-tree").get_by_text("全面放宽城镇落户限制").click()
-    page.wait_for_function("document.querySelector('#pq-node-text .pq-node-title')"
+def test_structure_tree_shows_node_text(staff_page):
+    staff_page.get_by_role("tab", name="目录").click()
+    assert "前言" in staff_page.locator("#pq-node-text").inner_text()
+    staff_page.locator("#pq-outline-chapter input").click()
+    staff_page.get_by_role("option", name="第三章 推动非户籍常住人口全面融入城市").click()
+    staff_page.locator("#pq-tree").get_by_text("全面放宽城镇落户限制").click()
+    staff_page.wait_for_function("document.querySelector('#pq-node-text .pq-node-title')"
                            ".innerText.includes('全面放宽城镇落户限制')")
-    assert "落户" in page.locator("#pq-node-text .pq-node-p").first.inner_text()
-    page.screenshot(path=str(SHOTS / "structure.png"), full_page=True)
+    assert "落户" in staff_page.locator("#pq-node-text .pq-node-p").first.inner_text()
+    staff_page.screenshot(path=str(SHOTS / "structure.png"), full_page=True)
 
 
-def test_goals_tab(page):
-    page.get_by_role("tab", name="规划目标").click()
-    page.wait_for_selector("#pq-goals")
-    table = page.locator("#pq-goals")
+def test_goals_tab(staff_page):
+    staff_page.get_by_role("tab", name="规划目标").click()
+    staff_page.wait_for_selector("#pq-goals")
+    table = staff_page.locator("#pq-goals")
     table.get_by_text("qingdao-2021/1.p1").first.wait_for()  # the first figure of the plan heads the table
     assert "1000万" in table.inner_text()
-    row = page.locator(".pq-cmp-row", has_text="常住人口城镇化率（%）").first
+    row = staff_page.locator(".pq-cmp-row", has_text="常住人口城镇化率（%）").first
     assert "76.34%" in row.inner_text() and "78%左右" in row.inner_text()  # status 2020 -> target 2025
-    page.screenshot(path=str(SHOTS / "goals.png"), full_page=True)
+    staff_page.screenshot(path=str(SHOTS / "goals.png"), full_page=True)
+
+
+def test_staff_pages_need_a_login(app, browser):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(app[0] + "staff/")
+    assert page.url.endswith("/staff/login") and page.locator("form").count() == 1
+    page.fill("#u", "staff-tester")
+    page.fill("#p", "not the password")
+    page.click("button[type=submit]")
+    assert "账号或密码不正确" in page.locator(".err").inner_text()
+    assert page.get_by_role("tab", name="条款检索").count() == 0
+    # The citizens' page has the chat only: no staff tab, no feedback export.
+    page.goto(app[0])
+    page.wait_for_selector("#pq-question textarea")
+    assert page.get_by_role("tab", name="条款检索").count() == 0 and page.get_by_text("导出反馈").count() == 0
+    context.close()

@@ -1,4 +1,4 @@
-"""Start the web app: python -m ui [--host 127.0.0.1] [--port 7860]."""
+"""Start the web app: python -m ui [--host 127.0.0.1] [--port 7860]; manage staff accounts: python -m ui staff ..."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ import time
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Load the plan and index once, then serve the app until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m ui", description="PlanQA 规划问答 web app.")
+    """Load the plan and index once, then serve the app until interrupted (or manage staff accounts)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["staff"]:
+        from ui.staff_cli import main as staff_main
+
+        return staff_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m ui", description="PlanQA 规划问答 web app "
+                                     "(staff accounts: python -m ui staff add|remove|list).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=7860)
     args = parser.parse_args(argv)
@@ -19,27 +25,33 @@ def main(argv: list[str] | None = None) -> int:
     from corpus.records import CorpusError
     from index.store import IndexProblem
     from qa.service import PlanQA
-    from ui.app import build_app, launch
+    from ui.server import build_server, serve
+    from ui.staff import StaffAccounts, StaffError
 
     try:
         service = PlanQA.open()
     except (CorpusError, IndexProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    demo = build_app(service)
+    app = build_server(service)
     try:
-        url = launch(demo, args.host, args.port, block=False)
+        staff = StaffAccounts().names()
+    except StaffError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    import socket
+
+    try:  # fail with one line, before uvicorn logs a traceback, when the port is taken
+        with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind((args.host, args.port))
     except OSError as exc:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    print(f"PlanQA 规划问答 ready at {url} (started in {time.perf_counter() - started:.1f} s); Ctrl+C to stop.",
-          flush=True)
-    try:
-        demo.block_thread()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        demo.close()
+    url = f"http://{args.host}:{args.port}/"
+    accounts = f"{len(staff)} staff account(s)" if staff else "no staff account yet: python -m ui staff add NAME"
+    print(f"PlanQA 规划问答 ready at {url} (staff: {url}staff/, {accounts}; started in "
+          f"{time.perf_counter() - started:.1f} s); Ctrl+C to stop.", flush=True)
+    serve(app, args.host, args.port)
     return 0
 
 

@@ -1,12 +1,13 @@
-"""The PlanQA web app: five tabs over one loaded PlanQA service, and how to start it.
+"""The PlanQA web app: the citizens' chat (public) and the staff tools (behind a login), over one loaded service.
 
-Public API endpoints (call them with gradio_client, e.g. `Client(url).predict("问题", api_name="/ask")`):
-  /ask         (question) -> dict with answer, citations, related, notice, html       [ui/tabs_chat.py]
-  /search      (query, doc, chapter, topic, k, mode) -> (table, csv, status)          [ui/tabs_search.py]
-  /indicators  (year, kind, topic) -> (table, status, csv)                            [ui/tabs_goals.py]
-  /evaluate    (gold_file, configurations, answers) -> (status, tables, chart, files) [ui/tabs_eval.py]
-  /outline_node (clause_id) -> HTML of that chapter/section/item                      [ui/tabs_outline.py]
-  /feedback_csv () -> (CSV of all 👍/👎 votes, counts)                                  [ui/tabs_chat.py]
+Public API of the chat app at / (call with gradio_client, e.g. `Client(url).predict("问题", api_name="/ask")`):
+  /ask          (question) -> dict with answer, citations, related, notice, html, answer_id  [ui/tabs_chat.py]
+Staff app at /staff/ (a logged-in session cookie is required; see ui/server.py):
+  /search       (query, doc, chapter, topic, k, mode) -> (table, csv, status)             [ui/tabs_search.py]
+  /indicators   (year, kind, topic) -> (table, status, csv)                               [ui/tabs_goals.py]
+  /outline_node (clause_id) -> HTML of that chapter/section/item                          [ui/tabs_outline.py]
+  /evaluate     (gold_file, configurations, answers, shipped set) -> (status, tables, chart, files) [ui/tabs_eval.py]
+  /feedback_csv () -> (CSV of all votes, counts); /review_queue; /bank_add                [ui/tabs_review.py]
 """
 
 from __future__ import annotations
@@ -20,49 +21,56 @@ from pathlib import Path  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from qa.service import PlanQA  # noqa: E402
-from ui import tabs_chat, tabs_eval, tabs_goals, tabs_outline, tabs_search  # noqa: E402
+from ui import tabs_chat, tabs_eval, tabs_goals, tabs_outline, tabs_review, tabs_search  # noqa: E402
 from ui.common import AppContext  # noqa: E402
 from ui.feedback import FeedbackStore  # noqa: E402
 from ui.render import esc  # noqa: E402
-from ui.style import CSS, theme  # noqa: E402
 
 TITLE = "PlanQA 规划问答"
 # Simultaneous requests per event: answering is CPU-bound, so about one per core (PLANQA_UI_CONCURRENCY overrides).
 CONCURRENCY = int(os.environ.get("PLANQA_UI_CONCURRENCY") or max(2, min(8, os.cpu_count() or 2)))
 QUEUE_SIZE = 256  # waiting requests beyond this get a "busy" message instead of piling up
+STAFF_QUEUE_SIZE = 16  # staff are few; a flood of staff requests cannot grow a long queue either
 MAX_UPLOAD = "5mb"
+STAFF_CACHE = (600, 3600)  # Gradio deletes its cached files (uploads, outputs) older than an hour, every 10 minutes
 
 
-def build_app(service: PlanQA, feedback_path: Path | None = None) -> gr.Blocks:
-    """The Blocks app over a loaded service (feedback goes to data/feedback.sqlite3 unless told otherwise)."""
-    ctx = AppContext(service, FeedbackStore(feedback_path))
-    documents = service.documents()
+def context(service: PlanQA, feedback_path: Path | None = None) -> AppContext:
+    """What both apps share: the service, the feedback store, the answer log and the rate limiter."""
+    return AppContext(service, FeedbackStore(feedback_path))
+
+
+def _header(ctx: AppContext, line: str) -> None:
+    documents = ctx.service.documents()
     subtitle = "、".join(f"《{d.title}》" for d in documents[:3]) or "（尚未加载规划文档）"
+    gr.HTML(f'<div class="pq-header"><h1>{TITLE}</h1><p>依据{esc(subtitle)}原文作答，每个答案都注明出处。{line}</p></div>')
+
+
+def build_public_app(ctx: AppContext) -> gr.Blocks:
+    """The citizens' app: the chat and nothing that writes files, runs long jobs or reads feedback."""
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.HTML(
-            f'<div class="pq-header"><h1>{TITLE}</h1><p>依据{esc(subtitle)}原文作答，每个答案都注明出处。'
-            "市民可直接提问；工作人员可检索条款、查看规划目标和目录；评测人员可运行基准测试。</p></div>"
-        )
+        _header(ctx, "请直接提问，规划里没有写的内容会如实告诉您。")
         with gr.Tabs():
             tabs_chat.build(ctx)
+        gr.HTML('<div class="pq-footnote"><a href="staff/" rel="nofollow">工作人员入口</a></div>')
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    demo.planqa_context = ctx  # type: ignore[attr-defined]
+    return demo
+
+
+def build_staff_app(ctx: AppContext) -> gr.Blocks:
+    """The staff app: clause search with exports, goals, structure, evaluation, feedback and the bank review queue."""
+    with gr.Blocks(title=f"{TITLE} · 工作人员", analytics_enabled=False, delete_cache=STAFF_CACHE) as demo:
+        _header(ctx, '工作人员页面：检索条款、查看规划目标和目录、运行评测、审阅市民反馈。<a href="logout">退出登录</a>')
+        with gr.Tabs():
             tabs_search.build(ctx)
             tabs_goals.build(ctx)
             tabs_outline.build(ctx)
             tabs_eval.build(ctx)
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
-    demo.planqa_context = ctx  # type: ignore[attr-defined]  (tests reach the feedback store through it)
+            tabs_review.build(ctx)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=STAFF_QUEUE_SIZE)
+    demo.planqa_context = ctx  # type: ignore[attr-defined]
     return demo
-
-
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> str:
-    """Serve the app on host:port (no share link); return its local URL."""
-    ctx: AppContext = demo.planqa_context  # type: ignore[attr-defined]
-    _, url, _ = demo.launch(
-        server_name=host, server_port=port, share=False, inbrowser=False, show_error=False, quiet=True,
-        prevent_thread_lock=not block, max_file_size=MAX_UPLOAD, ssr_mode=False,
-        allowed_paths=[str(ctx.downloads)], footer_links=["api", "settings"], theme=theme(), css=CSS,
-    )
-    return url
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -74,8 +82,11 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def start(service: PlanQA | None = None, feedback_path: Path | None = None,
-          host: str = "127.0.0.1") -> tuple[gr.Blocks, str]:
-    """Build and serve the app on a free local port without blocking; return (app, url). Close with app.close()."""
-    demo = build_app(service or PlanQA.open(), feedback_path)
-    return demo, launch(demo, host, free_port(host), block=False)
+def start(service: PlanQA | None = None, feedback_path: Path | None = None, host: str = "127.0.0.1",
+          accounts_path: Path | None = None):
+    """Serve both apps on a free local port without blocking; return (server, url). Stop with server.close()."""
+    from ui.server import build_server, serve_in_thread
+
+    app = build_server(service or PlanQA.open(), feedback_path, accounts_path)
+    server = serve_in_thread(app, host, free_port(host))
+    return server, server.url

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from qa.service import PlanQA
-from ui.feedback import FeedbackStore
+from ui.feedback import AnswerLog, FeedbackStore, neutralise
+from ui.limits import RateLimiter
+
+DOWNLOAD_SECONDS = 3600  # generated downloads are removed after an hour: exports cannot fill the disk
 
 ALL = "all"  # dropdown value meaning "no filter"
 
@@ -22,17 +27,32 @@ class AppContext:
     service: PlanQA
     feedback: FeedbackStore
     downloads: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="planqa-ui-")))
+    answers: AnswerLog = field(default_factory=AnswerLog)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
 
     def download_path(self, stem: str, suffix: str) -> Path:
         """A fresh file path for a download (unique per call, so concurrent users never collide)."""
+        self.prune_downloads()
         folder = self.downloads / uuid.uuid4().hex[:12]
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{stem}{suffix}"
 
+    def prune_downloads(self, older_than: float = DOWNLOAD_SECONDS) -> int:
+        """Remove download folders older than `older_than` seconds; return how many were removed."""
+        removed, cutoff = 0, time.time() - older_than
+        for folder in self.downloads.iterdir() if self.downloads.exists() else []:
+            try:
+                if folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed += 1
+            except OSError:
+                continue
+        return removed
+
     def write_csv(self, frame: pd.DataFrame, stem: str) -> Path:
-        """Save a table as CSV (UTF-8 with BOM for spreadsheet programs) and return its path."""
+        """Save a table as CSV (UTF-8 with BOM for spreadsheet programs; formula cells neutralised); return its path."""
         path = self.download_path(stem, ".csv")
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        frame.map(neutralise).to_csv(path, index=False, encoding="utf-8-sig")
         return path
 
     def document_choices(self) -> list[tuple[str, str]]:

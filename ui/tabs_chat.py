@@ -1,9 +1,10 @@
 """问答 tab: citizens chat with the plan; cited answers, example questions, 👍/👎 feedback.
 
 API: `ask` (api_name="ask") takes the question text and returns a JSON-ready dict:
-{"question", "question_html", "answer", "abstained", "kind", "citations", "related", "notice", "html"}.
+{"question", "question_html", "answer", "abstained", "kind", "citations", "related", "notice", "html", "answer_id"}.
 `answer` is the plain answer text with [n] markers, `citations` the numbered quotes, `notice` a message
-for the user when the question could not be asked (too long, empty), `html` the rendered, escaped answer.
+for the user when the question could not be asked (too long, empty, too many questions too fast), `html` the
+rendered, escaped answer, `answer_id` the server's id of the answer (a 👍/👎 vote refers to it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import gradio as gr
 from qa.records import MAX_QUERY_CHARS, QueryError, check_query
 from ui import render
 from ui.common import AppContext
+from ui.limits import client_address
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +53,19 @@ def length_notice(text: str) -> str | None:
 def make_ask(ctx: AppContext):
     """The `ask` endpoint: a question in, a JSON-ready answer dict out (never raises)."""
 
-    def ask(question: str) -> dict[str, Any]:
+    def ask(question: str, request: gr.Request) -> dict[str, Any]:
         """Answer one question from the plan, with numbered citations (see module docstring)."""
-        text = (question or "").strip()
+        text = render.safe_text(question).strip()
         base: dict[str, Any] = {
-            "question": text, "question_html": render.esc(text), "answer": "", "abstained": True,
-            "kind": "notice", "citations": [], "related": [], "notice": "",
+            "question": text[: 2 * MAX_QUERY_CHARS], "question_html": render.esc(text[: 2 * MAX_QUERY_CHARS]),
+            "answer": "", "abstained": True, "kind": "notice", "citations": [], "related": [], "notice": "",
+            "answer_id": "",
         }
         notice = length_notice(text)
+        client = client_address(request.client.host if request and request.client else None,
+                                request.headers.get("x-forwarded-for") if request else None)
+        if notice is None and not ctx.limiter.allow(client):
+            notice = f"提问太频繁了，请 {ctx.limiter.wait_seconds(client)} 秒后再试。"
         if notice is None:
             try:
                 check_query(text)
@@ -70,10 +77,12 @@ def make_ask(ctx: AppContext):
                 notice = "抱歉，系统暂时无法回答这个问题，请稍后再试或换一种问法。"
             else:
                 data = answer.to_dict()
+                record = {"question": text, **data}
+                answer_id = ctx.answers.add(record)
                 if answer.abstained:
                     # What citizens ask that the plan does not answer is the staff's review queue.
-                    ctx.feedback.record("refused", {"question": text, **data})
-                return {**base, **data, "html": render.answer_html(answer, ctx.service.clause)}
+                    ctx.feedback.record("refused", record, answer_id)
+                return {**base, **data, "answer_id": answer_id, "html": render.answer_html(answer, ctx.service.clause)}
         gr.Warning(notice)
         return {**base, "notice": notice, "html": render.notice_html(notice)}
 
@@ -82,7 +91,8 @@ def make_ask(ctx: AppContext):
 
 def take_question(question: str, history: list[dict]) -> tuple[str, list[dict], str]:
     """Move the typed question into the conversation (with a 'searching' placeholder)."""
-    text = (question or "").strip()
+    text = render.safe_text(question).strip()
+    history = history if isinstance(history, list) else []
     if not text:
         return "", history, ""
     shown = text if len(text) <= 2 * MAX_QUERY_CHARS else text[: 2 * MAX_QUERY_CHARS] + "…"
@@ -102,13 +112,13 @@ def message_text(message: dict) -> str:
 
 
 def show_answer(result: dict | None, history: list[dict], records: dict) -> tuple[list[dict], dict]:
-    """Replace the placeholder with the rendered answer; remember it for feedback."""
-    if not result or not history or message_text(history[-1]) != THINKING:
+    """Replace the placeholder with the rendered answer; remember its id for feedback."""
+    if not isinstance(result, dict) or not history or message_text(history[-1]) != THINKING:
         return history, records
-    history = [*history[:-1], {"role": "assistant", "content": result.get("html", "")}]
-    if not result.get("notice"):
-        keep = ("question", "answer", "abstained", "kind", "citations")
-        records = {**records, str(len(history) - 1): {k: result.get(k) for k in keep}}
+    history = [*history[:-1], {"role": "assistant", "content": str(result.get("html", ""))}]
+    if not result.get("notice") and isinstance(result.get("answer_id"), str):
+        # Only the id: the vote looks the answer up in the server's own log, so a forged result stores nothing.
+        records = {**records, str(len(history) - 1): result["answer_id"][:32]}
     return history, records
 
 
@@ -139,11 +149,6 @@ def build(ctx: AppContext) -> None:
         pending = gr.Textbox(visible=False, label="问题")
         result = gr.JSON(visible=False, label="回答")
         records = gr.State({})
-        with gr.Accordion("工作人员：导出用户反馈", open=False):
-            stats = gr.Markdown()
-            with gr.Row():
-                export = gr.Button("导出反馈 CSV", size="sm", scale=0, min_width=160)
-                export_file = gr.File(label="反馈记录", interactive=False, scale=3)
 
     def wire(event, inputs, public: bool = False):
         # The middle step is the public "ask" endpoint (question in, answer dict out); wired once as public.
@@ -167,10 +172,11 @@ def build(ctx: AppContext) -> None:
     chatbot.clear(reset, None, [chatbot, records, question], api_visibility="private", queue=False)
 
     def vote(records: dict, evt: gr.LikeData) -> None:
-        index = evt.index if isinstance(evt.index, int) else evt.index[0]
-        record = records.get(str(index))
+        index = evt.index if isinstance(evt.index, int) else (evt.index[0] if isinstance(evt.index, list | tuple) and evt.index else None)
+        answer_id = records.get(str(index)) if isinstance(records, dict) else None
+        record = ctx.answers.get(answer_id)
         if record is None:
-            gr.Info("这条消息不是规划回答，无需评价。")
+            gr.Info("这条消息不是规划回答（或已过期），无需评价。")
             return
         if evt.liked is True or evt.liked == "Like":
             choice = "up"
@@ -178,14 +184,9 @@ def build(ctx: AppContext) -> None:
             choice = "down"
         else:
             return
-        ctx.feedback.record(choice, record)
+        ctx.feedback.record(choice, record, answer_id)
         gr.Info("感谢您的反馈！" + ("👍" if choice == "up" else "👎 我们会改进这条回答。"))
 
-    chatbot.like(vote, records, None, api_visibility="private")
-
-    def export_feedback() -> tuple[str, str]:
-        path = ctx.feedback.export_csv(ctx.download_path("planqa-feedback", ".csv"))
-        counts = ctx.feedback.counts()
-        return str(path), f"共 {counts['up'] + counts['down']} 条反馈：👍 {counts['up']}，👎 {counts['down']}。"
-
-    export.click(export_feedback, None, [export_file, stats], api_name="feedback_csv")
+    # A vote is one quick SQLite write: never held behind answers (no concurrency limit). Its event stream stays open
+    # until it is stored, and SIGTERM waits for open streams (bounded), so a shutdown does not drop it.
+    chatbot.like(vote, records, None, api_visibility="private", concurrency_limit=None)

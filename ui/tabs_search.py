@@ -96,7 +96,7 @@ def build(ctx: AppContext) -> None:
         with gr.Row():
             go = gr.Button("检索", variant="primary", scale=0, min_width=160, elem_id="pq-search-go")
             download = gr.DownloadButton("导出结果 CSV", visible=False, scale=0, min_width=160)
-        status = gr.Markdown(elem_id="pq-search-status")
+        status = gr.HTML(elem_id="pq-search-status")  # HTML, escaped: a query is never read as Markdown
         with gr.Row():
             with gr.Column(scale=3):
                 table = gr.Dataframe(
