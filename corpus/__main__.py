@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--id", dest="doc_id", help="document id (default: from the file name)")
     add.add_argument("--title", help="document title (default: from the cover or file name)")
     add.add_argument("--replace", action="store_true", help="overwrite a stored document with the same id")
+    add.add_argument("--allow-large", action="store_true",
+                     help="accept a document over 1,000,000 characters or 30 MB (embedding takes long)")
     listing = sub.add_parser("list", help="list stored documents with their clause counts")
     listing.add_argument("--json", action="store_true")
     show = sub.add_parser("show", help="print one clause: citation, path and text")
@@ -40,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _add(store: CorpusStore, args: argparse.Namespace) -> int:
-    document = store.add(args.path, doc_id=args.doc_id, title=args.title, replace=args.replace)
+    document = store.add(args.path, doc_id=args.doc_id, title=args.title, replace=args.replace,
+                         allow_large=args.allow_large)
     levels = document.stats["levels"]
     counts = ", ".join(f"{n} {level}s" for level, n in levels.items())
     print(f"added {document.doc_id} ({document.title}): {counts}, {document.stats['sentences']} sentences")

@@ -40,6 +40,20 @@ def decode_text(data: bytes, name: str) -> str:
     """Decode plain-text bytes (UTF-8, GBK/GB18030 or a detected encoding), refusing binary data."""
     if _looks_binary(data):
         raise CorpusError(f"{name} looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # GB18030 decodes almost any byte string, so Big5 (traditional Chinese) would be read as mojibake: ask the
+    # detector first, and read Big5 as Big5.
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(data[:200_000]).best()
+    if guess is not None and guess.encoding.lower().replace("_", "") in ("big5", "cp950", "big5hkscs"):
+        try:
+            return data.decode("big5hkscs")
+        except UnicodeDecodeError:
+            raise CorpusError(f"{name} looks like Big5 text but does not decode as Big5; save it as UTF-8") from None
     for encoding in _FALLBACK_ENCODINGS:
         try:
             return data.decode(encoding)
@@ -65,10 +79,11 @@ def _looks_binary(data: bytes) -> bool:
 def _read_docx(path: Path) -> str:
     """Return a .docx file's paragraphs (and table cells) one per line."""
     import docx
+    from docx.opc.exceptions import OpcError
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OpcError, OSError) as exc:
         raise CorpusError(f"{path} is not a readable .docx file ({exc.__class__.__name__})") from None
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:

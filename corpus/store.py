@@ -65,6 +65,12 @@ def build_document(doc_id: str, title: str, source_name: str, raw: str,
     )
 
 
+# The shipped plan has ~46,000 characters; a document 20 times that is far beyond any single plan.
+MAX_DOCUMENT_CHARS = 1_000_000
+MAX_FILE_BYTES = 30_000_000  # a .docx or .pdf with images is larger than its text; 30 MB holds any real plan
+EMBED_CHARS_PER_MINUTE = 90_000  # measured: the 46k-character plan embeds in ~30 s on 2 cores
+
+
 @dataclass
 class CorpusStore:
     """The stored documents under <data>/corpus, one folder per document."""
@@ -112,9 +118,13 @@ class CorpusStore:
         """Load every stored document."""
         return [self.load(doc_id) for doc_id in self.doc_ids()]
 
-    def add(self, path: Path, doc_id: str | None = None, title: str | None = None, replace: bool = False) -> Document:
-        """Read, parse and store a document; on any error nothing stored changes."""
-        doc_id = doc_id or _slug(path)
+    def add(self, path: Path, doc_id: str | None = None, title: str | None = None, replace: bool = False,
+            allow_large: bool = False) -> Document:
+        """Read, parse and store a document; on any error nothing stored changes.
+
+        A file over MAX_FILE_BYTES, or a text over MAX_DOCUMENT_CHARS, is refused unless allow_large: embedding it
+        would run for hours on these machines, and that must be a decision, not an accident."""
+        doc_id = _slug(path) if doc_id is None else doc_id
         if not _ID_PATTERN.match(doc_id):
             raise CorpusError(f"invalid id '{doc_id}': use lowercase letters, digits, '.', '_' or '-' (max 64)")
         if (self.root / doc_id / _META).exists() and not replace:
@@ -123,7 +133,14 @@ class CorpusStore:
             )
         if doc_id in {d["doc_id"] for d in _catalog()}:
             raise CorpusError(f"'{doc_id}' is a document shipped with PlanQA and cannot be replaced")
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES and not allow_large:
+            raise CorpusError(f"{path} is {path.stat().st_size / 1e6:.0f} MB; documents over {MAX_FILE_BYTES // 1_000_000} MB"
+                              " are refused unless you pass --allow-large")
         raw = read_document(path)
+        if len(raw) > MAX_DOCUMENT_CHARS and not allow_large:
+            minutes = len(raw) / EMBED_CHARS_PER_MINUTE
+            raise CorpusError(f"{path} has {len(raw):,} characters (the limit is {MAX_DOCUMENT_CHARS:,}); embedding it"
+                              f" would take about {minutes:.0f} minutes. Pass --allow-large to add it anyway")
         document = build_document(doc_id, title or "", path.name, raw)
         if not document.paragraphs():
             raise CorpusError(f"{path}: no paragraphs found")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,8 @@ from corpus.files import atomic_write
 from corpus.paths import data_root
 from index import encoders
 from index.encoders.onnx_export import onnx_path
+
+log = logging.getLogger(__name__)
 
 MODEL_ENV = "PLANQA_MODEL"
 SMALL_BATCH = 24
@@ -118,8 +122,10 @@ class Embedder:
             if exported is not None:
                 try:
                     self._query_encoder = encoders.OnnxBertEncoder(folder, exported)
-                except (ImportError, OSError, RuntimeError):
-                    self._query_encoder = None  # a broken export only costs speed
+                except Exception as exc:  # noqa: BLE001 - onnxruntime's load errors share no base class
+                    # A broken export only costs speed; `python -m index build --force` exports it again.
+                    log.warning("ONNX encoder %s unusable (%s); using the NumPy encoder", exported, exc.__class__.__name__)
+                    self._query_encoder = None
             if self._query_encoder is None:
                 self._query_encoder = encoders.NumpyBertEncoder(folder)
         return self._query_encoder
@@ -180,7 +186,8 @@ class EmbeddingCache:
                     keys, vectors = data["keys"], data["vectors"]
                 if vectors.ndim == 2 and vectors.shape[1] == dimensions:
                     self._vectors = {str(k): v for k, v in zip(keys, vectors, strict=True)}
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                log.warning("embedding cache %s is damaged; starting it again", path)
                 self._vectors = {}  # a damaged cache is only a cache: rebuild it
 
     @staticmethod

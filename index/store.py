@@ -133,13 +133,14 @@ def sentence_context(paragraph: ParagraphUnit, sentence: SentenceUnit) -> str:
     return f"{title}：{sentence.text}" if title else sentence.text
 
 
-def prepare_model(model: str | None = None, prepare_queries: bool = True) -> str:
-    """The model to embed with (converting the offline default once), with its query encoder exported to ONNX."""
+def prepare_model(model: str | None = None, prepare_queries: bool = True, check: bool = False) -> str:
+    """The model to embed with (converting the offline default once), with its query encoder exported to ONNX
+    (check: load the export and export it again when it is damaged, as `build --force` does)."""
     from index.embedder import resolve_model
 
     model_name = resolve_model(model)
     if prepare_queries and encoders.supports(Path(model_name)):
-        ensure_onnx(Path(model_name))
+        ensure_onnx(Path(model_name), check=check)
     return model_name
 
 
@@ -202,7 +203,7 @@ def build_index(
     fingerprint = corpus_fingerprint(documents)
     from index.embedder import Embedder, model_key
 
-    model_name = prepare_model(model, prepare_queries)
+    model_name = prepare_model(model, prepare_queries, check=force)
     bank = read_bank(documents)
     bank_print = bank_fingerprint(bank)
     existing = _read_manifest(folder) if not force else None

@@ -78,8 +78,14 @@ QUALIFIERS = ("不低于", "不超过", "不足", "超过", "突破", "接近", 
 
 
 def check_query(query: str) -> str:
-    """Return the stripped query, or raise QueryError when it is empty or over the length limit."""
-    text = (query or "").strip()
+    """Return the stripped query, or raise QueryError when it is empty or over the length limit.
+
+    Text that is not valid Unicode (lone surrogates from undecodable bytes) has those characters replaced."""
+    if query is None:
+        query = ""
+    if not isinstance(query, str):
+        raise QueryError("the question must be text")
+    text = query.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip()
     if not text:
         raise QueryError("the question is empty; type a few words about the plan")
     if len(text) > MAX_QUERY_CHARS:

@@ -30,11 +30,26 @@ def onnx_path(folder: Path) -> Path | None:
         return None
 
 
-def ensure_onnx(folder: Path) -> Path | None:
-    """Export the encoder when missing; returns its path, or None when the export is not possible here."""
+def loads(path: Path) -> bool:
+    """Whether onnxruntime can load the exported encoder (a truncated or corrupted file cannot)."""
+    try:
+        import onnxruntime
+
+        onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception:  # noqa: BLE001 - onnxruntime's load errors share no base class
+        return False
+    return True
+
+
+def ensure_onnx(folder: Path, check: bool = False) -> Path | None:
+    """Export the encoder when missing (or, with check, when it does not load); return its path, or None when the
+    export is not possible here."""
     existing = onnx_path(folder)
-    if existing is not None:
+    if existing is not None and (not check or loads(existing)):
         return existing
+    if existing is not None:
+        print(f"note: {existing} is damaged; exporting it again", file=sys.stderr)
+        (folder / ONNX_MARKER).unlink(missing_ok=True)
     try:
         export(folder)
     except Exception as exc:  # noqa: BLE001 - any failure only means queries use the NumPy forward pass
