@@ -1,4 +1,5 @@
-"""Atomic file writes: readers see the old file or the new one, never a half-written one."""
+"""Atomic file writes (readers see the old file or the new one, never a half-written one), and working copies of a
+data folder."""
 
 from __future__ import annotations
 
@@ -42,3 +43,23 @@ def swap_folder(tmp: Path, folder: Path) -> None:
     os.replace(tmp, folder)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def clone_data_folder(source: Path, target: Path, copy_encoder: bool = False) -> None:
+    """A working copy of a data folder (corpus, index, caches) for a test or benchmark that may damage or flood it.
+
+    The model folders are large and only read: their files are linked one by one (the exported ONNX encoder is
+    copied when copy_encoder, so it can be damaged and re-exported without touching the original)."""
+    import shutil
+
+    for name in ("cache", "corpus", "index"):
+        if (source / name).exists():
+            shutil.copytree(source / name, target / name, symlinks=True)
+    for model in (m for m in (source / "models").iterdir() if m.is_dir()) if (source / "models").exists() else []:
+        folder = target / "models" / model.name
+        folder.mkdir(parents=True)
+        for item in model.iterdir():
+            if copy_encoder and item.name.startswith("encoder.onnx"):
+                shutil.copy2(item, folder / item.name)
+            else:
+                (folder / item.name).symlink_to(item)

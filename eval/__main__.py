@@ -29,8 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--out", type=Path, help="report folder (default: reports/latest)")
     bench.add_argument("--gold", type=Path, help="questions to time (default: eval/gold/dev.jsonl)")
     bench.add_argument("--no-builds", action="store_true", help="skip the (slow) index build timings")
-    bench.add_argument("--web", action="store_true", help="also drive the running web app with 20 concurrent clients")
-    bench.add_argument("--url", default="http://127.0.0.1:7860/", help="web app address for --web")
+    bench.add_argument("--web", action="store_true",
+                       help="also start the web app and time 20 concurrent citizens, quiet and while staff-only"
+                       " endpoints are flooded (evaluations, exports, anonymous requests); disk use; SIGTERM drain")
+    bench.add_argument("--url", help="with --web: drive this already running app instead (quiet load only)")
     train = sub.add_parser("train-answerability",
                            help="train the answerability model on the question bank; choose its threshold on dev")
     train.add_argument("--gold", type=Path, help="development set to choose the threshold on (default: dev.jsonl)")
@@ -106,10 +108,17 @@ def _bench(args: argparse.Namespace) -> int:
     gold = load_gold_for(service, args.gold)
     out = args.out or default_report_dir()
     result = run_bench(service, gold, lambda msg: print(f"  {msg}", file=sys.stderr), builds=not args.no_builds)
-    if args.web:
+    if args.web and args.url:
         from eval.webload import run_web_load
 
         result["figures"].update(run_web_load(args.url, gold))
+    elif args.web:
+        import tempfile
+
+        from eval.webload import run_web_abuse
+
+        with tempfile.TemporaryDirectory(prefix="planqa-abuse-") as scratch:
+            result["figures"].update(run_web_abuse(gold, Path(scratch)))
     save_json(out, BENCH_JSON, result)
     render_markdown(out)
     for name, value in result["figures"].items():

@@ -1,4 +1,5 @@
-"""Web load test: many concurrent gradio_client users asking gold questions of the running web app."""
+"""Web load tests: many concurrent gradio_client users asking gold questions of a web app; and the abuse bench, the
+same citizens while staff-only endpoints are flooded, against a server of its own."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from eval.gold import GoldSet
 from eval.metrics import percentile
@@ -87,3 +89,138 @@ def run_web_load(url: str, gold: GoldSet, clients: int = 20, questions_each: int
         "web p95 ms": round(percentile(latencies, 0.95), 1),
         "web throughput req/s": round(len(latencies) / wall, 2) if wall else 0.0,
     }
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) if folder.exists() else 0
+
+
+class _Server:
+    """`python -m ui` in its own process over a working copy of the data folder (the flood cannot touch the real one)."""
+
+    def __init__(self, scratch: Path) -> None:
+        """Copy the data folder, create a staff account, start the server on a free port."""
+        import os
+        import subprocess
+        import sys
+
+        from corpus.files import clone_data_folder
+        from corpus.paths import PROJECT_ROOT, data_root
+        from ui.app import free_port
+
+        self.data, self.temp = scratch / "data", scratch / "gradio"
+        self.temp.mkdir(parents=True)
+        clone_data_folder(data_root(), self.data)
+        # Every bench client comes from 127.0.0.1, so the per-address limit is lifted for this server only.
+        env = {**os.environ, "PLANQA_DATA": str(self.data), "GRADIO_TEMP_DIR": str(self.temp),
+               "PLANQA_ASK_PER_MINUTE": "1000000", "PLANQA_ASK_BURST": "1000000"}
+        subprocess.run([sys.executable, "-m", "ui", "staff", "add", "bench", "--password-stdin"], input=BENCH_PASSWORD,
+                       text=True, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/"
+        self.log = (scratch / "server.log").open("w")
+        self.process = subprocess.Popen([sys.executable, "-m", "ui", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
+                                        stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.process.stdout.readline()  # "PlanQA 规划问答 ready at ..." once loaded, just before it binds
+        if "ready at" not in line:
+            self.process.kill()
+            raise WebLoadError(f"the web app did not start: {line.strip()}")
+        self._wait_until_serving()
+
+    def _wait_until_serving(self, timeout: float = 60.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url, timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)  # polling a starting server: the loop ends as soon as it answers
+        self.process.kill()
+        raise WebLoadError(f"the web app at {self.url} did not answer within {timeout:.0f} s")
+
+    def staff_cookie(self) -> str:
+        """A logged-in staff session cookie."""
+        import httpx
+
+        response = httpx.post(f"{self.url}staff/login", data={"username": "bench", "password": BENCH_PASSWORD})
+        return f"planqa_staff={response.cookies['planqa_staff']}"
+
+    def disk(self) -> int:
+        """Bytes the server has written: its data folder (models linked, not counted), Gradio's cache, temp downloads."""
+        import tempfile
+
+        downloads = sum(_folder_bytes(p) for p in Path(tempfile.gettempdir()).glob("planqa-ui-*"))
+        return _folder_bytes(self.data) + _folder_bytes(self.temp) + downloads
+
+    def stop(self) -> float:
+        """SIGTERM; seconds until the process exited (in-flight requests drain first)."""
+        import signal
+
+        started = time.perf_counter()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except Exception:
+            self.process.kill()
+        self.log.close()
+        return time.perf_counter() - started
+
+
+BENCH_PASSWORD = "bench password for the abuse run"
+
+
+def _flood(url: str, cookie: str, stop: threading.Event, counts: dict[str, int], lock: threading.Lock) -> None:
+    """Staff-only requests as fast as they go: evaluations and feedback exports (logged in), and the same anonymously."""
+    import httpx
+    from gradio_client import Client
+
+    staff = Client(f"{url}staff/", verbose=False, analytics_enabled=False, headers={"Cookie": cookie},
+                   download_files=False)
+    try:
+        while not stop.is_set():
+            jobs = [staff.submit(None, ["hybrid"], True, "dev", api_name="/evaluate") for _ in range(3)]
+            jobs += [staff.submit(api_name="/feedback_csv") for _ in range(10)]
+            for path in ("staff/gradio_api/queue/join", "staff/gradio_api/upload", "staff/config"):
+                code = httpx.post(url + path, json={}).status_code
+                with lock:
+                    counts[f"anonymous {code}"] = counts.get(f"anonymous {code}", 0) + 1
+            for job in jobs:
+                try:
+                    result = job.result(timeout=300)
+                    busy = isinstance(result, list | tuple) and "正在运行" in str(result[0])
+                    key = "evaluations turned away" if busy else "staff requests served"
+                except Exception:
+                    key = "staff requests failed"
+                with lock:
+                    counts[key] = counts.get(key, 0) + 1
+    finally:
+        staff.close()
+
+
+def run_web_abuse(gold: GoldSet, scratch: Path, clients: int = 20, questions_each: int = 10) -> dict[str, float]:
+    """Citizens' latency quiet and under a flood of staff-only requests, disk use before and after, SIGTERM drain time."""
+    server = _Server(scratch)
+    try:
+        quiet = run_web_load(server.url, gold, clients, questions_each)
+        disk_before = server.disk()
+        stop, lock, counts = threading.Event(), threading.Lock(), {}
+        flood = threading.Thread(target=_flood, args=(server.url, server.staff_cookie(), stop, counts, lock))
+        flood.start()
+        loaded = run_web_load(server.url, gold, clients, questions_each)
+        stop.set()
+        flood.join(timeout=600)
+        disk_after = server.disk()
+    finally:
+        drain = server.stop()
+    figures = {f"quiet {k}": v for k, v in quiet.items() if k != "web clients"}
+    figures |= {f"flooded {k}": v for k, v in loaded.items() if k not in ("web clients", "web requests")}
+    figures["flooded p95 / quiet p95"] = round(loaded["web p95 ms"] / quiet["web p95 ms"], 2) if quiet["web p95 ms"] else 0.0
+    figures |= {f"flood: {k}": v for k, v in sorted(counts.items())}
+    figures["disk written during the flood (MB)"] = round((disk_after - disk_before) / 1e6, 2)
+    figures["SIGTERM to exit (s)"] = round(drain, 1)
+    return figures

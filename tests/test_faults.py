@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,24 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from corpus.files import clone_data_folder
 from corpus.paths import PROJECT_ROOT, data_root
 
 TOP = "qingdao-2021/6.1.3.p1"  # 海绵城市 is answered by this clause
 
 
 def _copy_data(target: Path, real_model: bool = False) -> None:
-    """The project's data folder copied (the model folder linked file by file: it is large and read-only here)."""
-    source = data_root()
-    for name in ("cache", "corpus", "index"):
-        shutil.copytree(source / name, target / name, symlinks=True)
-    for model in (m for m in (source / "models").iterdir() if m.is_dir()):
-        folder = target / "models" / model.name
-        folder.mkdir(parents=True)
-        for item in model.iterdir():
-            if real_model and item.name.startswith("encoder.onnx"):
-                shutil.copy2(item, folder / item.name)
-            else:
-                (folder / item.name).symlink_to(item)
+    clone_data_folder(data_root(), target, copy_encoder=real_model)
 
 
 def _run(data: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -92,3 +81,41 @@ def test_kill_9_during_a_build_keeps_the_old_index(tmp_path):
     build.wait(timeout=30)
     after = _run(tmp_path, "-m", "qa", "search", "海绵城市", "-k", "1", "--json")
     assert after.returncode == 0 and f'"clause_id": "{TOP}"' in after.stdout, after.stderr[-2000:]
+
+
+def test_sigterm_lets_an_answer_in_flight_finish_and_keeps_its_record(tmp_path):
+    import sqlite3
+
+    from gradio_client import Client
+    from gradio_client.utils import Status
+
+    from ui.app import free_port
+
+    _copy_data(tmp_path)
+    env = {**os.environ, "PLANQA_DATA": str(tmp_path)}
+    port = free_port()
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "ui", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        assert "ready at" in server.stdout.readline()
+        client = None
+        while client is None:  # it prints "ready" just before it binds; connect once it accepts
+            try:
+                client = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
+            except Exception:
+                assert server.poll() is None, (tmp_path / "server.log").read_text()
+        job = client.submit("明天青岛会下雨吗" + "？" * 400, api_name="/ask")  # refused: its record is a write
+        while job.status().code not in (Status.PROCESSING, Status.FINISHED):
+            assert not job.done() or job.status().code == Status.FINISHED
+        server.send_signal(signal.SIGTERM)
+        result = job.result(timeout=60)
+        assert result["abstained"] and result["answer_id"]
+        # uvicorn drains, then re-raises the signal so the exit status still says "terminated by SIGTERM".
+        assert server.wait(timeout=40) in (0, -signal.SIGTERM)
+    finally:
+        if server.poll() is None:
+            server.kill()
+        log.close()
+    with sqlite3.connect(tmp_path / "feedback.sqlite3") as db:
+        assert db.execute("SELECT vote, answer_id FROM feedback").fetchall() == [("refused", result["answer_id"])]

@@ -10,6 +10,7 @@ A gold file that fails validation yields a status line listing its problems (and
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import gradio as gr
@@ -51,9 +52,22 @@ def _error(message: str):
 
 def make_evaluate(ctx: AppContext):
     """The `evaluate` endpoint (see module docstring)."""
+    # One evaluation at a time, and no queue of them: a second request while one runs is told so at once, so a
+    # flood of evaluations can never pile up behind each other (or in front of anything else).
+    running = threading.Lock()
 
     def evaluate(gold_file: str | None, configurations: list[str] | None, answers: bool, shipped: str | None = "dev",
                  progress: gr.Progress = gr.Progress()):  # noqa: B008 (Gradio's way to ask for a progress bar)
+        """Run one evaluation unless another is running (see module docstring)."""
+        if not running.acquire(blocking=False):
+            return _error("已有一项评测正在运行（约需 1 分钟），请稍后再试。")
+        try:
+            return run(gold_file, configurations, answers, shipped, progress)
+        finally:
+            running.release()
+
+    def run(gold_file: str | None, configurations: list[str] | None, answers: bool, shipped: str | None,
+            progress: gr.Progress):
         """Validate the gold file, run the chosen configurations, return tables, chart and report files."""
         chosen = tuple(c for c in (configurations or []) if c in ABLATION)
         if not chosen and not answers:
@@ -138,5 +152,5 @@ def build(ctx: AppContext) -> None:
 
     run.click(
         evaluate, [gold, configs, answers, shipped], [status, *outputs],
-        api_name="evaluate", concurrency_limit=1, concurrency_id="evaluate",
+        api_name="evaluate", concurrency_limit=2, concurrency_id="evaluate",
     ).then(reveal, [status, answers], outputs, api_visibility="private")
