@@ -172,3 +172,35 @@ def test_feedback_is_saved_and_exported(app, staff):
     text = Path(csv_path).read_text(encoding="utf-8-sig")
     assert "答[1]" in text and "第一章" in text
     assert "👍 1" in stats
+
+
+@pytest.mark.parametrize(("clause_id", "title"), [
+    ("qingdao-2021/3", "推动非户籍常住人口全面融入城市"),
+    ("qingdao-2021/3.2.1", "全面放宽城镇落户限制"),
+    ("qingdao-2021/6.1.3.p1", "推进海绵城市和综合管廊建设"),
+])
+def test_outline_node_shows_any_clause(staff, clause_id, title):
+    assert title in staff.predict(clause_id, api_name="/outline_node")
+
+
+@pytest.mark.parametrize("clause_id", ["", "no/such", "../../etc/passwd", "<script>"])
+def test_outline_node_hints_for_unknown_ids(staff, clause_id):
+    html = staff.predict(clause_id, api_name="/outline_node")
+    assert "pq-hint" in html and "<script" not in html
+
+
+def test_review_queue_and_bank_add(app, staff, tmp_path, monkeypatch):
+    server, _ = app
+    monkeypatch.setenv("PLANQA_DATA", str(tmp_path))  # the staff bank file goes to a scratch data folder
+    server.planqa_context.feedback.record("refused", {"question": "村里的老人谁来照顾", "answer": "规划中没有找到…",
+                                                      "abstained": True, "kind": "refusal", "citations": []})
+    queue = staff.predict(api_name="/review_queue")
+    assert queue["data"][0][3] == "村里的老人谁来照顾" and queue["data"][0][2] == "未能回答"
+    ok = staff.predict("村里的老人谁来照顾", "qingdao-2021/3.3.5.p1", "探索建立具有青岛特色的农村养老周转房和幸福院建设模式",
+                       "in_scope", api_name="/bank_add")
+    assert "✅" in ok and "staff-i00001" in ok
+    assert "村里的老人谁来照顾" in (tmp_path / "banks/qingdao-2021/in_scope_staff.jsonl").read_text(encoding="utf-8")
+    wrong = staff.predict("问", "qingdao-2021/3.3.5.p1", "这句话不在条款里", "in_scope", api_name="/bank_add")
+    assert "❌" in wrong
+    out = staff.predict("明天下雨吗", "", "", "realtime", api_name="/bank_add")
+    assert "✅" in out

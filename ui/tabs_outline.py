@@ -81,7 +81,8 @@ def build(ctx: AppContext) -> None:
         return gr.Radio(choices=nodes(chosen, clause), value=clause.id), render.node_html(chosen, clause)
 
     def pick_node(clause_id: str) -> str:
-        clause = ctx.service.clause(clause_id or "")
+        """HTML of any chapter, section, item or paragraph by its clause id (a hint for an unknown id)."""
+        clause = ctx.service.clause(clause_id if isinstance(clause_id, str) else "")
         chosen = ctx.service.document(clause.doc_id) if clause else None
         if clause is None or chosen is None:
             return '<div class="pq-hint">请选择左侧的章、节或条目。</div>'
@@ -89,4 +90,6 @@ def build(ctx: AppContext) -> None:
 
     doc.change(pick_document, doc, [chapter, toc], api_visibility="private")
     chapter.change(pick_chapter, chapter, [node, text], api_visibility="private")
-    node.change(pick_node, node, text, api_name="outline_node")
+    node.change(pick_node, node, text, api_visibility="private")
+    # The API takes any clause id; the radio above only offers the nodes of the chapter on screen.
+    gr.api(pick_node, api_name="outline_node")
