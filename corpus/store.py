@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 import tempfile
@@ -21,6 +22,8 @@ from corpus.records import Clause, CorpusError, Document, Sentence
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _META = "document.json"
+
+log = logging.getLogger(__name__)
 
 
 def parser_version() -> str:
@@ -93,10 +96,21 @@ class CorpusStore:
         return [i for i in shipped if i in ids] + [i for i in ids if i not in shipped]
 
     def load(self, doc_id: str) -> Document:
-        """Load one stored document."""
+        """Load one stored document (a damaged shipped one is rebuilt from its source; another is named)."""
         folder = self.root / doc_id
         if not (folder / _META).exists():
             raise CorpusError(f"unknown document id '{doc_id}'; see `python -m corpus list`")
+        try:
+            return self._read(folder)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            if doc_id not in {d["doc_id"] for d in _catalog()}:
+                raise CorpusError(f"the stored document '{doc_id}' is damaged ({exc.__class__.__name__}); add it again"
+                                  f" with `python -m corpus add FILE --id {doc_id} --replace`") from None
+            log.warning("stored document %s is damaged (%s); rebuilding it from corpus/docs", doc_id, exc)
+            self.ensure_shipped(rebuild={doc_id})
+            return self._read(folder)
+
+    def _read(self, folder: Path) -> Document:
         meta = json.loads((folder / _META).read_text(encoding="utf-8"))
         clean_text = (folder / "clean.txt").read_text(encoding="utf-8")
         clauses = [Clause.from_dict(row) for row in read_jsonl(folder / "clauses.jsonl")]
@@ -147,17 +161,24 @@ class CorpusStore:
         self._write(document, source=path)
         return document
 
-    def ensure_shipped(self) -> None:
-        """Build the documents shipped in corpus/docs when missing or when their text or the parser changed."""
+    def ensure_shipped(self, rebuild: set[str] | None = None) -> None:
+        """Build the documents shipped in corpus/docs when missing, damaged (rebuild), or when their text or the
+        parser changed."""
         version = parser_version()
         for entry in _catalog():
             source = SHIPPED_DOCS / entry["file"]
             raw = source.read_text(encoding="utf-8")
             meta_path = self.root / entry["doc_id"] / _META
-            if meta_path.exists():
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta_path.exists() and entry["doc_id"] not in (rebuild or set()):
+                try:
+                    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, ValueError):
+                    meta = {}
                 current = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-                if meta.get("source_sha256") == current and meta.get("parser_version") == version:
+                files = all((self.root / entry["doc_id"] / name).exists()
+                            for name in ("clean.txt", "clauses.jsonl", "sentences.jsonl"))
+                if files and isinstance(meta, dict) and meta.get("source_sha256") == current \
+                        and meta.get("parser_version") == version:
                     continue
             overrides = read_overrides(SHIPPED_DOCS / entry["profile"]) if entry.get("profile") else None
             self._write(build_document(entry["doc_id"], entry["title"], entry["file"], raw, overrides), source=None)

@@ -33,6 +33,12 @@ def _truncate(path: Path, keep: int) -> None:
     path.write_bytes(data)
 
 
+def _cut_inside_a_character(path: Path) -> None:
+    data = path.read_bytes()
+    inside = next(i for i in range(2000, len(data)) if data[i] >= 0x80 and (data[i] & 0xC0) == 0x80)
+    _truncate(path, inside)
+
+
 def _first_file(folder: Path, pattern: str) -> Path:
     return next(iter(sorted(folder.glob(pattern))))
 
@@ -45,6 +51,7 @@ FAULTS = {
     "truncated faiss index": lambda d: _truncate(d / "index/current/dense_sentences.faiss", 1000),
     "truncated bank vectors": lambda d: _truncate(d / "index/current/bank_questions.faiss", 500),
     "truncated clauses.jsonl": lambda d: _truncate(d / "corpus/qingdao-2021/clauses.jsonl", 3000),
+    "sentences.jsonl cut inside a character": lambda d: _cut_inside_a_character(d / "corpus/qingdao-2021/sentences.jsonl"),
     "missing clean.txt": lambda d: (d / "corpus/qingdao-2021/clean.txt").unlink(),
     "stale temporary build folder": lambda d: (d / "index/.tmp-build-stale").mkdir(),
     "truncated ONNX export": lambda d: _truncate(_first_file(d / "models", "*/encoder.onnx"), 5000),
