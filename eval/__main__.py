@@ -8,6 +8,7 @@ from pathlib import Path
 
 from corpus.records import CorpusError
 from eval.api import ABLATION, load_gold_for, run_evaluation
+from eval.followup import FOLLOWUP_DEV
 from eval.gold import GoldError
 from eval.report import BENCH_JSON, default_report_dir, markdown_table, render_markdown, save_json, summary_rows
 from eval.webload import WebLoadError
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="one configuration (default: the ablation of all four)")
     run.add_argument("--out", type=Path, help="report folder (default: reports/latest)")
     run.add_argument("--no-answers", action="store_true", help="skip the answer metrics")
+    run.add_argument("--followups", type=Path,
+                     help="follow-up conversations to score (default with the dev set: eval/gold/followup_dev.jsonl;"
+                     " the sealed ones: eval/gold/followup_sealed.jsonl)")
+    run.add_argument("--no-followups", action="store_true", help="skip the follow-up conversations and no-harm check")
     bench = sub.add_parser("bench", help="build time, latency, cold start and memory")
     bench.add_argument("--out", type=Path, help="report folder (default: reports/latest)")
     bench.add_argument("--gold", type=Path, help="questions to time (default: eval/gold/dev.jsonl)")
@@ -62,13 +67,20 @@ def _run(args: argparse.Namespace) -> int:
     gold = load_gold_for(service, args.gold)
     out = args.out or default_report_dir()
     configurations = (args.retriever,) if args.retriever else ABLATION
-    report = run_evaluation(service, gold, out, configurations, answers=not args.no_answers, progress=_progress)
+    followups = None if args.no_followups else (args.followups or (FOLLOWUP_DEV if args.gold is None else None))
+    report = run_evaluation(service, gold, out, configurations, answers=not args.no_answers, progress=_progress,
+                            followups=followups)
     print(markdown_table(summary_rows(report.data), "retriever"))
     if report.answers:
         print()
         print(markdown_table([report.answers.row()], "metric"))
         print()
         print(markdown_table(report.answers.group_rows(), "group"))
+    if report.followups:
+        print(f"\nfollow-ups ({report.followups.path}):")
+        print(markdown_table(report.followups.rows(), "kind"))
+        print(f"no-harm: {report.followups.no_harm:.3f} of {report.followups.no_harm_n} questions unchanged by an"
+              " unrelated earlier question")
     print(f"\nreport: {report.markdown}  chart: {report.chart}")
     return 0
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from eval.followup import FollowUpRun, evaluate_followups, load_conversations, no_harm
 from eval.gold import DEV_SET, GoldSet, load_gold
 from eval.report import RUN_JSON, render_chart, render_markdown, save_json
 from eval.runner import AnswerRun, RetrievalRun, evaluate_answers, evaluate_retrieval
@@ -25,6 +26,7 @@ class EvaluationReport:
     folder: Path
     retrieval: list[RetrievalRun]
     answers: AnswerRun | None
+    followups: FollowUpRun | None
     data: dict[str, Any]
     markdown: Path
     chart: Path
@@ -53,8 +55,10 @@ def run_evaluation(
     configurations: tuple[str, ...] = ABLATION,
     answers: bool = True,
     progress: Progress | None = None,
+    followups: Path | None = None,
 ) -> EvaluationReport:
-    """Evaluate retrieval for each configuration (and answers), then write report.json/.md/.png into out_dir."""
+    """Evaluate retrieval for each configuration (answers; follow-up conversations and the no-harm check when given a
+    follow-up gold file), then write report.json/.md/.png into out_dir."""
     started = time.perf_counter()
     paragraph_texts = [u.text for u in service.retriever.units()]
     runs: list[RetrievalRun] = []
@@ -70,6 +74,18 @@ def run_evaluation(
     if answers:
         tick = (lambda i, n: progress("answers", i, n)) if progress else None
         answer_run = evaluate_answers(service.ask, gold, tick)
+    followup_run = None
+    if followups is not None:
+        conversations = load_conversations(followups, [d.clean_text for d in service.documents()])
+
+        def ask(question: str, history: list[str]):
+            return service.ask(question, history=history)
+
+        tick = (lambda i, n: progress("follow-ups", i, n)) if progress else None
+        followup_run = evaluate_followups(ask, conversations, str(followups), tick)
+        tick = (lambda i, n: progress("no-harm", i, n)) if progress else None
+        followup_run.no_harm, followup_run.changed = no_harm(ask, gold, tick)
+        followup_run.no_harm_n = len(gold.questions)
     data = {
         "gold": str(gold.path),
         "n_questions": len(gold.questions),
@@ -79,9 +95,10 @@ def run_evaluation(
         "seconds": round(time.perf_counter() - started, 1),
         "retrieval": [r.to_dict() for r in runs],
         "answers": answer_run.to_dict() if answer_run else None,
+        "followups": followup_run.to_dict() if followup_run else None,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     save_json(out_dir, RUN_JSON, data)
     chart = render_chart(out_dir, data)
     markdown = render_markdown(out_dir)
-    return EvaluationReport(out_dir, runs, answer_run, data, markdown, chart)
+    return EvaluationReport(out_dir, runs, answer_run, followup_run, data, markdown, chart)

@@ -88,6 +88,11 @@ def render_markdown(folder: Path) -> Path:
             if run["answers"].get("by_group"):
                 parts += ["### Answers by question type and out-of-plan category", "",
                           markdown_table(run["answers"]["by_group"], "group"), ""]
+        if run.get("followups"):
+            f = run["followups"]
+            parts += [f"## Follow-up questions (`{f['gold']}`)", "", markdown_table(f["rows"], "kind"), "",
+                      f"No-harm: {f['no_harm']:.3f} of {f['no_harm_n']} questions answered the same after an unrelated"
+                      " earlier question.", ""]
         parts += [f"Chart: `{CHART}`", ""]
     if bench:
         rows = [{"measure": k, "value": v} for k, v in bench.get("figures", {}).items()]

@@ -11,7 +11,7 @@ from corpus.bank import BankError
 from corpus.records import CorpusError
 from index.store import IndexProblem
 from qa import bank_cli
-from qa.batch import read_batch
+from qa.batch import BatchItem, read_batch, read_history
 from qa.records import Hit, QueryError
 
 
@@ -55,14 +55,14 @@ def _search(args: argparse.Namespace) -> int:
         raise QueryError("give a query, --topic, or --batch FILE")
     if args.k < 1 or args.k > 200:
         raise QueryError("-k must be between 1 and 200")
-    batch = read_batch(args.batch) if args.batch else [(None, args.query or "")]
+    batch = read_batch(args.batch) if args.batch else [BatchItem(None, args.query or "")]
     retriever = Retriever.open()
-    for qid, query in batch:
+    for item in batch:
         hits = retriever.search(
-            query, k=args.k, doc=args.doc, chapter=args.chapter, topic=args.topic, mode=args.retriever
+            item.question, k=args.k, doc=args.doc, chapter=args.chapter, topic=args.topic, mode=args.retriever
         )
         if args.json:
-            print(json.dumps({"id": qid, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+            print(json.dumps({"id": item.id, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
         else:
             _print_hits(hits)
     return 0
@@ -94,6 +94,8 @@ def _add_answer_commands(sub) -> None:
     ask.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines')
     ask.add_argument("--doc", help="answer from this document id only")
     ask.add_argument("--chapter", type=int, help="answer from this chapter only")
+    ask.add_argument("--history", action="append", default=[], metavar="EARLIER_QUESTION",
+                     help="an earlier question of the conversation (repeat, oldest first): follow-ups like 那2035年呢")
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
     indicators = sub.add_parser("indicators", help="list the plan's quantitative goals and status figures")
     indicators.add_argument("--year", type=int, help="only figures for this year (e.g. 2025)")
@@ -108,13 +110,18 @@ def _ask(args: argparse.Namespace) -> int:
 
     if args.batch is None and args.question is None:
         raise QueryError("give a question or --batch FILE")
-    batch = read_batch(args.batch) if args.batch else [(None, args.question)]
+    if args.batch is not None and args.history:
+        raise QueryError('--history is for one question; in a batch file give each line a "history" list')
+    batch = read_batch(args.batch) if args.batch else [
+        BatchItem(None, args.question, read_history(args.history, "--history"))]
     service = PlanQA.open()
-    for qid, question in batch:
-        answer = service.ask(question, doc=args.doc, chapter=args.chapter)
+    for item in batch:
+        answer = service.ask(item.question, doc=args.doc, chapter=args.chapter, history=item.history)
         if args.json:
-            print(json.dumps({"id": qid, **answer.to_dict()}, ensure_ascii=False))
+            print(json.dumps({"id": item.id, **answer.to_dict()}, ensure_ascii=False))
             continue
+        if answer.understood_as and answer.understood_as != item.question:
+            print(f"理解为：{answer.understood_as}")
         print(answer.answer)
         for c in answer.citations:
             print(f"  [{c.n}] {c.citation}  ({c.clause_id})\n      “{c.quote}”")

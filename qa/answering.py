@@ -5,12 +5,13 @@ from __future__ import annotations
 from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
 from qa.decide import ExactSignals, FigureTable, MissingYear, PatternSignals, PlanSentences
+from qa.followup import FollowUpReader
 from qa.indicators import IndicatorTable
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Pipeline
 from qa.records import Answer
 from qa.retrieval import Filters, Retriever
-from qa.stages import Compose, Decide, Retrieve, Understand, Verify
+from qa.stages import Compose, Contextualise, Decide, FollowUpDetail, Retrieve, Understand, Verify
 
 
 class Answerer:
@@ -26,8 +27,10 @@ class Answerer:
         self.place_label = "、".join(dict.fromkeys(p.place for p in profiles if p.place)) or "所收录地区"
         self.decide = Decide([])
         self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
-        self.pipeline = Pipeline([Understand(retriever, reader), Retrieve(retriever), self.decide,
-                                  Compose(retriever, self.contacts), Verify(self.documents)])
+        followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
+                                   retriever.encode_queries)
+        self.pipeline = Pipeline([Contextualise(followups), Understand(retriever, reader), Retrieve(retriever),
+                                  self.decide, Compose(retriever, self.contacts), Verify(self.documents)])
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
     def use_answerability(self, model: AnswerabilityModel | None, threshold: float | None = None) -> None:
@@ -38,6 +41,7 @@ class Answerer:
         learned = [Answerability(FeatureReader(retriever, self.table), model, threshold, self.contacts)]
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
+            FollowUpDetail(retriever, lambda question, filters: self.pipeline.run(question, filters).answer),
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
             *(learned if model is not None else [PatternSignals()]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.jsonl import numbered_objects
@@ -23,15 +24,39 @@ def batch_id(value: object) -> str | int | None:
     return None
 
 
-def read_batch(path: Path) -> list[tuple[str, str]]:
-    """Return (id, question) pairs; raise QueryError naming the first bad line."""
+MAX_HISTORY = 10  # earlier questions a batch line may carry (only the last few are used)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One batch line: its id, the question, and the conversation's earlier questions (oldest first)."""
+
+    id: str | int
+    question: str
+    history: list[str] = field(default_factory=list)
+
+
+def read_history(value: object, where: str) -> list[str]:
+    """A validated "history": a list of at most MAX_HISTORY question strings (raise QueryError naming where)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_HISTORY or not all(isinstance(h, str) for h in value):
+        raise QueryError(f'{where}: "history" must be a list of at most {MAX_HISTORY} earlier questions (strings)')
+    try:
+        return [check_query(h) for h in value]
+    except QueryError as exc:
+        raise QueryError(f"{where}: history: {exc}") from None
+
+
+def read_batch(path: Path) -> list[BatchItem]:
+    """Return the batch's lines; raise QueryError naming the first bad line."""
     if not path.exists() or path.is_dir():
         raise QueryError(f"batch file not found: {path}")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise QueryError(f"{path} is not UTF-8 text") from None
-    pairs: list[tuple[str, str]] = []
+    pairs: list[BatchItem] = []
     seen: dict[str, int] = {}
     for number, row, problem in numbered_objects(text):
         if row is None:
@@ -51,7 +76,7 @@ def read_batch(path: Path) -> list[tuple[str, str]]:
             question = check_query(row["question"])
         except QueryError as exc:
             raise QueryError(f"{path}, line {number}: {exc}") from None
-        pairs.append((qid, question))
+        pairs.append(BatchItem(qid, question, read_history(row.get("history"), f"{path}, line {number}")))
     if not pairs:
         raise QueryError(f"{path} has no questions")
     return pairs

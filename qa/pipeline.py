@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from qa.followup import FollowUp
 from qa.intent import Intent
 from qa.records import Answer, Indicator
 from qa.retrieval import Candidate, Filters, Query
@@ -33,9 +34,11 @@ class Decision:
 class AskState:
     """One question on its way through the pipeline."""
 
-    question: str
+    question: str  # the question answered: as typed, or the standalone question a follow-up was rewritten into
     filters: Filters = field(default_factory=Filters)
-    history: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)  # the conversation's earlier questions, oldest first
+    asked: str = ""  # the question as typed
+    followup: FollowUp | None = None
     query: Query | None = None
     intent: Intent | None = None
     ranking: list[tuple[str, float]] = field(default_factory=list)  # fused clause ranking (clause id, score)

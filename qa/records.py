@@ -55,7 +55,8 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     related: list[Hit] = field(default_factory=list)
-    kind: str = "text"  # text | indicator | refusal
+    kind: str = "text"  # text | indicator | refusal | procedure
+    understood_as: str = ""  # the standalone question answered (the question itself unless a follow-up was rewritten)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -65,6 +66,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "related": [h.to_dict() for h in self.related],
             "kind": self.kind,
+            "understood_as": self.understood_as,
         }
 
 

@@ -1,15 +1,35 @@
-"""The stages of `ask`: understand, retrieve, decide (a list of deciders), compose, verify."""
+"""The stages of `ask`: follow-up, understand, retrieve, decide (a list of deciders), compose, verify."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from corpus.records import Document
 from qa.compose import compose_answer, procedure_note, verify
+from qa.followup import FollowUpReader
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Decision
-from qa.retrieval import Retriever
+from qa.records import Answer
+from qa.retrieval import Filters, Retriever
+
+
+class Contextualise:
+    """Reads the question against the conversation: a follow-up becomes the standalone question it means."""
+
+    name = "follow-up"
+
+    def __init__(self, reader: FollowUpReader) -> None:
+        """Use the follow-up reader."""
+        self.reader = reader
+
+    def run(self, state: AskState) -> None:
+        """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
+        state.asked = state.question
+        state.followup = self.reader.read(state.question, state.history)
+        state.question = state.followup.previous if state.followup.kind == "detail" else state.followup.understood_as
 
 
 class Understand:
@@ -91,7 +111,8 @@ class Compose:
         if decision.route in ("text", "indicator") and state.intent.asks_procedure and not decision.note:
             decision.note = procedure_note(self.contact(state))
         related = self.retriever.hits(state.query, state.ranking[:3]) if decision.route in ("refuse", "missing_year", "procedure") else []
-        state.answer = compose_answer(decision, related)
+        understood = state.followup.understood_as if state.followup else state.question
+        state.answer = replace(compose_answer(decision, related), understood_as=understood)
 
     def contact(self, state: AskState) -> str:
         """The service contact of the document the answer comes from (the top clause's)."""
@@ -112,3 +133,42 @@ class Verify:
         """Raise ValueError when a quote is not exactly the text at its offsets."""
         for citation in state.answer.citations:
             verify(citation, self.documents)
+
+
+_FIGURE = re.compile(r"\d")
+
+
+class FollowUpDetail:
+    """Decider for "具体怎么做？" / "有啥数字吗？": the next sentences (or the figures) of the earlier answer's clause."""
+
+    name = "follow-up detail"
+
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters], Answer]) -> None:
+        """Use the retriever, and a way to answer the earlier question on its own."""
+        self.retriever = retriever
+        self.answer_of = answer_of
+
+    def decide(self, state: AskState) -> Decision | None:
+        """More of what the plan says on the earlier question (its figures, when asked) beyond the sentences already
+        given, best first; a refusal when there is nothing more."""
+        followup = state.followup
+        if followup is None or followup.kind != "detail":
+            return None
+        earlier = self.answer_of(followup.previous, state.filters)
+        if earlier.abstained or not earlier.citations:
+            return None  # nothing to continue: the earlier question itself decides
+        given = {c.start for c in earlier.citations}
+        if followup.wants_figures:
+            lead = earlier.citations[0].clause_id
+            clause = self.retriever.candidates(state.query, [(lead, 1.0)], min_chars=0)
+            chosen = [c for c in clause if _FIGURE.search(c.text)]
+            missing = "规划在这一条里没有给出具体数字。"
+        else:
+            # The earlier answer's own clause first (its next sentences), then the other clauses, best first.
+            lead = earlier.citations[0].clause_id
+            rest = [c for c in state.candidates if c.start not in given]
+            chosen = [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
+            missing = "规划在这方面没有更多内容了。"
+        if not chosen:
+            return Decision("refuse", missing, reason="follow-up detail")
+        return Decision("text", sentences=chosen[:3], reason="follow-up detail")

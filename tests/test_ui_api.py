@@ -137,7 +137,7 @@ def test_evaluate_tiny_gold_file(staff, tmp_path):
          "evidence": ["城市建成区80%以上面积达到海绵城市建设要求"]},
         {"id": "t3", "question": "火星移民计划什么时候开始", "type": "out_of_plan", "evidence": []},
     ])
-    status, retrieval, answers, by_type, by_group, chart, files = staff.predict(
+    status, retrieval, answers, by_type, by_group, follow, chart, files = staff.predict(
         handle_file(str(gold)), ["hybrid", "bm25"], True, "dev", api_name="/evaluate")
     assert "✅" in status and "3" in status
     assert "R@5" in retrieval["headers"]
@@ -146,6 +146,7 @@ def test_evaluate_tiny_gold_file(staff, tmp_path):
     assert answers["data"], "answer metrics are reported"
     groups = {row[0]: row for row in by_group["data"]}
     assert set(groups) == {"numeric", "topic", "out_of_plan"} and by_group["headers"][:2] == ["group", "n"]
+    assert follow["data"] == []  # follow-up conversations run with the shipped sets only
     assert chart and Path(chart).exists()
     assert sorted(Path(f).name for f in files) == ["report.json", "report.md", "report.png"]
 
@@ -204,3 +205,13 @@ def test_review_queue_and_bank_add(app, staff, tmp_path, monkeypatch):
     assert "❌" in wrong
     out = staff.predict("明天下雨吗", "", "", "realtime", api_name="/bank_add")
     assert "✅" in out
+
+
+def test_ask_reads_a_follow_up_against_the_history(client):
+    result = client.predict("那2035年呢", ["到2025年城镇化率目标是多少"], api_name="/ask")
+    assert result["understood_as"] == "到2035年城镇化率目标是多少？"
+    assert '<div class="pq-understood">理解为：到2035年城镇化率目标是多少？</div>' in result["html"]
+    alone = client.predict("那2035年呢", api_name="/ask")  # no history: answered as typed, nothing "understood"
+    assert alone["understood_as"] == "那2035年呢" and "pq-understood" not in alone["html"]
+    junk = client.predict("那农村呢", {"not": "a list"}, api_name="/ask")  # a malformed history is ignored
+    assert junk["understood_as"] == "那农村呢"

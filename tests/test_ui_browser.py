@@ -173,3 +173,16 @@ def test_staff_pages_need_a_login(app, browser):
     page.wait_for_selector("#pq-question textarea")
     assert page.get_by_role("tab", name="条款检索").count() == 0 and page.get_by_text("导出反馈").count() == 0
     context.close()
+
+
+def test_a_follow_up_shows_what_was_understood_and_clearing_forgets(page):
+    ask(page, "到2025年城镇化率目标是多少")
+    ask(page, "那2035年呢？")
+    last = page.locator("[data-testid=bot]").last
+    assert last.locator(".pq-understood").inner_text() == "理解为：到2035年城镇化率目标是多少？"
+    assert "2035" in last.locator(".pq-text").inner_text()
+    page.screenshot(path=str(SHOTS / "chat-followup.png"), full_page=True)
+    page.click("#pq-clear")
+    page.wait_for_function("document.querySelectorAll('[data-testid=bot] .pq-answer').length === 0")
+    ask(page, "那2035年呢？")
+    assert page.locator("[data-testid=bot]").last.locator(".pq-understood").count() == 0

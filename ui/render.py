@@ -117,6 +117,13 @@ def answer_html(answer: Answer, lookup: ClauseLookup) -> str:
     return "".join(parts)
 
 
+def understood_html(understood_as: str, asked: str) -> str:
+    """"理解为：…" above an answer whose question was read as a follow-up ('' when it was answered as typed)."""
+    if not understood_as or understood_as.strip() == asked.strip():
+        return ""
+    return f'<div class="pq-understood">理解为：{esc(understood_as)}</div>'
+
+
 def notice_html(message: str) -> str:
     """A notice shown in place of an answer (question too long, empty...)."""
     return f'<div class="pq-answer"><div class="pq-notice">⚠️ {esc(message)}</div></div>'

@@ -29,6 +29,7 @@ CSS = """
 .pq-text { font-size: 1.02em; }
 .pq-refusal { color: #7c2d12; background: #fff7ed; border-left: 4px solid #fb923c; padding: 8px 12px;
   border-radius: 6px; }
+.pq-understood { color: #475569; font-size: 0.9em; margin-bottom: 4px; }
 .pq-notice { color: #854d0e; background: #fefce8; border-left: 4px solid #eab308; padding: 8px 12px;
   border-radius: 6px; }
 .pq-thinking { color: #64748b; font-style: italic; }

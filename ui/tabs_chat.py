@@ -1,7 +1,9 @@
 """问答 tab: citizens chat with the plan; cited answers, example questions, 👍/👎 feedback.
 
-API: `ask` (api_name="ask") takes the question text and returns a JSON-ready dict:
-{"question", "question_html", "answer", "abstained", "kind", "citations", "related", "notice", "html", "answer_id"}.
+API: `ask` (api_name="ask") takes the question text and, optionally, the conversation's earlier questions (a list of
+strings, oldest first; follow-ups such as "那2035年呢？" are read against them) and returns a JSON-ready dict:
+{"question", "question_html", "answer", "abstained", "kind", "citations", "related", "notice", "html", "answer_id",
+"understood_as"} (`understood_as`: the standalone question answered; the html shows "理解为：…" when it was rewritten).
 `answer` is the plain answer text with [n] markers, `citations` the numbered quotes, `notice` a message
 for the user when the question could not be asked (too long, empty, too many questions too fast), `html` the
 rendered, escaped answer, `answer_id` the server's id of the answer (a 👍/👎 vote refers to it).
@@ -14,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 
+from qa.batch import MAX_HISTORY
 from qa.records import MAX_QUERY_CHARS, QueryError, check_query
 from ui import render
 from ui.common import AppContext
@@ -53,9 +56,11 @@ def length_notice(text: str) -> str | None:
 def make_ask(ctx: AppContext):
     """The `ask` endpoint: a question in, a JSON-ready answer dict out (never raises)."""
 
-    def ask(question: str, request: gr.Request) -> dict[str, Any]:
+    def ask(question: str, history: list | None, request: gr.Request) -> dict[str, Any]:
         """Answer one question from the plan, with numbered citations (see module docstring)."""
         text = render.safe_text(question).strip()
+        earlier = [h for h in (render.safe_text(h).strip() for h in history[-MAX_HISTORY:])
+                   if h and len(h) <= MAX_QUERY_CHARS] if isinstance(history, list) else []
         base: dict[str, Any] = {
             "question": text[: 2 * MAX_QUERY_CHARS], "question_html": render.esc(text[: 2 * MAX_QUERY_CHARS]),
             "answer": "", "abstained": True, "kind": "notice", "citations": [], "related": [], "notice": "",
@@ -69,7 +74,7 @@ def make_ask(ctx: AppContext):
         if notice is None:
             try:
                 check_query(text)
-                answer = ctx.service.ask(text)
+                answer = ctx.service.ask(text, history=earlier)
             except QueryError as exc:
                 notice = f"无法处理该问题：{exc}"
             except Exception:  # an internal failure must not reach the user as an error page
@@ -82,23 +87,27 @@ def make_ask(ctx: AppContext):
                 if answer.abstained:
                     # What citizens ask that the plan does not answer is the staff's review queue.
                     ctx.feedback.record("refused", record, answer_id)
-                return {**base, **data, "answer_id": answer_id, "html": render.answer_html(answer, ctx.service.clause)}
+                html = render.understood_html(answer.understood_as, text) + render.answer_html(answer, ctx.service.clause)
+                return {**base, **data, "answer_id": answer_id, "html": html}
         gr.Warning(notice)
         return {**base, "notice": notice, "html": render.notice_html(notice)}
 
     return ask
 
 
-def take_question(question: str, history: list[dict]) -> tuple[str, list[dict], str]:
-    """Move the typed question into the conversation (with a 'searching' placeholder)."""
+def take_question(question: str, history: list[dict], asked: list[str]) -> tuple[str, list[dict], str, list, list]:
+    """Move the typed question into the conversation (with a 'searching' placeholder); hand the earlier questions on."""
     text = render.safe_text(question).strip()
     history = history if isinstance(history, list) else []
+    asked = asked if isinstance(asked, list) else []
     if not text:
-        return "", history, ""
+        return "", history, "", asked[-MAX_HISTORY:], asked
     shown = text if len(text) <= 2 * MAX_QUERY_CHARS else text[: 2 * MAX_QUERY_CHARS] + "…"
     history = [*history, {"role": "user", "content": render.question_html(shown)},
                {"role": "assistant", "content": THINKING}]
-    return text, history, ""
+    # Only questions that can be asked join the conversation's memory (an over-long one is turned away).
+    remembered = [*asked, text][-MAX_HISTORY:] if len(text) <= MAX_QUERY_CHARS else asked
+    return text, history, "", asked[-MAX_HISTORY:], remembered
 
 
 def message_text(message: dict) -> str:
@@ -147,6 +156,8 @@ def build(ctx: AppContext) -> None:
             elem_classes="pq-footnote",
         )
         pending = gr.Textbox(visible=False, label="问题")
+        earlier = gr.JSON(value=[], visible=False, label="此前的问题")  # the ask endpoint's optional history
+        asked = gr.State([])  # this conversation's questions, oldest first (cleared by 清空对话)
         result = gr.JSON(visible=False, label="回答")
         records = gr.State({})
 
@@ -154,8 +165,9 @@ def build(ctx: AppContext) -> None:
         # The middle step is the public "ask" endpoint (question in, answer dict out); wired once as public.
         visibility = "public" if public else "private"
         (
-            event(take_question, inputs, [pending, chatbot, question], api_visibility="private", queue=False)
-            .then(ask, pending, result, api_name="ask" if public else None, api_visibility=visibility,
+            event(take_question, [*inputs, asked], [pending, chatbot, question, earlier, asked], api_visibility="private",
+                  queue=False)
+            .then(ask, [pending, earlier], result, api_name="ask" if public else None, api_visibility=visibility,
                   show_progress="hidden")
             .then(show_answer, [result, chatbot, records], [chatbot, records], api_visibility="private")
         )
@@ -165,11 +177,11 @@ def build(ctx: AppContext) -> None:
     for button, text in zip(example_buttons, example_texts, strict=True):
         wire(button.click, [text, chatbot])
 
-    def reset() -> tuple[list, dict, str]:
-        return [], {}, ""
+    def reset() -> tuple[list, dict, str, list]:
+        return [], {}, "", []
 
-    clear.click(reset, None, [chatbot, records, question], api_visibility="private", queue=False)
-    chatbot.clear(reset, None, [chatbot, records, question], api_visibility="private", queue=False)
+    clear.click(reset, None, [chatbot, records, question, asked], api_visibility="private", queue=False)
+    chatbot.clear(reset, None, [chatbot, records, question, asked], api_visibility="private", queue=False)
 
     def vote(records: dict, evt: gr.LikeData) -> None:
         index = evt.index if isinstance(evt.index, int) else (evt.index[0] if isinstance(evt.index, list | tuple) and evt.index else None)

@@ -3,7 +3,8 @@
 API: `evaluate` (api_name="evaluate") takes (gold_file or None for a shipped set, configurations
 list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank, answers: bool, shipped set: "dev"|"sealed") and returns
 (status markdown, retrieval metrics table, answer metrics table, Recall@5-by-type table, answers by question type and
-out-of-plan category table, chart PNG, [report.md, report.json, report.png]).
+out-of-plan category table, follow-up hit by kind table (shipped sets only, with answers), chart PNG,
+[report.md, report.json, report.png]).
 A gold file that fails validation yields a status line listing its problems (and empty tables), not an error.
 """
 
@@ -17,6 +18,7 @@ import gradio as gr
 import pandas as pd
 
 from eval.api import ABLATION, load_gold_for, run_evaluation
+from eval.followup import FOLLOWUP_DEV, FOLLOWUP_SEALED
 from eval.gold import DEV_SET, SEALED_SET, GoldError
 from eval.report import summary_rows, type_rows
 from qa.records import QueryError
@@ -33,8 +35,9 @@ CONFIG_LABELS = [
     ("混合检索·不用口语词表 hybrid-no-lexicon", "hybrid-no-lexicon"),
     ("混合检索·不用问题库 hybrid-no-bank", "hybrid-no-bank"),
 ]
-STAGES = {"answers": "回答评测"}
+STAGES = {"answers": "回答评测", "follow-ups": "追问评测", "no-harm": "追问无害检查"}
 SHIPPED = {"dev": DEV_SET, "sealed": SEALED_SET}
+FOLLOWUPS = {"dev": FOLLOWUP_DEV, "sealed": FOLLOWUP_SEALED}
 SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"), ("封存测试集 sealed_test.jsonl（只用于最终检验）", "sealed")]
 
 
@@ -47,7 +50,7 @@ def _error(message: str):
     gr.Warning(message.splitlines()[0])
     text = "<br>".join(render.esc(line) for line in message.splitlines())
     status = f'<div class="pq-error">❌ 无法评测：<br>{text}</div>'
-    return status, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None
+    return status, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None
 
 
 def make_evaluate(ctx: AppContext):
@@ -94,7 +97,8 @@ def make_evaluate(ctx: AppContext):
 
         out = ctx.download_path("report", "")
         try:
-            report = run_evaluation(ctx.service, gold, out, chosen, answers=answers, progress=tick)
+            followups = FOLLOWUPS[shipped] if path is None and answers else None
+            report = run_evaluation(ctx.service, gold, out, chosen, answers=answers, progress=tick, followups=followups)
         except (QueryError, ValueError) as exc:
             return _error(str(exc))
         data = report.data
@@ -102,12 +106,15 @@ def make_evaluate(ctx: AppContext):
         answer_rows = _frame([data["answers"]["summary"]]) if data.get("answers") else pd.DataFrame()
         by_type = _frame(type_rows(data))
         by_group = _frame(data["answers"]["by_group"]) if data.get("answers") else pd.DataFrame()
+        followup = data.get("followups")
+        follow_rows = [*followup["rows"], {"kind": "no-harm", "n": followup["no_harm_n"],
+                                           "follow-up hit": round(followup["no_harm"], 3)}] if followup else []
         files = [str(p) for p in (report.markdown, out / "report.json", report.chart) if p.exists()]
         status = (
             f"✅ 完成：金标文件 <b>{render.esc(name)}</b>，{data['n_questions']} 题"
             f"（规划内 {data['n_in_plan']} 题），用时 {data['seconds']} 秒。"
         )
-        return status, retrieval, answer_rows, by_type, by_group, str(report.chart), files
+        return status, retrieval, answer_rows, by_type, by_group, _frame(follow_rows), str(report.chart), files
 
     return evaluate
 
@@ -138,17 +145,19 @@ def build(ctx: AppContext) -> None:
         by_type = gr.Dataframe(label="各题型 Recall@5", interactive=False, visible=False)
         by_group = gr.Dataframe(label="各题型引用命中、各类规划外问题的拒答率", interactive=False, visible=False,
                                 elem_id="pq-eval-groups")
+        follow = gr.Dataframe(label="追问（多轮对话）各类命中率；no-harm：加上无关的上一问后回答不变的比例", interactive=False,
+                              visible=False, elem_id="pq-eval-followups")
         chart = gr.Image(label="图表", show_label=False, type="filepath", buttons=["download", "fullscreen"],
                          interactive=False, visible=False, elem_id="pq-eval-chart")
         files = gr.File(label="下载报告（report.md / report.json / report.png）", file_count="multiple",
                         interactive=False, visible=False)
 
-    outputs = [retrieval, answer_table, by_type, by_group, chart, files]
+    outputs = [retrieval, answer_table, by_type, by_group, follow, chart, files]
 
     def reveal(status_html: str, with_answers: bool):
         """Show the result components after a successful run, hide them after a failed one."""
         ok = "✅" in (status_html or "")
-        return [gr.update(visible=v) for v in (ok, ok and with_answers, ok, ok and with_answers, ok, ok)]
+        return [gr.update(visible=v) for v in (ok, ok and with_answers, ok, ok and with_answers, ok and with_answers, ok, ok)]
 
     run.click(
         evaluate, [gold, configs, answers, shipped], [status, *outputs],

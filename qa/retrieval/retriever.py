@@ -94,6 +94,10 @@ class Retriever:
 
     # -- queries --------------------------------------------------------------------------------------
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of several short query texts (each memoised), one row per text."""
+        return np.stack([self.encode_query(t) for t in texts])
+
     def encode_query(self, text: str) -> np.ndarray:
         """Embedding of a query text (memoised: repeated questions are not re-encoded)."""
         vector = self._query_vectors.get(text)

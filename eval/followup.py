@@ -1,0 +1,189 @@
+"""Follow-up evaluation: conversations of two or three turns whose later turns are elliptical ("那2035年呢？").
+
+Each later turn is asked with the conversation's earlier questions as history and scored like an answer: its
+citations must contain one of its evidence strings, or it must be refused when the plan does not say. A no-harm
+check asks every dev question after an unrelated earlier question and counts how often the answer is unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corpus.jsonl import numbered_objects
+from eval.gold import GOLD_DIR, MAX_GOLD_BYTES, GoldError, GoldSet, squash
+from qa.records import Answer
+
+FOLLOWUP_DEV = GOLD_DIR / "followup_dev.jsonl"
+FOLLOWUP_SEALED = GOLD_DIR / "followup_sealed.jsonl"  # written before any follow-up code; never tuned on
+KINDS = ("year", "slot", "pronoun", "detail", "contrast", "standalone")
+Ask = Callable[[str, list[str]], Answer]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn: the question as typed, its evidence (empty when the plan does not say), what it means."""
+
+    question: str
+    evidence: list[str]
+    refuse: bool = False
+    understood_as: str = ""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A conversation of the follow-up gold set."""
+
+    id: str
+    kind: str
+    turns: list[Turn]
+
+
+def load_conversations(path: Path, documents_text: list[str]) -> list[Conversation]:
+    """Read and validate a follow-up gold file; raise GoldError listing every problem with its line number."""
+    if not path.is_file():
+        raise GoldError(f"follow-up gold file not found: {path}")
+    if path.stat().st_size > MAX_GOLD_BYTES:
+        raise GoldError(f"{path} is larger than {MAX_GOLD_BYTES // 1_000_000} MB")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise GoldError(f"{path} is not UTF-8 text") from None
+    haystack = [squash(t) for t in documents_text]
+    problems: list[str] = []
+    conversations: list[Conversation] = []
+    seen: set[str] = set()
+    for number, row, problem in numbered_objects(text):
+        if row is None:
+            problems.append(f"line {number}: {problem}")
+            continue
+        cid, kind, turns = str(row.get("id", "")), row.get("kind"), row.get("turns")
+        if not cid or cid in seen:
+            problems.append(f"line {number}: missing or duplicate id '{cid}'")
+        seen.add(cid)
+        if kind not in KINDS:
+            problems.append(f"line {number}: kind must be one of {', '.join(KINDS)}")
+        if not isinstance(turns, list) or not 2 <= len(turns) <= 5:
+            problems.append(f"line {number}: turns must be a list of 2 to 5 turns")
+            continue
+        parsed: list[Turn] = []
+        for i, turn in enumerate(turns, start=1):
+            question, evidence = turn.get("question") if isinstance(turn, dict) else None, \
+                turn.get("evidence") if isinstance(turn, dict) else None
+            if not isinstance(question, str) or not question.strip():
+                problems.append(f"line {number}, turn {i}: question must be a non-empty string")
+                continue
+            if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+                problems.append(f"line {number}, turn {i}: evidence must be a list of strings")
+                continue
+            refuse = bool(turn.get("refuse"))
+            if not evidence and not refuse:
+                problems.append(f"line {number}, turn {i}: give evidence, or \"refuse\": true")
+            for item in evidence:
+                if not any(squash(item) in t for t in haystack):
+                    problems.append(f"line {number}, turn {i}: evidence '{item}' is not found in the plan")
+            parsed.append(Turn(question, list(evidence), refuse, str(turn.get("understood_as") or "")))
+        conversations.append(Conversation(cid, str(kind), parsed))
+    if problems:
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        raise GoldError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(shown))
+    if not conversations:
+        raise GoldError(f"{path} has no conversations")
+    return conversations
+
+
+@dataclass
+class TurnResult:
+    """How one later turn was answered."""
+
+    conversation: str
+    kind: str
+    question: str
+    understood_as: str
+    expected: str  # what it means, from the gold file
+    refused: bool
+    hit: bool
+
+
+@dataclass
+class FollowUpRun:
+    """Follow-up figures: citation hit (or correct refusal) of the later turns, overall and by kind; no-harm share."""
+
+    path: str
+    results: list[TurnResult]
+    no_harm: float | None = None
+    no_harm_n: int = 0
+    changed: list[str] = field(default_factory=list)
+
+    def by_kind(self) -> dict[str, tuple[float, int]]:
+        """Hit rate and count per kind, in KINDS order."""
+        out = {}
+        for kind in KINDS:
+            members = [r.hit for r in self.results if r.kind == kind]
+            if members:
+                out[kind] = (sum(members) / len(members), len(members))
+        return out
+
+    def overall(self) -> float:
+        """Hit rate over every later turn."""
+        return sum(r.hit for r in self.results) / len(self.results) if self.results else 0.0
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per kind, then the whole set (for tables)."""
+        rows = [{"kind": k, "n": n, "follow-up hit": round(rate, 3)} for k, (rate, n) in self.by_kind().items()]
+        return [*rows, {"kind": "all", "n": len(self.results), "follow-up hit": round(self.overall(), 3)}]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"gold": self.path, "rows": self.rows(), "no_harm": self.no_harm, "no_harm_n": self.no_harm_n,
+                "changed_by_history": self.changed[:50], "turns": [asdict(r) for r in self.results]}
+
+
+def evaluate_followups(ask: Ask, conversations: list[Conversation], path: str = "",
+                       progress: Callable[[int, int], None] | None = None) -> FollowUpRun:
+    """Ask every conversation turn by turn (the earlier questions as history); score the later turns."""
+    results: list[TurnResult] = []
+    for n, conversation in enumerate(conversations, start=1):
+        history: list[str] = []
+        for i, turn in enumerate(conversation.turns):
+            answer = ask(turn.question, list(history))
+            if i:
+                if turn.refuse:
+                    hit = answer.abstained
+                else:
+                    evidence = [squash(e) for e in turn.evidence]
+                    hit = not answer.abstained and any(e in squash(c.quote) for e in evidence for c in answer.citations)
+                results.append(TurnResult(conversation.id, conversation.kind, turn.question, answer.understood_as,
+                                          turn.understood_as, answer.abstained, hit))
+            history.append(turn.question)
+        if progress:
+            progress(n, len(conversations))
+    return FollowUpRun(path, results)
+
+
+def unrelated(gold: GoldSet, index: int) -> str:
+    """An earlier question about something else: the dev question half the set away, of another type."""
+    questions = gold.questions
+    for step in range(len(questions) // 2, len(questions)):
+        other = questions[(index + step) % len(questions)]
+        if other.type != questions[index].type:
+            return other.question
+    return questions[(index + len(questions) // 2) % len(questions)].question
+
+
+def no_harm(ask: Ask, gold: GoldSet, progress: Callable[[int, int], None] | None = None) -> tuple[float, list[str]]:
+    """Share of dev questions answered exactly the same after an unrelated earlier question; the ones that changed."""
+    same, changed = 0, []
+    for i, question in enumerate(gold.questions):
+        alone = ask(question.question, [])
+        after = ask(question.question, [unrelated(gold, i)])
+        if (alone.answer, alone.abstained, [c.quote for c in alone.citations]) == (
+                after.answer, after.abstained, [c.quote for c in after.citations]):
+            same += 1
+        else:
+            changed.append(f"{question.id}: {question.question} -> {after.understood_as}")
+        if progress:
+            progress(i + 1, len(gold.questions))
+    return (same / len(gold.questions) if gold.questions else 0.0), changed

@@ -1,0 +1,261 @@
+"""Follow-up questions in a conversation ("那2035年呢？", "它什么时候完成？", "那农村呢？", "具体怎么做？", "和现在比呢？"),
+rewritten into the standalone question they mean, from the conversation's own structure (no language model).
+
+First decide whether a question depends on the earlier turns at all (published practice: rewrite only then, and
+otherwise answer the question as typed). A dependent question keeps the earlier question's topic and replaces the
+slot of the same type: a year, a place, a group, a topic word; a pronoun takes the earlier question's subject; a
+request for detail or figures continues the earlier answer's clause; a contrast asks for the status figure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from corpus.profile import DocumentProfile
+from index.textnorm import normalise
+from qa.retrieval import QueryAnalyzer
+
+DATA = Path(__file__).resolve().parent / "data"
+MAX_TURNS = 3  # only the last few questions count: a conversation drifts, and old turns mislead
+_LEAD = re.compile(r"^(那么|那要是|那如果|那|还有|另外|然后|再问一下|再问|而|至于|关于)")
+_TAIL = re.compile(r"(的话)?(呢|咧|嘞)?[？?。!！~～\s]*$")
+_PUNCT = re.compile(r"[\s，,。.？?！!、；;：:~～…]+")
+_PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事|那个|那些|该项|其)")
+_DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看|还有(呢|啥|什么|别的|其他|吗)|别的(呢|吗)|"
+                     r"怎么(做|弄|搞|办|保障|落实)|咋(做|弄|搞|办|治)|有(啥|什么|没有)?(具体)?(数字|数据|指标)")
+_FIGURES = re.compile(r"数字|数据|指标|多少")
+_CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今)")
+_YEAR4 = re.compile(r"(?<!\d)(20\d{2})(?:年)?(?!\d)")
+_YEAR2 = re.compile(r"(?<![\d年])([2-5]\d)年")
+_YEAR_TEXT = re.compile(r"(到|至|在)?(20\d{2}|(?<![\d年])[2-5]\d)年(底|末|前|时)?|十[三四五]五(期间|时期|末)?")
+_QUESTION_WORDS = ("有没有", "是不是", "能不能", "会不会", "要不要", "了", "的", "有", "说", "是", "要", "能", "会",
+                   "一下", "一些", "还有", "别的", "其他", "可以", "能够")
+_ASKING = re.compile(r"啥|什么|怎么|怎样|咋|多少|几|哪|吗|呢|么|没|如何|多久|多大|多远|多长|为何|为什么")
+_NOUNISH = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr")  # jieba tags of words that can fill a topic slot
+# Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
+_FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
+LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
+LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
+_PERSONAL = {"它", "它们", "其"}
+_DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """How a question was read against the conversation: its kind and the standalone question it means."""
+
+    kind: str  # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail"
+    understood_as: str
+    previous: str = ""  # the earlier question (standalone) it continues
+    wants_figures: bool = False  # a detail request for numbers ("有啥数字吗")
+
+
+@dataclass
+class Slots:
+    """Typed slot words: places (from the documents' profiles), areas and groups of people (qa/data/slots.txt)."""
+
+    places: list[str] = field(default_factory=list)
+    types: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, profiles: list[DocumentProfile]) -> Slots:
+        """Places of the documents and the slot lexicon."""
+        places = sorted({n for p in profiles for n in (p.short_place, *p.place_names) if n and n not in ("本市", "我市", "全市")},
+                        key=len, reverse=True)
+        types: dict[str, list[str]] = {"place": places}
+        for line in (DATA / "slots.txt").read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#") and ":" in line:
+                kind, words = line.split(":", 1)
+                types[kind.strip()] = sorted(words.split(), key=len, reverse=True)
+        return cls(places, types)
+
+    def type_of(self, text: str) -> str:
+        """The slot type whose word text mostly is ("" when none)."""
+        for kind, words in self.types.items():
+            for word in words:
+                if word in text and len(word) >= len(text) * 0.5:
+                    return kind
+        return ""
+
+    def find(self, kind: str, text: str) -> list[str]:
+        """The words of one type in text, longest first, not overlapping."""
+        found: list[str] = []
+        for word in self.types.get(kind, []):
+            if word in text and not any(word in f for f in found):
+                found.append(word)
+        return found
+
+
+def _core(question: str) -> str:
+    """The question without a leading 那/还有 and a trailing 呢 or punctuation."""
+    text = _TAIL.sub("", question.strip())
+    return _LEAD.sub("", text).strip(" ，,")
+
+
+def _year_of(text: str) -> int | None:
+    """A year the text names: 2035, "35年" (a two-digit year means 20xx), or None."""
+    match = _YEAR4.search(text)
+    if match:
+        return int(match.group(1))
+    match = _YEAR2.search(text)
+    return 2000 + int(match.group(1)) if match else None
+
+
+class FollowUpReader:
+    """Reads a question against the earlier questions of its conversation."""
+
+    def __init__(self, analyzer: QueryAnalyzer, profiles: list[DocumentProfile], plan_text: str,
+                 encode: Callable[[list[str]], np.ndarray] | None = None) -> None:
+        """Use the analyzer's words, the documents' places and status year, the plan's words, and the encoder."""
+        self.analyzer = analyzer
+        self.slots = Slots.load(profiles)
+        self.plan = normalise(plan_text).replace(" ", "")
+        self.status_year = next((p.status_year for p in profiles if p.status_year), None)
+        self.encode = encode
+
+    def read(self, question: str, history: list[str]) -> FollowUp:
+        """The standalone question meant (with its kind); the question itself when it stands alone."""
+        earlier = [h for h in (history or [])[-MAX_TURNS:] if isinstance(h, str) and h.strip()]
+        if not earlier:
+            return FollowUp("standalone", question)
+        previous = earlier[0]
+        for turn in earlier[1:]:  # each earlier question read against the ones before it
+            previous = self._rewrite(turn, previous).understood_as
+        return self._rewrite(question, previous)
+
+    def depends(self, question: str) -> bool:
+        """Whether a question needs the earlier turns: little of its own to go on, plus a cue that it continues
+        (opens with 那/还有, ends with 呢, a pronoun, a bare year, a request for detail or for today's figure)."""
+        text = question.strip()
+        core = _core(text)
+        own = self._own_words(core)
+        weight = sum(len(w) for w in own)  # characters of the question's own content words
+        if (_DETAIL.search(text) or _CONTRAST.search(core)) and weight <= LIGHT:
+            return True
+        if _year_of(core) is not None and not own:
+            return True
+        words = self.analyzer.segment(core)
+        for i, word in enumerate(words):
+            if word in _PERSONAL:  # 它 / 它们 / 其: always points back
+                return True
+            if word in _DEMONSTRATIVE:  # 这个 / 这些 ...: points back unless it picks out a thing the plan names
+                following = next((w for w in words[i + 1:] if w.strip()), "")
+                named = len(following) >= 2 and following in self.plan and not _ASKING.search(following)
+                if weight <= LIGHT or not named:
+                    return True
+        opens_or_trails = bool(_LEAD.match(text)) or bool(re.search(r"呢[？?。！!\s]*$", text))
+        return opens_or_trails and weight <= LIGHT_WITH_CUE
+
+    def _own_words(self, text: str) -> list[str]:
+        """Content words that are not years, question words or pronouns."""
+        stripped = _YEAR_TEXT.sub("", text)
+        return [w for w in self.analyzer.content_words(stripped)
+                if not w.isdigit() and w not in _QUESTION_WORDS and not _PRONOUN.fullmatch(w) and not _ASKING.search(w)]
+
+    def _rewrite(self, question: str, previous: str) -> FollowUp:
+        if not self.depends(question):
+            return FollowUp("standalone", question)
+        core = _core(question)
+        if _DETAIL.search(question):
+            figures = bool(_FIGURES.search(core))
+            ask = "有哪些具体的数字？" if figures else "具体有哪些内容？"
+            base = base_question(previous)
+            return FollowUp("detail", f"{_TAIL.sub('', base)}——{ask}", base, wants_figures=figures)
+        if _CONTRAST.search(core) and self.status_year:
+            return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
+        year = _year_of(core)
+        if year is not None:
+            return FollowUp("year", self._with_year(previous, year, status=self.status_year == year), previous)
+        words = self.analyzer.segment(core)
+        pronoun = next((w for w in words if w in _PERSONAL or w in _DEMONSTRATIVE), "")
+        if pronoun:
+            subject = self._subject(previous)
+            if subject:
+                return FollowUp("pronoun", _question(core.replace(pronoun, subject, 1)), previous)
+        slot = _PUNCT.sub("", re.sub(r"^(那|还有)", "", core))
+        if slot:
+            return FollowUp("slot", _question(self._swap(previous, slot)), previous)
+        return FollowUp("standalone", question)
+
+    def _with_year(self, previous: str, year: int, status: bool) -> str:
+        """The earlier question asked for another year (a status year asks what it was, not what it will be)."""
+        text = _TAIL.sub("", base_question(previous))
+        when = f"{year}年" if status else f"到{year}年"
+        if _YEAR_TEXT.search(text):
+            text = _YEAR_TEXT.sub(when, text, count=1)
+        else:
+            text = f"{when}，{text}"
+        if status:
+            text = "".join(w for w in self.analyzer.segment(text) if w not in _FUTURE)
+        return _question(text)
+
+    def _subject(self, previous: str) -> str:
+        """What the earlier question was about: its longest run of plan words ("胶州湾隧道", "姜山和南村")."""
+        words = self.analyzer.segment(previous)
+        runs: list[str] = []
+        current = ""
+        for word in words:
+            known = len(word) >= 2 and (word in self.plan or self.slots.type_of(word) == "place") or word.isdigit()
+            if known or (current and word in ("和", "与", "、", "及") ) or (current and word in ("号线", "号", "期")):
+                current += word
+            else:
+                if current:
+                    runs.append(current)
+                current = ""
+        if current:
+            runs.append(current)
+        runs = [r.rstrip("和与、及") for r in runs]
+        return max(runs, key=len, default="")
+
+    def _swap(self, previous: str, slot: str) -> str:
+        """The earlier question with its word of the slot's type (or its nearest run of nouns) replaced by the slot."""
+        text = _TAIL.sub("", base_question(previous))
+        kind = self.slots.type_of(slot)
+        if kind:
+            same = self.slots.find(kind, text)
+            if same:
+                for word in same:
+                    text = text.replace(word, slot)
+                return text
+        target = self._nearest(slot, self._noun_runs(text))
+        if target:
+            return text.replace(target, slot, 1)
+        return f"{slot}，{text}"
+
+    def _noun_runs(self, text: str) -> list[str]:
+        """Runs of adjacent noun-like words that are not slot words of another type ("马连庄甜瓜", "低保")."""
+        runs, current = [], ""
+        for word, tag in self.analyzer.tag(text):
+            if tag.startswith(_NOUNISH) and len(word) >= 2 and not _ASKING.search(word) and not self.slots.type_of(word):
+                current += word
+            else:
+                if current:
+                    runs.append(current)
+                current = ""
+        return [*runs, current] if current else runs
+
+    def _nearest(self, slot: str, words: list[str]) -> str:
+        """The word most like the slot in meaning (embedding similarity), or ''."""
+        if not words:
+            return ""
+        if self.encode is None or len(words) == 1:
+            return words[0]
+        vectors = self.encode([slot, *words])
+        scores = vectors[1:] @ vectors[0]
+        return words[int(np.argmax(scores))]
+
+
+def base_question(question: str) -> str:
+    """A rewritten detail question without its "——具体有哪些内容？" ending (the question it continues)."""
+    return question.split("——", 1)[0]
+
+
+def _question(text: str) -> str:
+    """Text ending as a question."""
+    text = text.strip(" ，,")
+    return text if text.endswith(("？", "?")) else f"{text}？"

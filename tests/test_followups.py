@@ -1,0 +1,114 @@
+"""Follow-up questions in a conversation, read against the earlier questions, on the real plan."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import qa.__main__ as qa_cli
+
+
+@pytest.fixture(scope="module")
+def service():
+    from qa.service import PlanQA
+
+    return PlanQA.open()
+
+
+def quotes(answer) -> str:
+    return "".join(c.quote for c in answer.citations)
+
+
+def test_a_different_year_keeps_the_indicator(service):
+    first = service.ask("到2025年城镇化率目标是多少")
+    assert "78%" in quotes(first) and first.understood_as == "到2025年城镇化率目标是多少"
+    later = service.ask("那2035年呢？", history=["到2025年城镇化率目标是多少"])
+    assert later.understood_as == "到2035年城镇化率目标是多少？"
+    # The plan gives no 2035 figure: refused, saying which years it does give, with those figures cited.
+    assert later.abstained and "2035" in later.answer and "2025年" in later.answer and "78%" in quotes(later)
+    status = service.ask("2020年的呢", history=["到2025年城镇化率目标是多少"])
+    assert not status.abstained and "76.34%" in quotes(status)
+
+
+def test_a_year_the_plan_lacks_is_refused_in_a_conversation_too(service):
+    answer = service.ask("那2030年呢", history=["25年高速公路能修多少公里"])
+    assert "2030" in answer.understood_as and answer.abstained and "900公里" in answer.answer
+
+
+def test_a_different_group_or_place_replaces_the_slot(service):
+    rural = service.ask("那农村呢", history=["城里的老人养老有啥安排"])
+    assert rural.understood_as == "农村的老人养老有啥安排？"
+    assert "农村养老周转房" in quotes(rural)
+    place = service.ask("那平度呢", history=["胶州那边要建啥垃圾处理的"])
+    assert place.understood_as == "平度那边要建啥垃圾处理的？" and "平度市餐厨垃圾处理厂" in quotes(place)
+
+
+def test_a_pronoun_takes_the_earlier_subject(service):
+    answer = service.ask("它能给居民干点啥", history=["邻里中心是个啥东西"])
+    assert answer.understood_as == "邻里中心能给居民干点啥？"
+    assert not answer.abstained and "邻里中心" in quotes(answer)
+
+
+def test_a_request_for_detail_continues_with_what_was_not_said(service):
+    earlier = service.ask("村医挣得太少了 有人管没")
+    detail = service.ask("具体呢", history=["村医挣得太少了 有人管没"])
+    assert detail.understood_as.startswith("村医挣得太少了 有人管没——")
+    assert not detail.abstained and detail.citations
+    assert not {c.start for c in detail.citations} & {c.start for c in earlier.citations}
+
+
+def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(service):
+    figures = service.ask("有啥具体数字吗", history=["城里绿化会多搞点吗"])
+    assert not figures.abstained and any(ch.isdigit() for ch in quotes(figures))
+
+
+def test_a_contrast_asks_for_todays_figure(service):
+    answer = service.ask("现在是多少", history=["城镇化率25年定的多少"])
+    assert "2020" in answer.understood_as and "76.34%" in quotes(answer)
+
+
+def test_a_self_contained_question_starts_over(service):
+    history = ["到2025年城镇化率目标是多少", "那2035年呢"]
+    for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
+        alone, after = service.ask(question), service.ask(question, history=history)
+        assert after.understood_as == question
+        assert (after.answer, [c.quote for c in after.citations]) == (alone.answer, [c.quote for c in alone.citations])
+
+
+def test_only_the_last_few_turns_count(service):
+    history = ["城里的老人养老有啥安排", "老旧小区会怎么改造", "地铁以后能连成网吗", "海绵城市", "公交太挤了"]
+    answer = service.ask("那农村呢", history=history)
+    assert "老人" not in answer.understood_as  # the old-age question is five turns back
+
+
+def test_cli_history_and_batch_history(tmp_path, capsys, monkeypatch, service):
+    from qa.service import PlanQA
+
+    monkeypatch.setattr(PlanQA, "open", classmethod(lambda cls, model=None: service))
+    assert qa_cli.main(["ask", "那2035年呢", "--history", "到2025年城镇化率目标是多少", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["understood_as"] == "到2035年城镇化率目标是多少？" and row["abstained"]
+    batch = tmp_path / "b.jsonl"
+    batch.write_text(json.dumps({"id": "c1", "question": "它能给居民干点啥", "history": ["邻里中心是个啥东西"]},
+                                ensure_ascii=False) + "\n" + json.dumps({"id": "c2", "question": "海绵城市"}) + "\n",
+                     encoding="utf-8")
+    assert qa_cli.main(["ask", "--batch", str(batch), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["understood_as"] for r in rows] == ["邻里中心能给居民干点啥？", "海绵城市"]
+
+
+@pytest.mark.parametrize("history", ['"not a list"', "[1, 2]", json.dumps(["问"] * 11), '[""]', json.dumps(["城" * 501])])
+def test_a_bad_history_in_a_batch_is_refused_with_its_line(tmp_path, capsys, history):
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"id": 1, "question": "那农村呢", "history": ' + history + "}\n", encoding="utf-8")
+    assert qa_cli.main(["ask", "--batch", str(batch), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "line 1" in err and "history" in err
+
+
+def test_history_flag_is_for_one_question(tmp_path, capsys):
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"id": 1, "question": "那农村呢"}\n', encoding="utf-8")
+    assert qa_cli.main(["ask", "--batch", str(batch), "--history", "x"]) == 2
+    assert "--history" in capsys.readouterr().err
