@@ -11,7 +11,7 @@ from qa.intent import IntentReader
 from qa.pipeline import AskState, Pipeline
 from qa.records import Answer
 from qa.retrieval import Filters, Retriever
-from qa.stages import Compose, Contextualise, Decide, FollowUpDetail, Retrieve, Understand, Verify
+from qa.stages import Compose, Contextualise, Decide, FollowUpContrast, FollowUpDetail, Retrieve, Understand, Verify
 
 
 class Answerer:
@@ -42,6 +42,7 @@ class Answerer:
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
             FollowUpDetail(retriever, lambda question, filters: self.pipeline.run(question, filters).answer),
+            FollowUpContrast(self.table),
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
             *(learned if model is not None else [PatternSignals()]),

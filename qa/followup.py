@@ -191,8 +191,20 @@ class FollowUpReader:
         else:
             text = f"{when}，{text}"
         if status:
-            text = "".join(w for w in self.analyzer.segment(text) if w not in _FUTURE)
+            text = self._drop_future(text)
         return _question(text)
+
+    def _drop_future(self, text: str) -> str:
+        """The text without its words about the future, in its own characters (the segmenter normalises them)."""
+        words = self.analyzer.segment(text)
+        if sum(len(w) for w in words) != len(text):
+            return "".join(w for w in words if w not in _FUTURE)
+        kept, at = [], 0
+        for word in words:
+            if word not in _FUTURE:
+                kept.append(text[at : at + len(word)])
+            at += len(word)
+        return "".join(kept)
 
     def _subject(self, previous: str) -> str:
         """What the earlier question was about: its longest run of plan words ("胶州湾隧道", "姜山和南村")."""

@@ -10,6 +10,7 @@ from typing import Protocol
 from corpus.records import Document
 from qa.compose import compose_answer, procedure_note, verify
 from qa.followup import FollowUpReader
+from qa.indicators import IndicatorTable
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
@@ -172,3 +173,26 @@ class FollowUpDetail:
         if not chosen:
             return Decision("refuse", missing, reason="follow-up detail")
         return Decision("text", sentences=chosen[:3], reason="follow-up detail")
+
+
+class FollowUpContrast:
+    """Decider for "和现在比呢？" / "现在是多少？": the status figure beside the plan's target for the same indicator."""
+
+    name = "follow-up contrast"
+
+    def __init__(self, table: IndicatorTable) -> None:
+        """Use the indicator table."""
+        self.table = table
+
+    def decide(self, state: AskState) -> Decision | None:
+        """The status figures the rewritten question names, then that indicator's targets; else let others decide."""
+        followup = state.followup
+        if followup is None or followup.kind != "contrast":
+            return None
+        lookup = self.table.lookup(state.question, state.filters.doc)
+        if lookup.score < self.table.config.min_name_score or not lookup.matches:
+            return None  # no status figure for it: the figure table says which years the plan gives
+        names = {i.name for i in lookup.matches}
+        targets = [i for i in self.table.all if i.name in names and i.kind == "target"
+                   and (state.filters.doc is None or i.doc_id == state.filters.doc)]
+        return Decision("indicator", indicators=[*lookup.matches, *targets], reason="follow-up contrast")

@@ -65,7 +65,10 @@ def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(s
 
 def test_a_contrast_asks_for_todays_figure(service):
     answer = service.ask("现在是多少", history=["城镇化率25年定的多少"])
-    assert "2020" in answer.understood_as and "76.34%" in quotes(answer)
+    assert answer.understood_as == "城镇化率2020年定的多少？"
+    # The status figure first, then the plan's target for the same indicator beside it.
+    assert answer.kind == "indicator" and "76.34%" in answer.citations[0].quote and "78%左右" in quotes(answer)
+    assert answer.answer.index("76.34%") < answer.answer.index("78%左右")
 
 
 def test_a_self_contained_question_starts_over(service):
