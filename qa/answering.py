@@ -6,12 +6,13 @@ from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
 from qa.decide import ExactSignals, FigureTable, MissingYear, PatternSignals, PlanSentences
 from qa.followup import FollowUpReader
+from qa.followup_deciders import FollowUpContrast, FollowUpDetail
 from qa.indicators import IndicatorTable
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Pipeline
 from qa.records import Answer
 from qa.retrieval import Filters, Retriever
-from qa.stages import Compose, Contextualise, Decide, FollowUpContrast, FollowUpDetail, Retrieve, Understand, Verify
+from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
 
 
 class Answerer:

@@ -1,0 +1,72 @@
+"""Deciders for follow-up questions: more detail on the earlier answer, or today's figure beside the target."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from qa.indicators import IndicatorTable
+from qa.pipeline import AskState, Decision
+from qa.records import Answer
+from qa.retrieval import Filters, Retriever
+
+_FIGURE = re.compile(r"\d")
+
+
+class FollowUpDetail:
+    """Decider for "具体怎么做？" / "有啥数字吗？": the next sentences (or the figures) of the earlier answer's clause."""
+
+    name = "follow-up detail"
+
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters], Answer]) -> None:
+        """Use the retriever, and a way to answer the earlier question on its own."""
+        self.retriever = retriever
+        self.answer_of = answer_of
+
+    def decide(self, state: AskState) -> Decision | None:
+        """More of what the plan says on the earlier question (its figures, when asked) beyond the sentences already
+        given, best first; a refusal when there is nothing more."""
+        followup = state.followup
+        if followup is None or followup.kind != "detail":
+            return None
+        earlier = self.answer_of(followup.previous, state.filters)
+        if earlier.abstained or not earlier.citations:
+            return None  # nothing to continue: the earlier question itself decides
+        given = {c.start for c in earlier.citations}
+        if followup.wants_figures:
+            lead = earlier.citations[0].clause_id
+            clause = self.retriever.candidates(state.query, [(lead, 1.0)], min_chars=0)
+            chosen = [c for c in clause if _FIGURE.search(c.text)]
+            missing = "规划在这一条里没有给出具体数字。"
+        else:
+            # The earlier answer's own clause first (its next sentences), then the other clauses, best first.
+            lead = earlier.citations[0].clause_id
+            rest = [c for c in state.candidates if c.start not in given]
+            chosen = [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
+            missing = "规划在这方面没有更多内容了。"
+        if not chosen:
+            return Decision("refuse", missing, reason="follow-up detail")
+        return Decision("text", sentences=chosen[:3], reason="follow-up detail")
+
+
+class FollowUpContrast:
+    """Decider for "和现在比呢？" / "现在是多少？": the status figure beside the plan's target for the same indicator."""
+
+    name = "follow-up contrast"
+
+    def __init__(self, table: IndicatorTable) -> None:
+        """Use the indicator table."""
+        self.table = table
+
+    def decide(self, state: AskState) -> Decision | None:
+        """The status figures the rewritten question names, then that indicator's targets; else let others decide."""
+        followup = state.followup
+        if followup is None or followup.kind != "contrast":
+            return None
+        lookup = self.table.lookup(state.question, state.filters.doc)
+        if lookup.score < self.table.config.min_name_score or not lookup.matches:
+            return None  # no status figure for it: the figure table says which years the plan gives
+        names = {i.name for i in lookup.matches}
+        targets = [i for i in self.table.all if i.name in names and i.kind == "target"
+                   and (state.filters.doc is None or i.doc_id == state.filters.doc)]
+        return Decision("indicator", indicators=[*lookup.matches, *targets], reason="follow-up contrast")
