@@ -48,12 +48,12 @@ def build(ctx: AppContext) -> None:
     """Lay out the structure tab and wire its events."""
     documents = ctx.service.documents()
     if not documents:
-        with gr.Tab("目录", id="outline"):
+        with gr.Tab("目录", id="outline") as tab:
             gr.Markdown("尚未加载任何规划文档。")
         return
     document = documents[0]
     first = tops(document)[0]
-    with gr.Tab("目录", id="outline"):
+    with gr.Tab("目录", id="outline") as tab:
         with gr.Row():
             with gr.Column(scale=2, min_width=280):
                 doc = gr.Dropdown([(d.title, d.doc_id) for d in documents], value=document.doc_id, label="文档",
@@ -92,4 +92,5 @@ def build(ctx: AppContext) -> None:
     chapter.change(pick_chapter, chapter, [node, text], api_visibility="private")
     node.change(pick_node, node, text, api_visibility="private")
     # The API takes any clause id; the radio above only offers the nodes of the chapter on screen.
-    gr.api(pick_node, api_name="outline_node")
+    with tab:
+        gr.api(pick_node, api_name="outline_node")
