@@ -1,5 +1,6 @@
-"""The web server: one FastAPI application serving the citizens' chat at / and the staff tools at /staff/ (behind a
-login), with security headers on every response, served by uvicorn (SIGTERM drains in-flight requests).
+"""The web server: one FastAPI application serving the citizens' chat at /, the staff tools at /staff/ (behind a
+login) and the JSON API at /api/v1/ (ui/rest.py), with security headers on every response, served by uvicorn
+(SIGTERM drains in-flight requests).
 
 Staff log in at /staff/login with an account made by `python -m ui staff add NAME`; the session cookie is HttpOnly,
 SameSite=Strict, limited to /staff, and expires (ui/staff.py). Every /staff/ path but the login page needs it.
@@ -21,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from qa.service import PlanQA
+from ui import rest
 from ui.app import MAX_UPLOAD, build_public_app, build_staff_app, context
 from ui.limits import TRUSTED_PROXIES, client_address
 from ui.staff import SESSION_COOKIE, SESSION_SECONDS, Sessions, StaffAccounts
@@ -98,7 +100,8 @@ def build_server(service: PlanQA, feedback_path: Path | None = None, accounts_pa
     ctx = context(service, feedback_path)
     accounts = StaffAccounts(accounts_path)
     sessions = Sessions()
-    app = FastAPI(title="PlanQA", docs_url=None, redoc_url=None, openapi_url=None)
+    # No /docs page: Swagger's assets come from a CDN this service must not load; the description itself is served.
+    app = FastAPI(title="PlanQA", version="1", docs_url=None, redoc_url=None, openapi_url=f"{rest.PREFIX}/openapi.json")
     app.planqa_context = ctx  # type: ignore[attr-defined]
     app.planqa_sessions = sessions  # type: ignore[attr-defined]
 
@@ -150,6 +153,7 @@ def build_server(service: PlanQA, feedback_path: Path | None = None, accounts_pa
         response.delete_cookie(SESSION_COOKIE, path=STAFF)
         return response
 
+    app.include_router(rest.router(ctx))
     common = {"ssr_mode": False, "show_error": False, "max_file_size": MAX_UPLOAD, "theme": theme(), "css": CSS,
               "footer_links": ["api", "settings"]}
     gr.mount_gradio_app(app, build_staff_app(ctx), path=STAFF, auth_dependency=staff_user,

@@ -1,0 +1,214 @@
+"""The versioned JSON API beside the web app: /api/v1/ask, /search, /indicators, /documents, /clauses/{id}, and
+/healthz. Request and response models are pydantic; their fields match the CLI's `--json` output.
+
+Public and read-only, like the chat: asking shares the chat's per-address rate limit; nothing here writes files,
+runs long jobs or reads feedback. The OpenAPI description is at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from qa.batch import MAX_HISTORY
+from qa.records import MAX_QUERY_CHARS, QueryError
+from ui.common import AppContext
+from ui.limits import client_address
+
+PREFIX = "/api/v1"
+
+
+class CitationOut(BaseModel):
+    """A numbered citation: the exact quote and where it sits in the document's clean text."""
+
+    n: int
+    clause_id: str
+    citation: str
+    quote: str
+    start: int
+    end: int
+    doc_id: str = ""
+
+
+class HitOut(BaseModel):
+    """One retrieved clause."""
+
+    rank: int
+    clause_id: str
+    citation: str
+    text: str
+    score: float
+    start: int
+    end: int
+    highlights: list[list[int]] = []
+    doc_id: str = ""
+    chapter: int | None = None
+    topics: list[str] = []
+
+
+class AskIn(BaseModel):
+    """A question, optionally with the conversation's earlier questions (oldest first) and a document or chapter."""
+
+    question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY)
+    doc: str | None = Field(default=None, max_length=64)
+    chapter: int | None = Field(default=None, ge=1, le=99)
+
+
+class AnswerOut(BaseModel):
+    """An extractive answer with [n] markers, or a refusal with related clauses (as `qa ask --json`)."""
+
+    answer: str
+    abstained: bool
+    citations: list[CitationOut]
+    related: list[HitOut]
+    kind: str
+    understood_as: str
+
+
+class SearchIn(BaseModel):
+    """A clause search (as `qa search --json`)."""
+
+    query: str = Field(default="", max_length=MAX_QUERY_CHARS)
+    k: int = Field(default=5, ge=1, le=50)
+    doc: str | None = Field(default=None, max_length=64)
+    chapter: int | None = Field(default=None, ge=1, le=99)
+    topic: str | None = Field(default=None, max_length=40)
+    mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+
+
+class SearchOut(BaseModel):
+    """The ranked clauses."""
+
+    hits: list[HitOut]
+
+
+class IndicatorOut(BaseModel):
+    """A quantitative figure of a plan (as `qa indicators --json`)."""
+
+    name: str
+    value: str
+    number: float
+    unit: str
+    qualifier: str
+    year: int | None
+    kind: str
+    clause_id: str
+    citation: str
+    quote: str
+    start: int
+    end: int
+    doc_id: str = ""
+
+
+class DocumentOut(BaseModel):
+    """A stored document."""
+
+    doc_id: str
+    title: str
+    clauses: int
+    sentences: int
+    place: str = ""
+    period: list[int] | None = None
+
+
+class ClauseOut(BaseModel):
+    """One clause of the plan's tree."""
+
+    id: str
+    doc_id: str
+    level: str
+    label: str
+    title: str
+    path: list[str]
+    citation: str
+    text: str
+    start: int
+    end: int
+    parent_id: str | None = None
+
+
+class Health(BaseModel):
+    """Whether the service can answer: the index is loaded, and what built it."""
+
+    status: str
+    documents: int
+    index: dict
+
+
+def router(ctx: AppContext) -> APIRouter:
+    """The API routes over the shared app context."""
+    api = APIRouter()
+    service = ctx.service
+
+    def refuse(exc: QueryError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @api.post(f"{PREFIX}/ask", response_model=AnswerOut, responses={400: {}, 429: {}})
+    def ask(body: AskIn, request: Request):
+        """Answer a question from the plan with numbered citations, or refuse and list the nearest clauses."""
+        client = client_address(request.client.host if request.client else None, request.headers.get("x-forwarded-for"))
+        if not ctx.limiter.allow(client):
+            return JSONResponse({"error": "too many questions; try again shortly"}, status_code=429,
+                                headers={"Retry-After": str(ctx.limiter.wait_seconds(client))})
+        try:
+            return service.ask(body.question, doc=body.doc, chapter=body.chapter, history=body.history).to_dict()
+        except QueryError as exc:
+            return refuse(exc)
+
+    def search(body: SearchIn):
+        if not body.query.strip() and not body.topic:
+            return refuse(QueryError("give a query or a topic"))
+        try:
+            hits = service.search(body.query, k=body.k, doc=body.doc, chapter=body.chapter, topic=body.topic,
+                                  mode=body.mode)
+        except QueryError as exc:
+            return refuse(exc)
+        return {"hits": [h.to_dict() for h in hits]}
+
+    @api.post(f"{PREFIX}/search", response_model=SearchOut, responses={400: {}})
+    def search_post(body: SearchIn):
+        """Clauses that match a query (or every clause of a topic, in plan order)."""
+        return search(body)
+
+    @api.get(f"{PREFIX}/search", response_model=SearchOut, responses={400: {}})
+    def search_get(query: str = "", k: int = 5, doc: str | None = None, chapter: int | None = None,
+                   topic: str | None = None, mode: Literal["hybrid", "bm25", "dense"] = "hybrid"):
+        """The same search with query parameters."""
+        try:
+            body = SearchIn(query=query, k=k, doc=doc, chapter=chapter, topic=topic, mode=mode)
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail=str(exc).splitlines()[0]) from None
+        return search(body)
+
+    @api.get(f"{PREFIX}/indicators", response_model=list[IndicatorOut])
+    def indicators(year: int | None = None, kind: Literal["target", "status"] | None = None,
+                   topic: str | None = None, doc: str | None = None):
+        """The plans' quantitative goals and status figures, filtered."""
+        return [i.to_dict() for i in service.indicators(year=year, kind=kind, topic=topic, doc=doc)]
+
+    @api.get(f"{PREFIX}/documents", response_model=list[DocumentOut])
+    def documents():
+        """The stored documents."""
+        return [DocumentOut(doc_id=d.doc_id, title=d.title, clauses=len(d.clauses), sentences=len(d.sentences),
+                            place=d.profile.place if d.profile else "",
+                            period=list(d.profile.period) if d.profile and d.profile.period else None)
+                for d in service.documents()]
+
+    @api.get(PREFIX + "/clauses/{clause_id:path}", response_model=ClauseOut, responses={404: {}})
+    def clause(clause_id: str):
+        """One clause by its id, e.g. qingdao-2021/3.2.1.p1."""
+        found = service.clause(clause_id[:200])
+        if found is None:
+            return JSONResponse({"error": f"no clause '{clause_id[:200]}'"}, status_code=404)
+        return found.to_dict()
+
+    @api.get("/healthz", response_model=Health)
+    def healthz():
+        """The index is loaded and answers; what built it."""
+        return {"status": "ok", "documents": len(service.documents()), "index": service.retriever.index_info()}
+
+    return api
