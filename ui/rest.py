@@ -1,5 +1,6 @@
 """The versioned JSON API beside the web app: /api/v1/ask, /search, /indicators, /documents, /clauses/{id}, and
-/healthz. Request and response models are pydantic; their fields match the CLI's `--json` output.
+/healthz. Responses are the service's own records (Answer, Hit, Indicator, Clause: the fields of the CLI's `--json` output);
+requests are validated pydantic models.
 
 Public and read-only, like the chat: asking shares the chat's per-address rate limit; nothing here writes files,
 runs long jobs or reads feedback. The OpenAPI description is at /api/v1/openapi.json.
@@ -13,40 +14,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from corpus.records import Clause
 from qa.batch import MAX_HISTORY
-from qa.records import MAX_QUERY_CHARS, QueryError
+from qa.records import MAX_QUERY_CHARS, Answer, Hit, Indicator, QueryError
 from ui.common import AppContext
 from ui.limits import client_address
 
 PREFIX = "/api/v1"
-
-
-class CitationOut(BaseModel):
-    """A numbered citation: the exact quote and where it sits in the document's clean text."""
-
-    n: int
-    clause_id: str
-    citation: str
-    quote: str
-    start: int
-    end: int
-    doc_id: str = ""
-
-
-class HitOut(BaseModel):
-    """One retrieved clause."""
-
-    rank: int
-    clause_id: str
-    citation: str
-    text: str
-    score: float
-    start: int
-    end: int
-    highlights: list[list[int]] = []
-    doc_id: str = ""
-    chapter: int | None = None
-    topics: list[str] = []
 
 
 class AskIn(BaseModel):
@@ -56,17 +30,6 @@ class AskIn(BaseModel):
     history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY)
     doc: str | None = Field(default=None, max_length=64)
     chapter: int | None = Field(default=None, ge=1, le=99)
-
-
-class AnswerOut(BaseModel):
-    """An extractive answer with [n] markers, or a refusal with related clauses (as `qa ask --json`)."""
-
-    answer: str
-    abstained: bool
-    citations: list[CitationOut]
-    related: list[HitOut]
-    kind: str
-    understood_as: str
 
 
 class SearchIn(BaseModel):
@@ -83,25 +46,7 @@ class SearchIn(BaseModel):
 class SearchOut(BaseModel):
     """The ranked clauses."""
 
-    hits: list[HitOut]
-
-
-class IndicatorOut(BaseModel):
-    """A quantitative figure of a plan (as `qa indicators --json`)."""
-
-    name: str
-    value: str
-    number: float
-    unit: str
-    qualifier: str
-    year: int | None
-    kind: str
-    clause_id: str
-    citation: str
-    quote: str
-    start: int
-    end: int
-    doc_id: str = ""
+    hits: list[Hit]
 
 
 class DocumentOut(BaseModel):
@@ -113,22 +58,6 @@ class DocumentOut(BaseModel):
     sentences: int
     place: str = ""
     period: list[int] | None = None
-
-
-class ClauseOut(BaseModel):
-    """One clause of the plan's tree."""
-
-    id: str
-    doc_id: str
-    level: str
-    label: str
-    title: str
-    path: list[str]
-    citation: str
-    text: str
-    start: int
-    end: int
-    parent_id: str | None = None
 
 
 class Health(BaseModel):
@@ -147,7 +76,7 @@ def router(ctx: AppContext) -> APIRouter:
     def refuse(exc: QueryError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=400)
 
-    @api.post(f"{PREFIX}/ask", response_model=AnswerOut, responses={400: {}, 429: {}})
+    @api.post(f"{PREFIX}/ask", response_model=Answer, responses={400: {}, 429: {}})
     def ask(body: AskIn, request: Request):
         """Answer a question from the plan with numbered citations, or refuse and list the nearest clauses."""
         client = client_address(request.client.host if request.client else None, request.headers.get("x-forwarded-for"))
@@ -184,7 +113,7 @@ def router(ctx: AppContext) -> APIRouter:
             raise HTTPException(status_code=422, detail=str(exc).splitlines()[0]) from None
         return search(body)
 
-    @api.get(f"{PREFIX}/indicators", response_model=list[IndicatorOut])
+    @api.get(f"{PREFIX}/indicators", response_model=list[Indicator])
     def indicators(year: int | None = None, kind: Literal["target", "status"] | None = None,
                    topic: str | None = None, doc: str | None = None):
         """The plans' quantitative goals and status figures, filtered."""
@@ -198,7 +127,7 @@ def router(ctx: AppContext) -> APIRouter:
                             period=list(d.profile.period) if d.profile and d.profile.period else None)
                 for d in service.documents()]
 
-    @api.get(PREFIX + "/clauses/{clause_id:path}", response_model=ClauseOut, responses={404: {}})
+    @api.get(PREFIX + "/clauses/{clause_id:path}", response_model=Clause, responses={404: {}})
     def clause(clause_id: str):
         """One clause by its id, e.g. qingdao-2021/3.2.1.p1."""
         found = service.clause(clause_id[:200])
