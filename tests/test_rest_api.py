@@ -83,6 +83,9 @@ def test_indicators_documents_clauses_and_health(api):
     spec = api.get("/api/v1/openapi.json").json()
     assert {"/api/v1/ask", "/api/v1/search", "/api/v1/indicators", "/api/v1/documents", "/healthz"} <= set(spec["paths"])
     assert "content-security-policy" in api.get("/healthz").headers
+    docs = api.get("/docs")  # Swagger UI with its own assets, no CDN
+    assert docs.status_code == 200 and "/api/v1/docs-assets/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text
+    assert api.get("/api/v1/docs-assets/swagger-ui-bundle.js").status_code == 200
 
 
 def test_ask_shares_the_chat_rate_limit(api, web):

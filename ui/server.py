@@ -20,6 +20,7 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi_offline import FastAPIOffline
 
 from qa.service import PlanQA
 from ui import rest
@@ -100,8 +101,9 @@ def build_server(service: PlanQA, feedback_path: Path | None = None, accounts_pa
     ctx = context(service, feedback_path)
     accounts = StaffAccounts(accounts_path)
     sessions = Sessions()
-    # No /docs page: Swagger's assets come from a CDN this service must not load; the description itself is served.
-    app = FastAPI(title="PlanQA", version="1", docs_url=None, redoc_url=None, openapi_url=f"{rest.PREFIX}/openapi.json")
+    # The API's Swagger page at /docs, with its assets served from here (fastapi-offline), never from a CDN.
+    app = FastAPIOffline(title="PlanQA", version="1", docs_url="/docs", redoc_url=None,
+                         openapi_url=f"{rest.PREFIX}/openapi.json", static_url=f"{rest.PREFIX}/docs-assets")
     app.planqa_context = ctx  # type: ignore[attr-defined]
     app.planqa_sessions = sessions  # type: ignore[attr-defined]
 
