@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.jsonl import numbered_objects
-from eval.gold import GOLD_DIR, MAX_GOLD_BYTES, GoldError, GoldSet, squash
+from eval.gold import GOLD_DIR, GoldError, GoldSet, raise_problems, read_gold_text, squash
 from qa.records import Answer
 
 FOLLOWUP_DEV = GOLD_DIR / "followup_dev.jsonl"
@@ -43,14 +43,7 @@ class Conversation:
 
 def load_conversations(path: Path, documents_text: list[str]) -> list[Conversation]:
     """Read and validate a follow-up gold file; raise GoldError listing every problem with its line number."""
-    if not path.is_file():
-        raise GoldError(f"follow-up gold file not found: {path}")
-    if path.stat().st_size > MAX_GOLD_BYTES:
-        raise GoldError(f"{path} is larger than {MAX_GOLD_BYTES // 1_000_000} MB")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise GoldError(f"{path} is not UTF-8 text") from None
+    text = read_gold_text(path, "follow-up gold")
     haystack = [squash(t) for t in documents_text]
     problems: list[str] = []
     conversations: list[Conversation] = []
@@ -86,9 +79,7 @@ def load_conversations(path: Path, documents_text: list[str]) -> list[Conversati
                     problems.append(f"line {number}, turn {i}: evidence '{item}' is not found in the plan")
             parsed.append(Turn(question, list(evidence), refuse, str(turn.get("understood_as") or "")))
         conversations.append(Conversation(cid, str(kind), parsed))
-    if problems:
-        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise GoldError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(shown))
+    raise_problems(path, problems)
     if not conversations:
         raise GoldError(f"{path} has no conversations")
     return conversations

@@ -63,18 +63,30 @@ def squash(text: str) -> str:
     return _WS.sub("", text)
 
 
-def load_gold(path: Path, documents_text: list[str]) -> GoldSet:
-    """Read and validate a gold file against the documents' clean texts; raise GoldError listing all problems."""
+def read_gold_text(path: Path, label: str = "gold") -> str:
+    """The text of a gold file (any kind), or GoldError when it is missing, a folder, too large or not UTF-8."""
     if not path.exists():
-        raise GoldError(f"gold file not found: {path}")
+        raise GoldError(f"{label} file not found: {path}")
     if path.is_dir():
-        raise GoldError(f"{path} is a folder, not a gold file")
+        raise GoldError(f"{path} is a folder, not a {label} file")
     if path.stat().st_size > MAX_GOLD_BYTES:
         raise GoldError(f"{path} is larger than {MAX_GOLD_BYTES // 1_000_000} MB")
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise GoldError(f"{path} is not UTF-8 text") from None
+
+
+def raise_problems(path: Path, problems: list[str]) -> None:
+    """Raise GoldError listing the first 20 problems of a gold file (nothing when there are none)."""
+    if problems:
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        raise GoldError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(shown))
+
+
+def load_gold(path: Path, documents_text: list[str]) -> GoldSet:
+    """Read and validate a gold file against the documents' clean texts; raise GoldError listing all problems."""
+    text = read_gold_text(path)
     haystack = [squash(t) for t in documents_text]
     problems: list[str] = []
     questions: list[GoldQuestion] = []
@@ -117,9 +129,7 @@ def load_gold(path: Path, documents_text: list[str]) -> GoldSet:
                 line=number,
             )
         )
-    if problems:
-        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise GoldError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(shown))
+    raise_problems(path, problems)
     if not questions:
         raise GoldError(f"{path} has no questions")
     return GoldSet(path, questions)

@@ -79,6 +79,13 @@ MAX_QUERY_CHARS = 500
 QUALIFIERS = ("不低于", "不超过", "不足", "超过", "突破", "接近", "至少", "累计", "低于", "高于", "约")
 
 
+def sanitised_text(value: object) -> str:
+    """Text as it may travel on: '' for anything but a string; lone surrogates replaced and NUL characters dropped."""
+    if not isinstance(value, str):
+        return ""
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
 def check_query(query: str) -> str:
     """Return the stripped query, or raise QueryError when it is empty or over the length limit.
 
@@ -87,7 +94,7 @@ def check_query(query: str) -> str:
         query = ""
     if not isinstance(query, str):
         raise QueryError("the question must be text")
-    text = query.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip()
+    text = sanitised_text(query).strip()
     if not text:
         raise QueryError("the question is empty; type a few words about the plan")
     if len(text) > MAX_QUERY_CHARS:

@@ -11,7 +11,7 @@ from qa.compose import compose_answer, procedure_note, verify
 from qa.followup import FollowUpReader
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Decision
-from qa.records import check_query
+from qa.records import check_query, sanitised_text
 from qa.retrieval import Retriever
 
 
@@ -27,7 +27,7 @@ class Contextualise:
     def run(self, state: AskState) -> None:
         """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
         state.question = check_query(state.question)  # undecodable characters replaced before anything reads it
-        state.history = [h.encode("utf-8", "replace").decode("utf-8") for h in state.history if isinstance(h, str)]
+        state.history = [sanitised_text(h) for h in state.history if isinstance(h, str)]
         state.asked = state.question
         state.followup = self.reader.read(state.question, state.history)
         state.question = state.followup.previous if state.followup.kind == "detail" else state.followup.understood_as

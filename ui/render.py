@@ -19,13 +19,6 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 SNIPPET_CHARS = 90  # characters of context shown on each side of a quote
 
 
-def safe_text(value: object) -> str:
-    """Text from a web input: '' for anything but a string; lone surrogates replaced and NUL characters dropped."""
-    if not isinstance(value, str):
-        return ""
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
-
-
 def esc(text: object) -> str:
     """HTML-escaped text (quotes too); None becomes ''."""
     return html.escape("" if text is None else str(text), quote=True)

@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from qa.batch import MAX_HISTORY
-from qa.records import MAX_QUERY_CHARS, QueryError, check_query
+from qa.records import MAX_QUERY_CHARS, QueryError, check_query, sanitised_text
 from ui import render
 from ui.common import AppContext
 from ui.limits import client_address
@@ -58,8 +58,8 @@ def make_ask(ctx: AppContext):
 
     def ask(question: str, history: list | None, request: gr.Request) -> dict[str, Any]:
         """Answer one question from the plan, with numbered citations (see module docstring)."""
-        text = render.safe_text(question).strip()
-        earlier = [h for h in (render.safe_text(h).strip() for h in history[-MAX_HISTORY:])
+        text = sanitised_text(question).strip()
+        earlier = [h for h in (sanitised_text(h).strip() for h in history[-MAX_HISTORY:])
                    if h and len(h) <= MAX_QUERY_CHARS] if isinstance(history, list) else []
         base: dict[str, Any] = {
             "question": text[: 2 * MAX_QUERY_CHARS], "question_html": render.esc(text[: 2 * MAX_QUERY_CHARS]),
@@ -97,7 +97,7 @@ def make_ask(ctx: AppContext):
 
 def take_question(question: str, history: list[dict], asked: list[str]) -> tuple[str, list[dict], str, list, list]:
     """Move the typed question into the conversation (with a 'searching' placeholder); hand the earlier questions on."""
-    text = render.safe_text(question).strip()
+    text = sanitised_text(question).strip()
     history = history if isinstance(history, list) else []
     asked = asked if isinstance(asked, list) else []
     if not text:

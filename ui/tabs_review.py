@@ -15,6 +15,7 @@ import pandas as pd
 
 from corpus.bank.records import CATEGORIES, BankError
 from corpus.bank.staff import add_question
+from qa.records import sanitised_text
 from ui import render
 from ui.common import AppContext
 
@@ -33,7 +34,7 @@ def queue_frame(ctx: AppContext, limit: int = 200) -> pd.DataFrame:
 
 def add_to_bank(ctx: AppContext, question: str, clause_id: str, evidence: str, category: str) -> str:
     """Add a reviewed question to the bank of the clause's document (or the first document when out of scope)."""
-    question, clause_id, evidence = (render.safe_text(v).strip() for v in (question, clause_id, evidence))
+    question, clause_id, evidence = (sanitised_text(v).strip() for v in (question, clause_id, evidence))
     if category not in (IN_SCOPE, *CATEGORIES):
         return '<div class="pq-error">❌ 请选择“规划能回答”或一个规划外类别。</div>'
     docs = ctx.service.documents()
