@@ -25,12 +25,13 @@ from corpus.paths import data_root
 from corpus.records import Document
 from corpus.store import CorpusStore
 from index import encoders
+from index.backends import FAISS, MILVUS, BackendError, MilvusSettings, backend_choice, milvus_settings
 from index.encoders.onnx_export import ensure_onnx
 from index.lexical import LexicalIndex
 from index.tokenizer import Tokenizer, plan_terms
 from index.topics import TopicTagger
 from index.units import ParagraphUnit, SentenceUnit, make_units
-from index.vector_store import DEFAULT_VECTOR_STORE, FILE, VECTOR_STORES, VectorStore
+from index.vector_store import FILE, VECTOR_STORES, FaissStore, VectorStore
 
 INDEX_FORMAT = 4
 BANK_VECTORS = "bank_questions.faiss"
@@ -52,6 +53,8 @@ class BuildReport:
     sentences: int
     embedded_new: int
     model: str
+    backend: str = FAISS
+    milvus_writes: Any = None  # the SyncReport of a Milvus build: rows upserted and deleted
 
 
 @dataclass
@@ -67,6 +70,12 @@ class SearchIndex:
     tokenizer: Tokenizer
     bank: BankSet
     bank_vectors: VectorStore  # in-scope questions first, then out-of-scope ones, in BankSet order
+    milvus: Any = None  # the MilvusBackend holding the vectors and BM25 rows, when the backend is Milvus
+
+    @property
+    def backend(self) -> str:
+        """The search backend: faiss (embedded) or milvus."""
+        return self.manifest.get("vector_store", FAISS)
 
 
 @dataclass
@@ -144,8 +153,8 @@ def prepare_model(model: str | None = None, prepare_queries: bool = True, check:
     return model_name
 
 
-def build_artefacts(documents: list[Document], embedder, store: str = DEFAULT_VECTOR_STORE,
-                    progress: bool = False, bank: BankSet | None = None) -> Artefacts:
+def build_artefacts(documents: list[Document], embedder, progress: bool = False,
+                    bank: BankSet | None = None) -> Artefacts:
     """Tokens, BM25 and sentence vectors of every paragraph clause, and the bank's question vectors (cached by text)."""
     tokenizer = Tokenizer(plan_terms(d.clean_text for d in documents))
     paragraphs, sentences = make_units(documents, TopicTagger().tag)
@@ -154,7 +163,7 @@ def build_artefacts(documents: list[Document], embedder, store: str = DEFAULT_VE
     # clauses retrieved worse on the development set and cost most of the build time.
     texts = [sentence_context(paragraphs[s.paragraph], s) for s in sentences]
     vectors, embedded_new = embedder.encode_passages(texts, progress=progress)
-    build_store, _ = VECTOR_STORES[store]
+    build_store = FaissStore.build
     bank = bank if bank is not None else read_bank(documents)
     questions = [q.question for q in bank.in_scope] + [q.question for q in bank.out_of_scope]
     bank_vectors, bank_new = embedder.encode_questions_cached(questions, progress=progress)
@@ -173,7 +182,8 @@ def persist(artefacts: Artefacts, folder: Path, manifest: dict[str, Any]) -> Non
         write_jsonl(tmp / "paragraphs.jsonl", [p.to_dict() for p in artefacts.paragraphs])
         write_jsonl(tmp / "sentences.jsonl", [s.to_dict() for s in artefacts.sentences])
         (tmp / "terms.txt").write_text("\n".join(artefacts.tokenizer.terms), encoding="utf-8")
-        artefacts.vectors.save(tmp)
+        if manifest.get("vector_store", FAISS) == FAISS:  # on Milvus the sentence vectors live in Milvus only
+            artefacts.vectors.save(tmp)
         artefacts.bank_vectors.save(tmp)
         write_jsonl(tmp / "bank_in_scope.jsonl", [q.to_dict() for q in artefacts.bank.in_scope])
         write_jsonl(tmp / "bank_out_of_scope.jsonl", [q.to_dict() for q in artefacts.bank.out_of_scope])
@@ -194,26 +204,42 @@ def build_index(
     folder: Path | None = None,
     cache_root: Path | None = None,
     prepare_queries: bool = True,
-    store: str = DEFAULT_VECTOR_STORE,
+    backend: str | None = None,
+    milvus: MilvusSettings | None = None,
 ) -> BuildReport:
-    """Build (or confirm up to date) the index of the stored corpus; embeddings are reused by text hash."""
+    """Build (or confirm up to date) the index of the stored corpus in the configured backend; embeddings are reused
+    by text hash, and Milvus rows are upserted only when they changed."""
     started = time.perf_counter()
     folder = folder or index_dir()
     documents = documents if documents is not None else CorpusStore.default().load_all()
     fingerprint = corpus_fingerprint(documents)
     from index.embedder import Embedder, model_key
 
+    try:
+        existing = _read_manifest(folder)
+    except IndexProblem:
+        if not force:
+            raise
+        existing = None  # --force rebuilds over a damaged manifest
+    try:
+        backend = backend_choice(backend, existing.get("vector_store") if existing else None)
+        settings = (milvus or milvus_settings(existing.get("milvus") if existing else None)) if backend == MILVUS else None
+    except BackendError as exc:
+        raise IndexProblem(str(exc)) from None
     model_name = prepare_model(model, prepare_queries, check=force)
     bank = read_bank(documents)
     bank_print = bank_fingerprint(bank)
-    existing = _read_manifest(folder) if not force else None
-    if (existing and _is_current(existing, fingerprint, bank_print, model_key(model_name), store)
-            and _files_intact(folder, existing)):
+    if (not force and existing and _is_current(existing, fingerprint, bank_print, model_key(model_name), backend, settings)
+            and _files_intact(folder, existing) and _backend_intact(existing, settings)):
         counts = existing["counts"]
         return BuildReport(folder, False, time.perf_counter() - started, counts["paragraphs"], counts["sentences"], 0,
-                           existing["model"])
+                           existing["model"], backend)
     embedder = Embedder(model_name, cache_root=cache_root)
-    artefacts = build_artefacts(documents, embedder, store, progress, bank)
+    artefacts = build_artefacts(documents, embedder, progress, bank)
+    writes = None
+    if settings is not None:
+        # Milvus is written first: until the folder swap below, loaders keep using the previous index.
+        writes = _sync_milvus(artefacts, settings, embedder.key)
     seconds = time.perf_counter() - started
     persist(artefacts, folder, {
         "format": INDEX_FORMAT,
@@ -227,7 +253,8 @@ def build_index(
         "dimensions": embedder.dimensions,
         "query_prefix": embedder.query_prefix,
         "passage_prefix": embedder.passage_prefix,
-        "vector_store": store,
+        "vector_store": backend,
+        **({"milvus": settings.to_dict()} if settings else {}),
         "counts": {"paragraphs": len(artefacts.paragraphs), "sentences": len(artefacts.sentences)},
         "libraries": _library_versions(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -235,13 +262,57 @@ def build_index(
         "embedded_new": artefacts.embedded_new,
     })
     return BuildReport(folder, True, seconds, len(artefacts.paragraphs), len(artefacts.sentences),
-                       artefacts.embedded_new, Path(model_name).name)
+                       artefacts.embedded_new, Path(model_name).name, backend, writes)
 
 
-def _is_current(manifest: dict[str, Any], fingerprint: str, bank: str, key: str, store: str) -> bool:
+def _sync_milvus(artefacts: Artefacts, settings: MilvusSettings, key: str):
+    """Upsert the changed clause and sentence rows into Milvus and delete the ones that are gone."""
+    from index.milvus_backend import ClauseRow, MilvusBackend, MilvusProblem, SentenceRow, topics_field
+
+    paragraphs = artefacts.paragraphs
+    sparse = artefacts.lexical.unit_vectors()
+    clauses = [ClauseRow(p.clause_id, p.doc_id, p.chapter if p.chapter is not None else -1, topics_field(p.topics), w)
+               for p, w in zip(paragraphs, sparse, strict=True)]
+    vectors = artefacts.vectors.matrix
+    sentences = [
+        SentenceRow(s.id, paragraphs[s.paragraph].clause_id, paragraphs[s.paragraph].doc_id, clauses[s.paragraph].chapter,
+                    clauses[s.paragraph].topics, f"{key}:{sentence_context(paragraphs[s.paragraph], s)}", vectors[i])
+        for i, s in enumerate(artefacts.sentences)
+    ]
+    try:
+        backend = MilvusBackend(settings)
+        try:
+            backend.ensure_collections(int(vectors.shape[1]))
+            return backend.sync(clauses, sentences)
+        finally:
+            backend.close()
+    except MilvusProblem as exc:
+        raise IndexProblem(str(exc)) from None
+
+
+def _backend_intact(manifest: dict[str, Any], settings: MilvusSettings | None) -> bool:
+    """For Milvus: the collections hold as many rows as the manifest counts (a lost Lite file rebuilds)."""
+    if settings is None:
+        return True
+    from index.milvus_backend import MilvusBackend, MilvusProblem
+
+    try:
+        backend = MilvusBackend(settings)
+        try:
+            return backend.ping() and backend.count(settings.clauses) == manifest["counts"]["paragraphs"] and \
+                backend.count(settings.sentences) == manifest["counts"]["sentences"]
+        finally:
+            backend.close()
+    except MilvusProblem:
+        return False
+
+
+def _is_current(manifest: dict[str, Any], fingerprint: str, bank: str, key: str, backend: str,
+                settings: MilvusSettings | None) -> bool:
     return (manifest.get("format") == INDEX_FORMAT and manifest.get("builder") == builder_version()
             and manifest.get("corpus") == fingerprint and manifest.get("bank") == bank and manifest.get("model_key") == key
-            and manifest.get("vector_store", DEFAULT_VECTOR_STORE) == store)
+            and manifest.get("vector_store", FAISS) == backend
+            and (settings is None or manifest.get("milvus") == settings.to_dict()))
 
 
 def load_index(documents: list[Document] | None = None, folder: Path | None = None) -> SearchIndex:
@@ -262,27 +333,53 @@ def load_index(documents: list[Document] | None = None, folder: Path | None = No
             raise IndexProblem(f"index file {name} is missing; {FIX}")
         if _sha256(path) != expected:
             raise IndexProblem(f"index file {name} is damaged (checksum mismatch); {FIX}")
-    store = manifest.get("vector_store", DEFAULT_VECTOR_STORE)
-    if store not in VECTOR_STORES:
+    store = manifest.get("vector_store", FAISS)
+    if store not in (*VECTOR_STORES, MILVUS):
         raise IndexProblem(f"the index at {folder} uses vector store '{store}', which this PlanQA does not have; {FIX}")
     try:
         paragraphs = [ParagraphUnit(**row) for row in read_jsonl(folder / "paragraphs.jsonl")]
         sentences = [SentenceUnit(**row) for row in read_jsonl(folder / "sentences.jsonl")]
         terms = (folder / "terms.txt").read_text(encoding="utf-8").split("\n")
         lexical = LexicalIndex.load(folder / "bm25")
-        load_store = VECTOR_STORES[store][1]
-        vectors = load_store(folder, [s.id for s in sentences], FILE)
         bank = BankSet([InScopeQuestion(**row) for row in read_jsonl(folder / "bank_in_scope.jsonl")],
                        [OutOfScopeQuestion(**row) for row in read_jsonl(folder / "bank_out_of_scope.jsonl")])
         bank_ids = [f"{q.doc_id}:{q.id}" for q in [*bank.in_scope, *bank.out_of_scope]]
-        bank_vectors = load_store(folder, bank_ids, BANK_VECTORS)
+        bank_vectors = FaissStore.load(folder, bank_ids, BANK_VECTORS)
+        milvus = None
+        if store == MILVUS:
+            milvus = _open_milvus(manifest, len(paragraphs), len(sentences))
+            from index.milvus_backend import MilvusSentenceVectors
+
+            vectors: VectorStore = MilvusSentenceVectors(milvus, [s.id for s in sentences], int(manifest["dimensions"]))
+        else:
+            vectors = VECTOR_STORES[store][1](folder, [s.id for s in sentences], FILE)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexProblem(f"the index at {folder} cannot be read ({exc.__class__.__name__}); {FIX}") from None
     if vectors.dimensions != manifest.get("dimensions"):
         raise IndexProblem(f"the index at {folder} has vectors of the wrong size; {FIX}")
     return SearchIndex(folder, manifest, paragraphs, sentences, lexical, vectors, Tokenizer(t for t in terms if t), bank,
-                       bank_vectors)
+                       bank_vectors, milvus)
 
+
+def _open_milvus(manifest: dict[str, Any], paragraphs: int, sentences: int):
+    """Connect to the index's Milvus and check that it holds this index's rows (never fall back to FAISS)."""
+    from index.milvus_backend import MilvusBackend, MilvusProblem
+
+    try:
+        settings = milvus_settings(manifest.get("milvus"))
+        backend = MilvusBackend(settings)
+        if not backend.ping():
+            raise MilvusProblem(f"Milvus at {settings.uri} has no PlanQA collections '{settings.prefix}_*'")
+        backend.load()
+        counts = (backend.count(settings.clauses), backend.count(settings.sentences))
+    except (MilvusProblem, BackendError) as exc:
+        raise IndexProblem(f"{exc}; start Milvus or run `python -m index build --backend milvus` "
+                           "(or `--backend faiss` to go back to the embedded backend)") from None
+    if counts != (paragraphs, sentences):
+        backend.close()
+        raise IndexProblem(f"Milvus at {settings.uri} holds {counts[0]} clauses and {counts[1]} sentences, "
+                           f"the index {paragraphs} and {sentences}; run `python -m index build --backend milvus`")
+    return backend
 
 def _read_manifest(folder: Path) -> dict[str, Any] | None:
     path = folder / "manifest.json"

@@ -17,11 +17,40 @@ def plan() -> Document:
 
 
 @pytest.fixture(scope="session")
-def retriever():
-    """The real retriever over the real index (built once if missing)."""
+def embedded_retriever():
+    """The real retriever over the real index (built once if missing), on the embedded backend."""
     from qa.retrieval import Retriever
 
     return Retriever.open()
+
+
+@pytest.fixture(scope="session")
+def retriever(embedded_retriever):
+    """The real retriever (embedded backend); test_retrieval and test_answering run on Milvus Lite too."""
+    return embedded_retriever
+
+
+@pytest.fixture(scope="session")
+def milvus_lite(plan, tmp_path_factory):
+    """The plan indexed into a Milvus Lite file in a temporary folder: (settings, retriever, build report, folder)."""
+    from index.backends import MilvusSettings
+    from index.embedder import Embedder
+    from index.store import build_index, load_index
+    from qa.retrieval import Retriever
+
+    folder = tmp_path_factory.mktemp("milvus-lite")
+    settings = MilvusSettings(str(folder / "planqa.db"))
+    report = build_index([plan], progress=False, folder=folder / "index", backend="milvus", milvus=settings)
+    retriever = Retriever(load_index([plan], folder=folder / "index"), Embedder())
+    yield settings, retriever, report, folder
+    retriever._index.milvus.close()
+
+
+def on_both_backends(request):
+    """For a module fixture parametrized over "faiss" and "milvus": the retriever on that backend."""
+    if request.param == "faiss":
+        return request.getfixturevalue("embedded_retriever")
+    return request.getfixturevalue("milvus_lite")[1]
 
 
 STAFF_NAME = "staff-tester"

@@ -11,6 +11,14 @@ from pathlib import Path
 import pytest
 
 from qa.records import QueryError
+from tests.conftest import on_both_backends
+
+
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def retriever(request):
+    """Every test here runs on the embedded backend and on Milvus Lite (started by the suite)."""
+    return on_both_backends(request)
+
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -63,8 +63,10 @@ class DocumentOut(BaseModel):
 class Health(BaseModel):
     """Whether the service can answer: the index is loaded, and what built it."""
 
-    status: str
+    status: Literal["ok", "unavailable"]
     documents: int
+    backend: str
+    backend_reachable: bool
     index: dict
 
 
@@ -135,9 +137,13 @@ def router(ctx: AppContext) -> APIRouter:
             return JSONResponse({"error": f"no clause '{clause_id[:200]}'"}, status_code=404)
         return found.to_dict()
 
-    @api.get("/healthz", response_model=Health)
+    @api.get("/healthz", response_model=Health, responses={503: {"model": Health}})
     def healthz():
-        """The index is loaded and answers; what built it."""
-        return {"status": "ok", "documents": len(service.documents()), "index": service.retriever.index_info()}
+        """The index is loaded and its backend answers (503 when a Milvus backend cannot be reached); what built it."""
+        retriever = service.retriever
+        reachable = retriever.backend_reachable()
+        body = {"status": "ok" if reachable else "unavailable", "documents": len(service.documents()),
+                "backend": retriever.backend, "backend_reachable": reachable, "index": retriever.index_info()}
+        return body if reachable else JSONResponse(body, status_code=503)
 
     return api

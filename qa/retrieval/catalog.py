@@ -24,11 +24,22 @@ class UnitCatalog:
             len(units), dtype=np.int64)
         self.first_sentence = np.concatenate([[0], np.cumsum(self.sentence_count)[:-1]]).astype(np.int64)
         self.doc_ids = list(dict.fromkeys(u.doc_id for u in units))
-        self._doc_code = np.array([self.doc_ids.index(u.doc_id) for u in units], dtype=np.int64)
+        code = {d: i for i, d in enumerate(self.doc_ids)}
+        self._doc_code = np.array([code[u.doc_id] for u in units], dtype=np.int64)
         self._chapter = np.array([u.chapter if u.chapter is not None else -1 for u in units], dtype=np.int64)
         self.topics = list(dict.fromkeys(t for u in units for t in u.topics))
-        self._topic_masks = {t: np.array([t in u.topics for u in units], dtype=bool) for t in self.topics}
-        self._chapters = {d: set(self._chapter[self._doc_code == i].tolist()) - {-1} for i, d in enumerate(self.doc_ids)}
+        topic_code = {t: i for i, t in enumerate(self.topics)}
+        pairs = np.array([(i, topic_code[t]) for i, u in enumerate(units) for t in u.topics], dtype=np.int64).reshape(-1, 2)
+        self._topic_masks = {}
+        for t, j in topic_code.items():
+            mask = np.zeros(len(units), dtype=bool)
+            mask[pairs[pairs[:, 1] == j, 0]] = True
+            self._topic_masks[t] = mask
+        # Units are stored document by document: each document is one contiguous range of units (and sentences).
+        starts = np.flatnonzero(np.r_[True, self._doc_code[1:] != self._doc_code[:-1]]) if len(units) else np.array([])
+        ends = np.r_[starts[1:], len(units)] if len(units) else np.array([])
+        self._doc_range = {self.doc_ids[int(self._doc_code[s])]: (int(s), int(e)) for s, e in zip(starts, ends, strict=True)}
+        self._chapters = {d: set(self._chapter[s:e].tolist()) - {-1} for d, (s, e) in self._doc_range.items()}
 
     def __len__(self) -> int:
         """Number of units."""
@@ -44,6 +55,17 @@ class UnitCatalog:
         i = self.position[clause_id]
         start = int(self.first_sentence[i])
         return range(start, start + int(self.sentence_count[i]))
+
+    def doc_range(self, doc_id: str) -> tuple[int, int] | None:
+        """The document's units as a [start, end) range of positions, or None when its units are not contiguous."""
+        return self._doc_range.get(doc_id) if len(self._doc_range) == len(self.doc_ids) else None
+
+    def sentence_range(self, units: tuple[int, int]) -> tuple[int, int]:
+        """The sentences of a [start, end) range of units."""
+        start, end = units
+        if start >= end:
+            return (0, 0)
+        return int(self.first_sentence[start]), int(self.first_sentence[end - 1] + self.sentence_count[end - 1])
 
     def check(self, filters: Filters) -> None:
         """Raise QueryError naming what exists when a filter names an unknown document, chapter or topic."""
@@ -70,8 +92,11 @@ class UnitCatalog:
             mask &= self._topic_masks.get(filters.topic, np.zeros(len(self.units), dtype=bool))
         return mask
 
-    def top(self, scores: np.ndarray, k: int, mask: np.ndarray | None, keep_zero: bool = True) -> list[tuple[str, float]]:
-        """The k best units by score as (clause id, score); ties keep document order; masked units never appear."""
+    def top(self, scores: np.ndarray, k: int, mask: np.ndarray | None, keep_zero: bool = True,
+            offset: int = 0) -> list[tuple[str, float]]:
+        """The k best units by score as (clause id, score); ties keep document order; masked units never appear.
+
+        scores (and mask) may cover a slice of the units starting at position offset (one document's range)."""
         allowed = np.ones(len(scores), dtype=bool) if mask is None else mask.copy()
         if not keep_zero:
             allowed &= scores > 0
@@ -86,4 +111,16 @@ class UnitCatalog:
             keep = np.flatnonzero(values >= threshold)
             candidates, values = candidates[keep], values[keep]
         order = np.lexsort((candidates, -values))[:k]
-        return [(self.units[int(candidates[i])].clause_id, float(values[i])) for i in order]
+        return [(self.units[offset + int(candidates[i])].clause_id, float(values[i])) for i in order]
+
+    def scope(self, filters: Filters) -> tuple[int, int, np.ndarray | None]:
+        """The unit range a query needs to score, and the mask within it: one document's contiguous range when the
+        filters name a document (so a per-document query never touches other documents' rows), else everything."""
+        doc_range = self.doc_range(filters.doc) if filters.doc else None
+        mask = self.mask(filters)
+        if doc_range is None:
+            return 0, len(self.units), mask
+        start, end = doc_range
+        rest = Filters(None, filters.chapter, filters.topic)
+        inner = self.mask(rest)
+        return start, end, None if inner is None else inner[start:end]

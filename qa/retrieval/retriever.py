@@ -9,16 +9,17 @@ from typing import Any
 import numpy as np
 
 from corpus.store import CorpusStore
+from index.backends import BackendError, backend_choice
 from index.embedder import Embedder
 from index.lexicon import EverydayLexicon
 from index.store import IndexProblem, SearchIndex, build_index, load_index
 from index.units import ParagraphUnit
 from qa.records import Hit, QueryError, check_query
-from qa.retrieval import bank_rankers  # noqa: F401  (registers the question-bank rankers)
+from qa.retrieval import bank_rankers, milvus_rankers  # noqa: F401  (register the bank and Milvus rankers)
 from qa.retrieval.catalog import UnitCatalog
 from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.retrieval.query import Filters, Query, QueryAnalyzer
-from qa.retrieval.rankers import RANKERS, Ranker, RankerContext
+from qa.retrieval.rankers import Ranker, RankerContext, rankers_for
 from qa.retrieval.sentences import Candidate, SentenceScorer
 from qa.tuning import FusionConfig, Tuning, load_tuning
 
@@ -40,7 +41,7 @@ class Retriever:
         self.scorer = SentenceScorer(self.tuning.sentences)
         self._query_vectors: dict[str, np.ndarray] = {}
         context = RankerContext(index, self.catalog, self.encode_query if embedder else None, self.config)
-        self.rankers: dict[str, Ranker] = {name: factory(context) for name, factory in RANKERS.items()}
+        self.rankers: dict[str, Ranker] = {name: factory(context) for name, factory in rankers_for(index.backend).items()}
 
     @classmethod
     def open(cls, model: str | None = None, auto_build: bool = True, progress: bool = False) -> Retriever:
@@ -48,11 +49,17 @@ class Retriever:
         documents = CorpusStore.default().load_all()
         try:
             index = load_index(documents)
+            configured = backend_choice(None, index.backend)
+            if configured != index.backend:  # a configured backend is never silently replaced by another
+                raise IndexProblem(f"the index is on backend '{index.backend}' but PLANQA_BACKEND is '{configured}'; "
+                                   f"run `python -m index build --backend {configured}`")
         except IndexProblem:
             if not auto_build:
                 raise
             build_index(documents, model=model, progress=progress)
             index = load_index(documents)
+        except BackendError as exc:
+            raise IndexProblem(str(exc)) from None
         embedder = Embedder(model)
         if embedder.key != index.manifest.get("model_key"):
             raise IndexProblem(
@@ -91,6 +98,15 @@ class Retriever:
         """What built the index: model, corpus fingerprint, build time, vector store."""
         keys = ("model", "corpus", "built_at", "vector_store", "counts")
         return {k: self._index.manifest.get(k) for k in keys}
+
+    @property
+    def backend(self) -> str:
+        """The search backend the index lives in: faiss (embedded) or milvus."""
+        return self._index.backend
+
+    def backend_reachable(self) -> bool:
+        """True when the backend answers (always for the embedded one)."""
+        return self._index.milvus.ping() if self._index.milvus is not None else True
 
     # -- queries --------------------------------------------------------------------------------------
 
