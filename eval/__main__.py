@@ -38,6 +38,16 @@ def main(argv: list[str] | None = None) -> int:
                        help="also start the web app and time 20 concurrent citizens, quiet and while staff-only"
                        " endpoints are flooded (evaluations, exports, anonymous requests); disk use; SIGTERM drain")
     bench.add_argument("--url", help="with --web: drive this already running app instead (quiet load only)")
+    bench.add_argument("--scale", action="store_true",
+                       help="instead: the scale benchmark on synthetic corpora of --sizes documents built from the plan's"
+                       " real text and vectors, for each of --backends (build, load, memory, search p50/p95, growth curve)")
+    bench.add_argument("--sizes", default="1,10,100,1000", help="with --scale: corpus sizes in documents (default 1,10,100,1000)")
+    bench.add_argument("--backends", default="faiss,milvus", help="with --scale: backends (default faiss,milvus)")
+    bench.add_argument("--milvus-max", type=int, default=100,
+                       help="with --scale: largest size run on Milvus Lite (default 100: Lite takes ~10x longer per row)")
+    bench.add_argument("--rest", action="store_true",
+                       help="instead: JSON API throughput with 20 and 50 concurrent clients, one and two workers,"
+                       " beside the chat's Gradio path")
     train = sub.add_parser("train-answerability",
                            help="train the answerability model on the question bank; choose its threshold on dev")
     train.add_argument("--gold", type=Path, help="development set to choose the threshold on (default: dev.jsonl)")
@@ -113,6 +123,10 @@ def _robustness(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.scale:
+        return _bench_scale(args)
+    if args.rest:
+        return _bench_rest(args)
     from eval.bench import run_bench
     from qa.service import PlanQA
 
@@ -136,6 +150,59 @@ def _bench(args: argparse.Namespace) -> int:
     for name, value in result["figures"].items():
         print(f"{name}: {value}")
     print(f"\nreport: {out / 'report.md'}")
+    return 0
+
+
+def _bench_scale(args: argparse.Namespace) -> int:
+    from eval.scale import SCALE_JSON, plot_growth, rows_to_json, run_scale, scale_markdown
+
+    try:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError:
+        print(f"error: --sizes must be whole numbers separated by commas, not '{args.sizes}'", file=sys.stderr)
+        return 2
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if not sizes or any(n < 1 or n > 5000 for n in sizes) or not backends or set(backends) - {"faiss", "milvus"}:
+        print("error: --sizes takes 1..5000 documents and --backends faiss and/or milvus", file=sys.stderr)
+        return 2
+    gold = _gold_only(args.gold)
+    out = args.out or default_report_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for backend in backends:
+        mine = [n for n in sizes if backend != "milvus" or n <= args.milvus_max]
+        rows += run_scale(mine, [backend], [q.question for q in gold.questions],
+                          lambda msg: print(f"  {msg}", file=sys.stderr))
+    save_json(out, SCALE_JSON, {"synthetic": True, "rows": rows_to_json(rows)})
+    table = scale_markdown(rows)
+    (out / "scale.md").write_text("# Scale benchmark (synthetic corpora)\n\n" + table + "\n\n![growth](scale.png)\n",
+                                  encoding="utf-8")
+    plot_growth(rows, out / "scale.png")
+    print(table)
+    print(f"\nreport: {out / 'scale.md'}")
+    return 0
+
+
+def _gold_only(path: Path | None):
+    """The gold questions, checked against the stored corpus, without loading the index."""
+    from corpus.store import CorpusStore
+    from eval.gold import DEV_SET, load_gold
+
+    return load_gold(path or DEV_SET, [d.clean_text for d in CorpusStore.default().load_all()])
+
+
+def _bench_rest(args: argparse.Namespace) -> int:
+    from eval.restload import rest_markdown, run_rest_bench
+
+    gold = _gold_only(args.gold)
+    out = args.out or default_report_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    rows = run_rest_bench([q.question for q in gold.questions], lambda msg: print(f"  {msg}", file=sys.stderr))
+    save_json(out, "rest.json", {"rows": rows})
+    table = rest_markdown(rows)
+    (out / "rest.md").write_text("# REST throughput\n\n" + table + "\n", encoding="utf-8")
+    print(table)
+    print(f"\nreport: {out / 'rest.md'}")
     return 0
 
 

@@ -91,6 +91,18 @@ def run_web_load(url: str, gold: GoldSet, clients: int = 20, questions_each: int
     }
 
 
+def _free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports."""
+    from ui.app import free_port
+    from ui.workers import port_problem
+
+    for _ in range(50):
+        first = free_port()
+        if all(port_problem("127.0.0.1", first + i) is None for i in range(count)):
+            return first
+    raise WebLoadError(f"no {count} consecutive free ports on 127.0.0.1")
+
+
 def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) if folder.exists() else 0
 
@@ -98,15 +110,14 @@ def _folder_bytes(folder: Path) -> int:
 class _Server:
     """`python -m ui` in its own process over a working copy of the data folder (the flood cannot touch the real one)."""
 
-    def __init__(self, scratch: Path) -> None:
-        """Copy the data folder, create a staff account, start the server on a free port."""
+    def __init__(self, scratch: Path, workers: int = 1) -> None:
+        """Copy the data folder, create a staff account, start the server (or `workers` of them) on free ports."""
         import os
         import subprocess
         import sys
 
         from corpus.files import clone_data_folder
         from corpus.paths import PROJECT_ROOT, data_root
-        from ui.app import free_port
 
         self.data, self.temp = scratch / "data", scratch / "gradio"
         self.temp.mkdir(parents=True)
@@ -116,11 +127,12 @@ class _Server:
                "PLANQA_ASK_PER_MINUTE": "1000000", "PLANQA_ASK_BURST": "1000000"}
         subprocess.run([sys.executable, "-m", "ui", "staff", "add", "bench", "--password-stdin"], input=BENCH_PASSWORD,
                        text=True, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}/"
+        port = _free_ports(workers)
+        self.urls = [f"http://127.0.0.1:{port + i}/" for i in range(workers)]
+        self.url = self.urls[0]
         self.log = (scratch / "server.log").open("w")
-        self.process = subprocess.Popen([sys.executable, "-m", "ui", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
-                                        stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.process = subprocess.Popen([sys.executable, "-m", "ui", "--port", str(port), "--workers", str(workers)],
+                                        env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.process.stdout.readline()  # "PlanQA 规划问答 ready at ..." once loaded, just before it binds
         if "ready at" not in line:
             self.process.kill()
@@ -131,9 +143,12 @@ class _Server:
         import httpx
 
         deadline = time.monotonic() + timeout
+        waiting = list(self.urls)
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.url, timeout=5).status_code == 200:
+                while waiting and httpx.get(waiting[0], timeout=5).status_code == 200:
+                    waiting.pop(0)
+                if not waiting:
                     return
             except httpx.TransportError:
                 pass

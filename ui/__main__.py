@@ -1,4 +1,9 @@
-"""Start the web app: python -m ui [--host 127.0.0.1] [--port 7860]; manage staff accounts: python -m ui staff ..."""
+"""Start the web app: python -m ui [--host 127.0.0.1] [--port 7860] [--workers N]; staff accounts: python -m ui staff ...
+
+With --workers N, N worker processes serve on ports PORT .. PORT+N-1, each a complete PlanQA (chat, staff tools, JSON
+API). The chat keeps per-session state in its worker (Gradio's queue and session state live in one process), so a
+reverse proxy in front must keep each client on one worker (sticky by client address); see README "Deploying at scale".
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import argparse
 import logging
 import sys
 import time
+
+MAX_WORKERS = 8
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +26,16 @@ def main(argv: list[str] | None = None) -> int:
                                      "(staff accounts: python -m ui staff add|remove|list).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes, on ports PORT..PORT+N-1 behind a sticky reverse proxy (default 1, at most 8)")
     args = parser.parse_args(argv)
+    if not 1 <= args.workers <= MAX_WORKERS:
+        print(f"error: --workers must be 1 to {MAX_WORKERS}", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        from ui.workers import run_workers
+
+        return run_workers(args.host, args.port, args.workers)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()
     from corpus.records import CorpusError
@@ -39,13 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     except StaffError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    import socket
+    from ui.workers import port_problem
 
-    try:  # fail with one line, before uvicorn logs a traceback, when the port is taken
-        with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind((args.host, args.port))
-    except OSError as exc:
-        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+    problem = port_problem(args.host, args.port)  # one line, before uvicorn logs a traceback, when the port is taken
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     url = f"http://{args.host}:{args.port}/"
     accounts = f"{len(staff)} staff account(s)" if staff else "no staff account yet: python -m ui staff add NAME"

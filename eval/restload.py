@@ -1,0 +1,121 @@
+"""REST throughput: concurrent clients asking through the JSON API and through the chat's Gradio endpoint, against
+one and two worker processes of a server of the bench's own (loopback only, bounded in count and time)."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from eval.metrics import percentile
+from eval.webload import _client, _Server
+
+LOADS = ((20, 10), (50, 6))  # (concurrent clients, questions each): 200 and 300 requests per run
+TIME_LIMIT_S = 300.0
+
+
+def _rest_user(url: str, questions: list[str], deadline: float) -> tuple[list[float], int]:
+    import httpx
+
+    latencies, errors = [], 0
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for i, question in enumerate(questions):
+            if time.monotonic() > deadline:
+                return latencies, errors + len(questions) - i
+            started = time.perf_counter()
+            try:
+                response = client.post("/api/v1/ask", json={"question": question})
+                ok = response.status_code == 200 and "answer" in response.json()
+            except (httpx.HTTPError, ValueError):
+                ok = False
+            if ok:
+                latencies.append((time.perf_counter() - started) * 1000)
+            else:
+                errors += 1
+    return latencies, errors
+
+
+def _gradio_user(url: str, questions: list[str], deadline: float) -> tuple[list[float], int]:
+    latencies, errors = [], 0
+    try:
+        client = _client(url)
+    except Exception:  # a client that cannot even connect fails all its requests
+        return [], len(questions)
+    try:
+        for i, question in enumerate(questions):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return latencies, errors + len(questions) - i
+            started = time.perf_counter()
+            try:
+                result = client.submit(question, api_name="/ask").result(timeout=remaining)
+                ok = isinstance(result, dict) and "answer" in result
+            except Exception:  # gradio_client raises many types; each is one failed request
+                ok = False
+            if ok:
+                latencies.append((time.perf_counter() - started) * 1000)
+            else:
+                errors += 1
+    finally:
+        client.close()
+    return latencies, errors
+
+
+def drive(urls: list[str], path: str, questions: list[str], clients: int, each: int) -> dict[str, Any]:
+    """`clients` threads, client i on urls[i % len(urls)] (as a sticky proxy spreads users), each asking `each`."""
+    user = _rest_user if path == "rest" else _gradio_user
+    deadline = time.monotonic() + TIME_LIMIT_S
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = 0
+
+    def run(number: int) -> None:
+        nonlocal errors
+        mine = [questions[(number * each + i) % len(questions)] for i in range(each)]
+        found, failed = user(urls[number % len(urls)], mine, deadline)
+        with lock:
+            latencies.extend(found)
+            errors += failed
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(run, range(clients)))
+    wall = time.perf_counter() - started
+    return {"requests": clients * each, "errors": errors, "throughput req/s": round(len(latencies) / wall, 1),
+            "p50 ms": round(percentile(latencies, 0.5), 0), "p95 ms": round(percentile(latencies, 0.95), 0)}
+
+
+def run_rest_bench(questions: list[str], progress) -> list[dict[str, Any]]:
+    """Throughput of the JSON API and the Gradio path with 20 and 50 clients, against 1 and 2 workers."""
+    rows = []
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory(prefix="planqa-rest-") as scratch:
+            progress(f"starting {workers} worker(s)")
+            server = _Server(Path(scratch), workers=workers)
+            try:
+                for path in ("rest", "gradio"):
+                    drive(server.urls, path, questions, 4, 2)  # warm-up: every worker has answered
+                    for clients, each in LOADS:
+                        progress(f"{workers} worker(s), {path}, {clients} clients")
+                        rows.append({"workers": workers, "path": path, "clients": clients,
+                                     **drive(server.urls, path, questions, clients, each)})
+                        progress(f"  {rows[-1]}")
+            finally:
+                server.stop()
+    return rows
+
+
+def rest_markdown(rows: list[dict[str, Any]]) -> str:
+    """The throughput table as Markdown."""
+    lines = ["| workers | path | clients | requests | errors | throughput req/s | p50 ms | p95 ms |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        path = "JSON API POST /api/v1/ask" if r["path"] == "rest" else "Gradio chat /ask (queue)"
+        lines.append(f"| {r['workers']} | {path} | {r['clients']} | {r['requests']} | {r['errors']} | "
+                     f"{r['throughput req/s']} | {r['p50 ms']:.0f} | {r['p95 ms']:.0f} |")
+    lines.append("\nLoopback, on the same 2 cores as the clients. Two workers are two processes on two ports; "
+                 "clients are spread across them as a sticky reverse proxy would spread users.")
+    return "\n".join(lines)
