@@ -72,3 +72,58 @@ def test_goals_table_lists_each_documents_figures(service):
         ("建成区绿化覆盖率", "42%以上", 2025, "target"),
     ]
     assert len(service.indicators(doc="qingdao-2021")) == 102
+
+
+@pytest.fixture(scope="module")
+def two_plan_web(service, tmp_path_factory):
+    """The web apps over the two-plan service, with a signed-in staff client."""
+    import httpx
+    from gradio_client import Client
+
+    from tests.conftest import STAFF_NAME, STAFF_PASSWORD
+    from ui.app import start
+    from ui.staff import SESSION_COOKIE, StaffAccounts
+
+    folder = tmp_path_factory.mktemp("two-plan-web")
+    StaffAccounts(folder / "staff.json").add(STAFF_NAME, STAFF_PASSWORD)
+    server, url = start(service, feedback_path=folder / "feedback.sqlite3", accounts_path=folder / "staff.json")
+    login = httpx.post(f"{url}staff/login", data={"username": STAFF_NAME, "password": STAFF_PASSWORD})
+    cookie = f"{SESSION_COOKIE}={login.cookies[SESSION_COOKIE]}"
+    public = Client(url, verbose=False, analytics_enabled=False)
+    staff = Client(f"{url}staff/", verbose=False, analytics_enabled=False, headers={"Cookie": cookie})
+    yield url, public, staff
+    public.close()
+    staff.close()
+    server.close()
+
+
+def test_the_chat_offers_a_plan_selector_and_names_each_citations_plan(two_plan_web):
+    import httpx
+
+    url, public, _ = two_plan_web
+    config = httpx.get(f"{url}config").json()
+    scope = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "pq-scope")
+    assert scope["props"]["visible"] is True
+    assert [choice[1] for choice in scope["props"]["choices"]] == ["", "qingdao-2021", "weifang-test"]
+    result = public.predict("到2025年城镇化率目标是多少", [], "weifang-test", api_name="/ask")
+    assert result["answer"] == "到2025年，常住人口城镇化率目标为70%左右[1]。"
+    assert [c["doc_id"] for c in result["citations"]] == ["weifang-test"]
+    assert "《潍坊市新型城镇化规划（2021-2035年）》" in result["html"]
+    result = public.predict("到2025年常住人口城镇化率目标是多少", [], "qingdao-2021", api_name="/ask")
+    assert result["answer"] == "到2025年，常住人口城镇化率目标为78%左右[1]。"
+    assert "《青岛市新型城镇化规划（2021-2035年）》" in result["html"]
+    refused = public.predict("到2025年城镇化率目标是多少", [], "no-such-plan", api_name="/ask")
+    assert refused["notice"] == "没有找到所选的规划，请在“规划范围”中重新选择。" and refused["citations"] == []
+
+
+def test_the_goals_tab_lists_indicators_by_plan_and_lines_up_shared_ones(two_plan_web, service):
+    from ui.tabs_goals import aligned
+
+    _, _, staff = two_plan_web
+    table, status, _ = staff.predict("2025", "target", "all", "weifang-test", api_name="/indicators")
+    plan = table["headers"].index("规划")
+    assert table["data"] and {row[plan] for row in table["data"]} == {"潍坊市新型城镇化规划（2021-2035年）"}
+    names = {d.doc_id: d.title for d in service.documents()}
+    lined_up = aligned(service.indicators(), names)
+    row = lined_up[(lined_up["指标"] == "常住人口城镇化率") & (lined_up["年份"] == 2025)]
+    assert row[list(names.values())].values.tolist() == [["78%左右", "70%左右"]]

@@ -61,8 +61,15 @@ def snippet(text: str, start: int, end: int, around: int = SNIPPET_CHARS, css: s
     return head + mark_span(text[left:right], start - left, end - left, css) + tail
 
 
-def citation_card(citation: Citation, clause: Clause | None) -> str:
-    """A numbered card: citation path, the quote highlighted in its clause, the whole clause on demand."""
+def doc_badge(doc_id: str, titles: dict[str, str] | None) -> str:
+    """The document's short title before a citation, when several documents are loaded (titles given)."""
+    if not titles or doc_id not in titles:
+        return ""
+    return f'<span class="pq-doc">《{esc(titles[doc_id])}》</span>'
+
+
+def citation_card(citation: Citation, clause: Clause | None, titles: dict[str, str] | None = None) -> str:
+    """A numbered card: (document,) citation path, the quote highlighted in its clause, the whole clause on demand."""
     where = locate(clause, citation.quote, citation.start, citation.end)
     if clause is not None and where:
         body = snippet(clause.text, *where)
@@ -76,12 +83,12 @@ def citation_card(citation: Citation, clause: Clause | None) -> str:
         body, more = f'<mark class="pq-quote">{esc_lines(citation.quote)}</mark>', ""
     return (
         f'<div class="pq-card"><div class="pq-card-head"><span class="pq-n">{citation.n}</span>'
-        f'<span class="pq-cite">{esc(citation.citation)}</span></div>'
+        f'{doc_badge(citation.doc_id, titles)}<span class="pq-cite">{esc(citation.citation)}</span></div>'
         f'<div class="pq-snippet">{body}</div>{more}</div>'
     )
 
 
-def hit_card(hit: Hit, label: str = "") -> str:
+def hit_card(hit: Hit, label: str = "", titles: dict[str, str] | None = None) -> str:
     """A card for a related clause: its citation and best-matching sentences."""
     if hit.highlights:
         s, e = hit.highlights[0][0] - hit.start, hit.highlights[0][1] - hit.start
@@ -90,22 +97,23 @@ def hit_card(hit: Hit, label: str = "") -> str:
         body = esc_lines(hit.text[:160]) + ("…" if len(hit.text) > 160 else "")
     badge = f'<span class="pq-n pq-n-related">{esc(label)}</span>' if label else ""
     return (
-        f'<div class="pq-card pq-card-related"><div class="pq-card-head">{badge}'
+        f'<div class="pq-card pq-card-related"><div class="pq-card-head">{badge}{doc_badge(hit.doc_id, titles)}'
         f'<span class="pq-cite">{esc(hit.citation)}</span></div><div class="pq-snippet">{body}</div></div>'
     )
 
 
-def answer_html(answer: Answer, lookup: ClauseLookup) -> str:
-    """The assistant's message: answer text with markers, then citation cards (or related clauses)."""
+def answer_html(answer: Answer, lookup: ClauseLookup, titles: dict[str, str] | None = None) -> str:
+    """The assistant's message: answer text with markers, then citation cards (or related clauses); titles (given
+    when several documents are loaded) name each citation's document."""
     parts = ['<div class="pq-answer">']
     css = "pq-text pq-refusal" if answer.abstained else "pq-text"
     parts.append(f'<div class="{css}">{markers(answer.answer)}</div>')
     if answer.citations:
         parts.append('<div class="pq-section">依据（规划原文）</div>')
-        parts += [citation_card(c, lookup(c.clause_id)) for c in answer.citations]
+        parts += [citation_card(c, lookup(c.clause_id), titles) for c in answer.citations]
     if answer.abstained and answer.related:
         parts.append('<div class="pq-section">相关条款（供参考，并非直接答案）</div>')
-        parts += [hit_card(h) for h in answer.related]
+        parts += [hit_card(h, titles=titles) for h in answer.related]
     parts.append("</div>")
     return "".join(parts)
 

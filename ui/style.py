@@ -44,6 +44,7 @@ sup.pq-ref { color: #1d4ed8; font-weight: 600; font-size: 0.78em; margin: 0 1px;
   border-radius: 999px; font-size: 0.8em; font-weight: 600; padding: 0 6px; }
 .pq-n-related { background: #64748b; }
 .pq-cite { font-weight: 600; color: #1e3a8a; }
+.pq-doc { color: #475569; font-size: .92em; margin-right: .35em; }
 .pq-card-related .pq-cite { color: #334155; }
 .pq-snippet { color: #334155; }
 mark.pq-near { background: #e0f2fe; color: inherit; padding: 0 1px; border-radius: 2px; }

@@ -1,7 +1,8 @@
 """问答 tab: citizens chat with the plan; cited answers, example questions, 👍/👎 feedback.
 
 API: `ask` (api_name="ask") takes the question text and, optionally, the conversation's earlier questions (a list of
-strings, oldest first; follow-ups such as "那2035年呢？" are read against them) and returns a JSON-ready dict:
+strings, oldest first; follow-ups such as "那2035年呢？" are read against them) and a document id ("" or omitted:
+every loaded plan; the chat shows a plan selector when several are loaded) and returns a JSON-ready dict:
 {"question", "question_html", "answer", "abstained", "kind", "citations", "related", "notice", "html", "answer_id",
 "understood_as"} (`understood_as`: the standalone question answered; the html shows "理解为：…" when it was rewritten).
 `answer` is the plain answer text with [n] markers, `citations` the numbered quotes, `notice` a message
@@ -56,7 +57,8 @@ def length_notice(text: str) -> str | None:
 def make_ask(ctx: AppContext):
     """The `ask` endpoint: a question in, a JSON-ready answer dict out (never raises)."""
 
-    def ask(question: str, history: list | None, request: gr.Request) -> dict[str, Any]:
+    def ask(question: str, history: list | None = None, doc: str | None = "",
+            request: gr.Request = None) -> dict[str, Any]:
         """Answer one question from the plan, with numbered citations (see module docstring)."""
         text = sanitised_text(question).strip()
         earlier = [h for h in (sanitised_text(h).strip() for h in history[-MAX_HISTORY:])
@@ -69,12 +71,16 @@ def make_ask(ctx: AppContext):
         notice = length_notice(text)
         client = client_address(request.client.host if request and request.client else None,
                                 request.headers.get("x-forwarded-for") if request else None)
+        documents = {d.doc_id: d.title for d in ctx.service.documents()}
+        scope = doc.strip() if isinstance(doc, str) else ""
+        if notice is None and scope and scope not in documents:
+            notice = "没有找到所选的规划，请在“规划范围”中重新选择。"
         if notice is None and not ctx.limiter.allow(client):
             notice = f"提问太频繁了，请 {ctx.limiter.wait_seconds(client)} 秒后再试。"
         if notice is None:
             try:
                 check_query(text)
-                answer = ctx.service.ask(text, history=earlier)
+                answer = ctx.service.ask(text, doc=scope or None, history=earlier)
             except QueryError as exc:
                 notice = f"无法处理该问题：{exc}"
             except Exception:  # an internal failure must not reach the user as an error page
@@ -87,7 +93,9 @@ def make_ask(ctx: AppContext):
                 if answer.abstained:
                     # What citizens ask that the plan does not answer is the staff's review queue.
                     ctx.feedback.record("refused", record, answer_id)
-                html = render.understood_html(answer.understood_as, text) + render.answer_html(answer, ctx.service.clause)
+                titles = documents if len(documents) > 1 else None  # name each citation's plan when several are loaded
+                html = (render.understood_html(answer.understood_as, text)
+                        + render.answer_html(answer, ctx.service.clause, titles))
                 return {**base, **data, "answer_id": answer_id, "html": html}
         gr.Warning(notice)
         return {**base, "notice": notice, "html": render.notice_html(notice)}
@@ -134,7 +142,11 @@ def show_answer(result: dict | None, history: list[dict], records: dict) -> tupl
 def build(ctx: AppContext) -> None:
     """Lay out the chat tab and wire its events."""
     ask = make_ask(ctx)
+    documents = ctx.service.documents()
     with gr.Tab("问答", id="chat"):
+        scope = gr.Dropdown([("全部规划", "")] + [(d.title, d.doc_id) for d in documents], value="", label="规划范围",
+                            visible=len(documents) > 1, elem_id="pq-scope", interactive=True,
+                            allow_custom_value=True)  # an API caller's unknown plan gets the chat's own notice
         chatbot = gr.Chatbot(
             value=[], label="规划问答", show_label=False, height=600, latex_delimiters=[], placeholder=welcome([d.title for d in ctx.service.documents()]),
             feedback_options=("Like", "Dislike"), elem_id="pq-chat", buttons=[],
@@ -167,7 +179,7 @@ def build(ctx: AppContext) -> None:
         (
             event(take_question, [*inputs, asked], [pending, chatbot, question, earlier, asked], api_visibility="private",
                   queue=False)
-            .then(ask, [pending, earlier], result, api_name="ask" if public else None, api_visibility=visibility,
+            .then(ask, [pending, earlier, scope], result, api_name="ask" if public else None, api_visibility=visibility,
                   show_progress="hidden")
             .then(show_answer, [result, chatbot, records], [chatbot, records], api_visibility="private")
         )
