@@ -10,7 +10,7 @@ from qa.followup_deciders import FollowUpContrast, FollowUpDetail
 from qa.indicators import IndicatorTable
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Pipeline
-from qa.records import Answer
+from qa.records import Answer, Indicator
 from qa.retrieval import Filters, Retriever
 from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
 
@@ -30,7 +30,7 @@ class Answerer:
         self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
         followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
                                    retriever.encode_queries)
-        self.pipeline = Pipeline([Contextualise(followups), Understand(retriever, reader), Retrieve(retriever),
+        self.pipeline = Pipeline([Contextualise(followups, self.indicator_of), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts), Verify(self.documents)])
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
@@ -52,6 +52,18 @@ class Answerer:
             PlanSentences(retriever, refusal, check_confidence=model is None),
         ]
         self.model = model
+
+    def indicator_of(self, question: str, filters: Filters) -> Indicator | None:
+        """The indicator whose figure the answer to this (standalone) question quotes first, or None."""
+        answer = self.pipeline.run(question, filters).answer
+        if answer.abstained:
+            return None
+        cited = [indicator for citation in answer.citations for indicator in self.table.all
+                 if indicator.clause_id == citation.clause_id and indicator.doc_id == citation.doc_id
+                 and citation.start <= indicator.start < citation.end]
+        # Of several figures quoted, the one the question named (by the table's name match), else the first.
+        named = {i.name for i in self.table.lookup(question, filters.doc).matches}
+        return next((i for i in cited if i.name in named), cited[0] if cited else None)
 
     def run(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> AskState:
         """The whole pipeline state for one question (the answer, and how it was reached)."""

@@ -53,6 +53,7 @@ class FollowUp:
     understood_as: str
     previous: str = ""  # the earlier question (standalone) it continues
     wants_figures: bool = False  # a detail request for numbers ("有啥数字吗")
+    year: int | None = None  # the year a year follow-up asks about
 
 
 @dataclass
@@ -170,7 +171,7 @@ class FollowUpReader:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
         year = _year_of(core)
         if year is not None:
-            return FollowUp("year", self._with_year(previous, year, status=self.status_year == year), previous)
+            return FollowUp("year", self._with_year(previous, year, status=self.status_year == year), previous, year=year)
         words = self.analyzer.segment(core)
         pronoun = next((w for w in words if w in _PERSONAL or w in _DEMONSTRATIVE), "")
         if pronoun:
@@ -260,6 +261,11 @@ class FollowUpReader:
         vectors = self.encode([slot, *words])
         scores = vectors[1:] @ vectors[0]
         return words[int(np.argmax(scores))]
+
+
+def indicator_question(name: str, year: int, status: bool) -> str:
+    """The standalone question for one indicator in one year: its status figure, or its target for that year."""
+    return f"{year}年，{name}是多少？" if status else f"到{year}年，{name}目标是多少？"
 
 
 def base_question(question: str) -> str:

@@ -39,11 +39,20 @@ class FollowUpDetail:
             chosen = [c for c in clause if _FIGURE.search(c.text)]
             missing = "规划在这一条里没有给出具体数字。"
         else:
-            # The earlier answer's own clause first (its next sentences), then the other clauses, best first.
+            # "具体呢" asks for the passage around the earlier answer: its lead sentence (the specifics it named, now
+            # in context), then what follows it in the same clause; without a following sentence, the clause's other
+            # sentences and then other clauses, best first.
             lead = earlier.citations[0].clause_id
+            clause = sorted(self.retriever.candidates(state.query, [(lead, 1.0)]), key=lambda c: c.start)
+            last_given = max(c.start for c in earlier.citations if c.clause_id == lead)
+            following = [c for c in clause if c.start > last_given and c.start not in given]
             rest = [c for c in state.candidates if c.start not in given]
-            chosen = [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
-            missing = "规划在这方面没有更多内容了。"
+            more = following + [c for c in rest if c.clause_id == lead and c not in following] + \
+                [c for c in rest if c.clause_id != lead]
+            if not more:
+                return Decision("refuse", "规划在这方面没有更多内容了。", reason="follow-up detail")
+            anchor = [c for c in clause if c.start == earlier.citations[0].start]
+            return Decision("text", sentences=(anchor + more)[:3], reason="follow-up detail")
         if not chosen:
             return Decision("refuse", missing, reason="follow-up detail")
         return Decision("text", sentences=chosen[:3], reason="follow-up detail")

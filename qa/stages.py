@@ -2,35 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
 from corpus.records import Document
 from qa.compose import compose_answer, procedure_note, verify
-from qa.followup import FollowUpReader
+from qa.followup import FollowUpReader, indicator_question
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Decision
-from qa.records import check_query, sanitised_text
-from qa.retrieval import Retriever
+from qa.records import Indicator, check_query, sanitised_text
+from qa.retrieval import Filters, Retriever
 
 
 class Contextualise:
-    """Reads the question against the conversation: a follow-up becomes the standalone question it means."""
+    """Reads the question against the conversation: a follow-up becomes the standalone question it means.
+
+    A year or contrast follow-up of an earlier answer that gave a figure asks about that figure's indicator (slot
+    carry-over from the answer, not only from the question's words): "城镇化哪一年过的70%" answered with
+    常住人口城镇化率, then "那2020年到多少了" means "2020年，常住人口城镇化率是多少？"."""
 
     name = "follow-up"
 
-    def __init__(self, reader: FollowUpReader) -> None:
-        """Use the follow-up reader."""
+    def __init__(self, reader: FollowUpReader,
+                 indicator_of: Callable[[str, Filters], Indicator | None] | None = None) -> None:
+        """Use the follow-up reader, and a way to find the indicator the earlier question's answer gave."""
         self.reader = reader
+        self.indicator_of = indicator_of
 
     def run(self, state: AskState) -> None:
         """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
         state.question = check_query(state.question)  # undecodable characters replaced before anything reads it
         state.history = [sanitised_text(h) for h in state.history if isinstance(h, str)]
         state.asked = state.question
-        state.followup = self.reader.read(state.question, state.history)
-        state.question = state.followup.previous if state.followup.kind == "detail" else state.followup.understood_as
+        followup = self.reader.read(state.question, state.history)
+        if followup.kind in ("year", "contrast") and self.indicator_of is not None:
+            indicator = self.indicator_of(followup.previous, state.filters)
+            year = followup.year if followup.kind == "year" else self.reader.status_year
+            if indicator is not None and year is not None:
+                status = followup.kind == "contrast" or year == self.reader.status_year
+                followup = replace(followup, understood_as=indicator_question(indicator.name, year, status))
+        state.followup = followup
+        state.question = followup.previous if followup.kind == "detail" else followup.understood_as
 
 
 class Understand:

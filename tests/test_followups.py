@@ -24,11 +24,16 @@ def test_a_different_year_keeps_the_indicator(service):
     first = service.ask("到2025年城镇化率目标是多少")
     assert "78%" in quotes(first) and first.understood_as == "到2025年城镇化率目标是多少"
     later = service.ask("那2035年呢？", history=["到2025年城镇化率目标是多少"])
-    assert later.understood_as == "到2035年城镇化率目标是多少？"
+    # The indicator comes from the earlier answer's figure, in the plan's name for it.
+    assert later.understood_as == "到2035年，常住人口城镇化率目标是多少？"
     # The plan gives no 2035 figure: refused, saying which years it does give, with those figures cited.
     assert later.abstained and "2035" in later.answer and "2025年" in later.answer and "78%" in quotes(later)
     status = service.ask("2020年的呢", history=["到2025年城镇化率目标是多少"])
+    assert status.understood_as == "2020年，常住人口城镇化率是多少？"
     assert not status.abstained and "76.34%" in quotes(status)
+    # The earlier question named no indicator; its answer did ("2016年，全市城镇化水平首次突破70%").
+    carried = service.ask("那2020年到多少了", history=["青岛城镇化哪一年过的70%"])
+    assert carried.understood_as == "2020年，城镇化水平是多少？" and "76.34%" in quotes(carried)
 
 
 def test_a_year_the_plan_lacks_is_refused_in_a_conversation_too(service):
@@ -50,12 +55,14 @@ def test_a_pronoun_takes_the_earlier_subject(service):
     assert not answer.abstained and "邻里中心" in quotes(answer)
 
 
-def test_a_request_for_detail_continues_with_what_was_not_said(service):
+def test_a_request_for_detail_quotes_the_passage_around_the_earlier_answer(service):
     earlier = service.ask("村医挣得太少了 有人管没")
     detail = service.ask("具体呢", history=["村医挣得太少了 有人管没"])
     assert detail.understood_as.startswith("村医挣得太少了 有人管没——")
-    assert not detail.abstained and detail.citations
-    assert not {c.start for c in detail.citations} & {c.start for c in earlier.citations}
+    assert not detail.abstained and len(detail.citations) >= 2
+    # The earlier lead sentence anchors the passage; everything after it is new.
+    assert detail.citations[0].start == earlier.citations[0].start
+    assert not {c.start for c in detail.citations[1:]} & {c.start for c in earlier.citations}
 
 
 def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(service):
@@ -65,7 +72,7 @@ def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(s
 
 def test_a_contrast_asks_for_todays_figure(service):
     answer = service.ask("现在是多少", history=["城镇化率25年定的多少"])
-    assert answer.understood_as == "城镇化率2020年定的多少？"
+    assert answer.understood_as == "2020年，常住人口城镇化率是多少？"
     # The status figure first, then the plan's target for the same indicator beside it.
     assert answer.kind == "indicator" and "76.34%" in answer.citations[0].quote and "78%左右" in quotes(answer)
     assert answer.answer.index("76.34%") < answer.answer.index("78%左右")
@@ -91,7 +98,7 @@ def test_cli_history_and_batch_history(tmp_path, capsys, monkeypatch, service):
     monkeypatch.setattr(PlanQA, "open", classmethod(lambda cls, model=None: service))
     assert qa_cli.main(["ask", "那2035年呢", "--history", "到2025年城镇化率目标是多少", "--json"]) == 0
     row = json.loads(capsys.readouterr().out)
-    assert row["understood_as"] == "到2035年城镇化率目标是多少？" and row["abstained"]
+    assert row["understood_as"] == "到2035年，常住人口城镇化率目标是多少？" and row["abstained"]
     batch = tmp_path / "b.jsonl"
     batch.write_text(json.dumps({"id": "c1", "question": "它能给居民干点啥", "history": ["邻里中心是个啥东西"]},
                                 ensure_ascii=False) + "\n" + json.dumps({"id": "c2", "question": "海绵城市"}) + "\n",

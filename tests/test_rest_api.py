@@ -25,7 +25,7 @@ def test_ask_gives_the_cited_figure_as_the_cli_does(api, web):
 
 def test_ask_reads_a_follow_up_against_its_history(api):
     body = api.post("/api/v1/ask", json={"question": "那2035年呢", "history": ["到2025年城镇化率目标是多少"]}).json()
-    assert body["understood_as"] == "到2035年城镇化率目标是多少？" and body["abstained"]
+    assert body["understood_as"] == "到2035年，常住人口城镇化率目标是多少？" and body["abstained"]
 
 
 def test_ask_within_a_chapter_and_a_refusal_with_related_clauses(api):
