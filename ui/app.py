@@ -22,13 +22,11 @@ import gradio as gr  # noqa: E402
 
 from qa.service import PlanQA  # noqa: E402
 from ui import tabs_chat, tabs_eval, tabs_goals, tabs_outline, tabs_review, tabs_search  # noqa: E402
-from ui.common import AppContext  # noqa: E402
+from ui.common import CONCURRENCY, AppContext  # noqa: E402
 from ui.feedback import FeedbackStore  # noqa: E402
 from ui.render import esc  # noqa: E402
 
 TITLE = "PlanQA 规划问答"
-# Simultaneous requests per event: answering is CPU-bound, so about one per core (PLANQA_UI_CONCURRENCY overrides).
-CONCURRENCY = int(os.environ.get("PLANQA_UI_CONCURRENCY") or max(2, min(8, os.cpu_count() or 2)))
 QUEUE_SIZE = 256  # waiting requests beyond this get a "busy" message instead of piling up
 STAFF_QUEUE_SIZE = 16  # staff are few; a flood of staff requests cannot grow a long queue either
 MAX_UPLOAD = "5mb"

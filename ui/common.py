@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -19,6 +20,10 @@ DOWNLOAD_SECONDS = 3600  # generated downloads are removed after an hour: export
 
 ALL = "all"  # dropdown value meaning "no filter"
 
+
+# Simultaneous answers per process (chat events and JSON API calls alike): answering is CPU-bound, so about one per
+# core; more threads only thrash (50 API clients on 2 cores: 11.7 req/s unbounded). PLANQA_UI_CONCURRENCY overrides.
+CONCURRENCY = int(os.environ.get("PLANQA_UI_CONCURRENCY") or max(2, min(8, os.cpu_count() or 2)))
 
 @dataclass
 class AppContext:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field
 from corpus.records import Clause
 from qa.batch import MAX_HISTORY
 from qa.records import MAX_QUERY_CHARS, Answer, Hit, Indicator, QueryError
-from ui.common import AppContext
+from ui.common import CONCURRENCY, AppContext
 from ui.limits import client_address
 
 PREFIX = "/api/v1"
@@ -74,46 +75,54 @@ def router(ctx: AppContext) -> APIRouter:
     """The API routes over the shared app context."""
     api = APIRouter()
     service = ctx.service
+    # Answers run in worker threads, at most CONCURRENCY at a time (the chat's limit too): the rest wait their turn
+    # instead of thrashing the cores.
+    answering = anyio.CapacityLimiter(CONCURRENCY)
+
+    async def answered(work):
+        return await anyio.to_thread.run_sync(work, limiter=answering)
 
     def refuse(exc: QueryError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=400)
 
     @api.post(f"{PREFIX}/ask", response_model=Answer, responses={400: {}, 429: {}})
-    def ask(body: AskIn, request: Request):
+    async def ask(body: AskIn, request: Request):
         """Answer a question from the plan with numbered citations, or refuse and list the nearest clauses."""
         client = client_address(request.client.host if request.client else None, request.headers.get("x-forwarded-for"))
         if not ctx.limiter.allow(client):
             return JSONResponse({"error": "too many questions; try again shortly"}, status_code=429,
                                 headers={"Retry-After": str(ctx.limiter.wait_seconds(client))})
         try:
-            return service.ask(body.question, doc=body.doc, chapter=body.chapter, history=body.history).to_dict()
+            answer = await answered(lambda: service.ask(body.question, doc=body.doc, chapter=body.chapter,
+                                                        history=body.history))
         except QueryError as exc:
             return refuse(exc)
+        return answer.to_dict()
 
-    def search(body: SearchIn):
+    async def search(body: SearchIn):
         if not body.query.strip() and not body.topic:
             return refuse(QueryError("give a query or a topic"))
         try:
-            hits = service.search(body.query, k=body.k, doc=body.doc, chapter=body.chapter, topic=body.topic,
-                                  mode=body.mode)
+            hits = await answered(lambda: service.search(body.query, k=body.k, doc=body.doc, chapter=body.chapter,
+                                                         topic=body.topic, mode=body.mode))
         except QueryError as exc:
             return refuse(exc)
         return {"hits": [h.to_dict() for h in hits]}
 
     @api.post(f"{PREFIX}/search", response_model=SearchOut, responses={400: {}})
-    def search_post(body: SearchIn):
+    async def search_post(body: SearchIn):
         """Clauses that match a query (or every clause of a topic, in plan order)."""
-        return search(body)
+        return await search(body)
 
     @api.get(f"{PREFIX}/search", response_model=SearchOut, responses={400: {}})
-    def search_get(query: str = "", k: int = 5, doc: str | None = None, chapter: int | None = None,
+    async def search_get(query: str = "", k: int = 5, doc: str | None = None, chapter: int | None = None,
                    topic: str | None = None, mode: Literal["hybrid", "bm25", "dense"] = "hybrid"):
         """The same search with query parameters."""
         try:
             body = SearchIn(query=query, k=k, doc=doc, chapter=chapter, topic=topic, mode=mode)
         except ValueError as exc:
             raise HTTPException(status_code=422, detail=str(exc).splitlines()[0]) from None
-        return search(body)
+        return await search(body)
 
     @api.get(f"{PREFIX}/indicators", response_model=list[Indicator])
     def indicators(year: int | None = None, kind: Literal["target", "status"] | None = None,
