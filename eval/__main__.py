@@ -192,12 +192,16 @@ def _gold_only(path: Path | None):
 
 
 def _bench_rest(args: argparse.Namespace) -> int:
+    from corpus.bank import load_bank
+    from corpus.store import CorpusStore
     from eval.restload import rest_markdown, run_rest_bench
 
-    gold = _gold_only(args.gold)
+    # Load questions: the question bank's (training data, never scored here), each asked once per server.
+    bank = load_bank(CorpusStore.default().load_all())
+    questions = [q.question for q in bank.in_scope] + [q.question for q in bank.out_of_scope]
     out = args.out or default_report_dir()
     out.mkdir(parents=True, exist_ok=True)
-    rows = run_rest_bench([q.question for q in gold.questions], lambda msg: print(f"  {msg}", file=sys.stderr))
+    rows = run_rest_bench(questions, lambda msg: print(f"  {msg}", file=sys.stderr))
     save_json(out, "rest.json", {"rows": rows})
     table = rest_markdown(rows)
     (out / "rest.md").write_text("# REST throughput\n\n" + table + "\n", encoding="utf-8")

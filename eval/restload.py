@@ -14,6 +14,7 @@ from eval.metrics import percentile
 from eval.webload import _client, _Server
 
 LOADS = ((20, 10), (50, 6))  # (concurrent clients, questions each): 200 and 300 requests per run
+WARM_UP = 16  # questions per server before timing, 8 per path
 TIME_LIMIT_S = 300.0
 
 
@@ -65,7 +66,8 @@ def _gradio_user(url: str, questions: list[str], deadline: float) -> tuple[list[
 
 
 def drive(urls: list[str], path: str, questions: list[str], clients: int, each: int) -> dict[str, Any]:
-    """`clients` threads, client i on urls[i % len(urls)] (as a sticky proxy spreads users), each asking `each`."""
+    """`clients` threads, client i on urls[i % len(urls)] (as a sticky proxy spreads users), each asking `each`
+    questions (question i*each + j of the list)."""
     user = _rest_user if path == "rest" else _gradio_user
     deadline = time.monotonic() + TIME_LIMIT_S
     lock = threading.Lock()
@@ -89,19 +91,30 @@ def drive(urls: list[str], path: str, questions: list[str], clients: int, each: 
 
 
 def run_rest_bench(questions: list[str], progress) -> list[dict[str, Any]]:
-    """Throughput of the JSON API and the Gradio path with 20 and 50 clients, against 1 and 2 workers."""
+    """Throughput of the JSON API and the Gradio path with 20 and 50 clients, against 1 and 2 workers.
+
+    Every request of a server's run asks a question that server has not seen (its query-vector cache would make a
+    repeat nearly free), so `questions` needs WARM_UP + 2 * sum(clients * each) distinct questions."""
+    needed = WARM_UP + 2 * sum(c * e for c, e in LOADS)
+    questions = list(dict.fromkeys(questions))
+    if len(questions) < needed:
+        raise ValueError(f"the REST bench needs {needed} distinct questions, got {len(questions)}")
     rows = []
     for workers in (1, 2):
         with tempfile.TemporaryDirectory(prefix="planqa-rest-") as scratch:
             progress(f"starting {workers} worker(s)")
             server = _Server(Path(scratch), workers=workers)
+            used = 0
             try:
                 for path in ("rest", "gradio"):
-                    drive(server.urls, path, questions, 4, 2)  # warm-up: every worker has answered
+                    drive(server.urls, path, questions[used:used + WARM_UP], 4, WARM_UP // 8)  # each worker answered
+                    used += WARM_UP // 2
                     for clients, each in LOADS:
                         progress(f"{workers} worker(s), {path}, {clients} clients")
+                        fresh = questions[used:used + clients * each]
+                        used += clients * each
                         rows.append({"workers": workers, "path": path, "clients": clients,
-                                     **drive(server.urls, path, questions, clients, each)})
+                                     **drive(server.urls, path, fresh, clients, each)})
                         progress(f"  {rows[-1]}")
             finally:
                 server.stop()
