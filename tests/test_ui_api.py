@@ -209,8 +209,8 @@ def test_review_queue_and_bank_add(app, staff, tmp_path, monkeypatch):
 
 def test_ask_reads_a_follow_up_against_the_history(client):
     result = client.predict("那2035年呢", ["到2025年城镇化率目标是多少"], api_name="/ask")
-    assert result["understood_as"] == "到2035年城镇化率目标是多少？"
-    assert '<div class="pq-understood">理解为：到2035年城镇化率目标是多少？</div>' in result["html"]
+    assert result["understood_as"] == "到2035年，常住人口城镇化率目标是多少？"
+    assert '<div class="pq-understood">理解为：到2035年，常住人口城镇化率目标是多少？</div>' in result["html"]
     alone = client.predict("那2035年呢", api_name="/ask")  # no history: answered as typed, nothing "understood"
     assert alone["understood_as"] == "那2035年呢" and "pq-understood" not in alone["html"]
     junk = client.predict("那农村呢", {"not": "a list"}, api_name="/ask")  # a malformed history is ignored

@@ -179,7 +179,7 @@ def test_a_follow_up_shows_what_was_understood_and_clearing_forgets(page):
     ask(page, "到2025年城镇化率目标是多少")
     ask(page, "那2035年呢？")
     last = page.locator("[data-testid=bot]").last
-    assert last.locator(".pq-understood").inner_text() == "理解为：到2035年城镇化率目标是多少？"
+    assert last.locator(".pq-understood").inner_text() == "理解为：到2035年，常住人口城镇化率目标是多少？"
     assert "2035" in last.locator(".pq-text").inner_text()
     page.screenshot(path=str(SHOTS / "chat-followup.png"), full_page=True)
     page.click("#pq-clear")
