@@ -53,8 +53,10 @@ class Answerer:
         ]
         self.model = model
 
-    def indicator_of(self, question: str, filters: Filters) -> Indicator | None:
-        """The indicator whose figure the answer to this (standalone) question quotes first, or None."""
+    def indicator_of(self, question: str, filters: Filters, year: int | None = None,
+                     status: bool = False) -> Indicator | None:
+        """The indicator whose figure the answer to this (standalone) question quotes first, or None; with a year,
+        the same measure as the plan names it for that year (status or target)."""
         answer = self.pipeline.run(question, filters).answer
         if answer.abstained:
             return None
@@ -63,7 +65,10 @@ class Answerer:
                  and citation.start <= indicator.start < citation.end]
         # Of several figures quoted, the one the question named (by the table's name match), else the first.
         named = {i.name for i in self.table.lookup(question, filters.doc).matches}
-        return next((i for i in cited if i.name in named), cited[0] if cited else None)
+        found = next((i for i in cited if i.name in named), cited[0] if cited else None)
+        if found is None or year is None:
+            return found
+        return self.table.for_year(found, year, "status" if status else "target")
 
     def run(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> AskState:
         """The whole pipeline state for one question (the answer, and how it was reached)."""

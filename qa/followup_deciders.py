@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from qa.indicators import IndicatorTable
+from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
 from qa.retrieval import Filters, Retriever
@@ -76,6 +76,8 @@ class FollowUpContrast:
         if lookup.score < self.table.config.min_name_score or not lookup.matches:
             return None  # no status figure for it: the figure table says which years the plan gives
         names = {i.name for i in lookup.matches}
-        targets = [i for i in self.table.all if i.name in names and i.kind == "target"
+        # The plan may name the target a little differently from the status figure (通车里程 / 总里程).
+        targets = [i for i in self.table.all if i.kind == "target"
+                   and any(name_likeness(i.name, n) >= NAME_PAIRS for n in names)
                    and (state.filters.doc is None or i.doc_id == state.filters.doc)]
         return Decision("indicator", indicators=[*lookup.matches, *targets], reason="follow-up contrast")

@@ -247,6 +247,20 @@ _NUMERALS = "一二三四五六七八九十两〇"
 _VAGUE = ("突破", "超过", "接近", "不足", "低于", "高于")
 
 
+NAME_PAIRS = 0.4  # Jaccard share of character pairs for two names of one measure (总里程 / 通车里程: 0.44)
+
+
+def _pairs(name: str) -> set[str]:
+    text = normalise(name).replace(" ", "")
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def name_likeness(a: str, b: str) -> float:
+    """Jaccard share of the character pairs of two indicator names (1.0 for the same name)."""
+    pa, pb = _pairs(a), _pairs(b)
+    return len(pa & pb) / len(pa | pb) if pa and pb else float(a == b)
+
+
 class IndicatorTable:
     """All indicators of a set of documents, filterable and searchable by question."""
 
@@ -266,6 +280,17 @@ class IndicatorTable:
             self._groups.setdefault(ind.name, []).append(ind)
         self._keys = {name: [_match_key(k) for k in (name, *_ALIASES.get(name, ()))] for name in self._groups}
         self._lookups: dict[tuple[str, str | None], IndicatorLookup] = {}
+
+    def for_year(self, indicator: Indicator, year: int, kind: str) -> Indicator:
+        """The indicator itself when the plan gives it for this year and kind; else the same document's indicator
+        of that year and kind whose name shares the most character pairs with it (高速公路总里程 -> 高速公路通车里程),
+        when they share at least NAME_PAIRS of them; else the indicator itself."""
+        pool = self.filter(year=year, kind=kind, doc=indicator.doc_id)
+        if any(i.name == indicator.name for i in pool):
+            return indicator
+        scored = [(name_likeness(indicator.name, i.name), i) for i in pool]
+        best = max(scored, key=lambda item: item[0], default=(0.0, indicator))
+        return best[1] if best[0] >= NAME_PAIRS else indicator
 
     def filter(self, year: int | None = None, kind: str | None = None, doc: str | None = None,
                text: str | None = None) -> list[Indicator]:

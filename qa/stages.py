@@ -25,8 +25,9 @@ class Contextualise:
     name = "follow-up"
 
     def __init__(self, reader: FollowUpReader,
-                 indicator_of: Callable[[str, Filters], Indicator | None] | None = None) -> None:
-        """Use the follow-up reader, and a way to find the indicator the earlier question's answer gave."""
+                 indicator_of: Callable[[str, Filters, int, bool], Indicator | None] | None = None) -> None:
+        """Use the follow-up reader, and a way to find the indicator the earlier question's answer gave (as the plan
+        names it for the year asked, status or target)."""
         self.reader = reader
         self.indicator_of = indicator_of
 
@@ -37,10 +38,10 @@ class Contextualise:
         state.asked = state.question
         followup = self.reader.read(state.question, state.history)
         if followup.kind in ("year", "contrast") and self.indicator_of is not None:
-            indicator = self.indicator_of(followup.previous, state.filters)
             year = followup.year if followup.kind == "year" else self.reader.status_year
+            status = followup.kind == "contrast" or year == self.reader.status_year
+            indicator = self.indicator_of(followup.previous, state.filters, year, status) if year else None
             if indicator is not None and year is not None:
-                status = followup.kind == "contrast" or year == self.reader.status_year
                 followup = replace(followup, understood_as=indicator_question(indicator.name, year, status))
         state.followup = followup
         state.question = followup.previous if followup.kind == "detail" else followup.understood_as

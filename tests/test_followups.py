@@ -78,6 +78,14 @@ def test_a_contrast_asks_for_todays_figure(service):
     assert answer.answer.index("76.34%") < answer.answer.index("78%左右")
 
 
+def test_a_contrast_finds_the_status_figure_under_the_plans_other_name_for_it(service):
+    # The target says 高速公路总里程, the status figure 高速公路通车里程: one measure, two names in the plan.
+    answer = service.ask("跟现在比呢", history=["高速路到25年总共修多少公里"])
+    assert answer.understood_as == "2020年，高速公路通车里程是多少？"
+    assert answer.answer == "2020年，高速公路通车里程为865公里[1]；到2025年，高速公路总里程要突破900公里[2]。"
+    assert [c.clause_id for c in answer.citations] == ["qingdao-2021/1.1.1.3.p1", "qingdao-2021/6.2.3.p1"]
+
+
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
