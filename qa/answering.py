@@ -28,10 +28,11 @@ class Answerer:
         self.place_label = "、".join(dict.fromkeys(p.place for p in profiles if p.place)) or "所收录地区"
         self.decide = Decide([])
         self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
+        places = {d.doc_id: d.profile.place for d in documents if d.profile and d.profile.place}
         followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
                                    retriever.encode_queries)
         self.pipeline = Pipeline([Contextualise(followups, self.indicator_of), Understand(retriever, reader), Retrieve(retriever),
-                                  self.decide, Compose(retriever, self.contacts), Verify(self.documents)])
+                                  self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
     def use_answerability(self, model: AnswerabilityModel | None, threshold: float | None = None) -> None:

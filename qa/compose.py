@@ -20,14 +20,16 @@ def procedure_note(contact: str) -> str:
     return f"{PROCEDURE_INTRO}具体办理方式{where}。"
 
 
-def compose_answer(decision: Decision, related: list[Hit]) -> Answer:
-    """The answer for a decision; refusals list the related clauses."""
+def compose_answer(decision: Decision, related: list[Hit], places: dict[str, str] | None = None) -> Answer:
+    """The answer for a decision; refusals list the related clauses. Figures from more than one plan are each
+    preceded by their plan's place (places: document id -> "潍坊市")."""
     if decision.route == "refuse":
         return Answer(decision.message + REFUSAL_TAIL, True, [], related, "refusal")
     if decision.route == "indicator":
         picked = distinct(decision.indicators)[:3]
         citations = [indicator_citation(n, ind) for n, ind in enumerate(picked, start=1)]
-        parts = [f"{figure_sentence(ind)}[{c.n}]" for ind, c in zip(picked, citations, strict=True)]
+        where = _places(picked, places)
+        parts = [f"{where(ind)}{figure_sentence(ind)}[{c.n}]" for ind, c in zip(picked, citations, strict=True)]
         note = f"\n\n{decision.note}" if decision.note else ""
         return Answer("；".join(parts) + "。" + note, False, citations, [], "indicator")
     if decision.route == "missing_year":
@@ -36,7 +38,8 @@ def compose_answer(decision: Decision, related: list[Hit]) -> Answer:
         years = "、".join(f"{y}年" for y in decision.available_years if y) or "其他年份"
         text = f"规划没有给出{decision.asked_year}年的{decision.name or '这项指标'}，只给出了{years}的数字"
         if given:
-            text += "：" + "；".join(f"{figure_sentence(i)}[{c.n}]" for i, c in zip(given, citations, strict=True))
+            where = _places(given, places)
+            text += "：" + "；".join(f"{where(i)}{figure_sentence(i)}[{c.n}]" for i, c in zip(given, citations, strict=True))
         return Answer(text + "。", True, citations, related, "refusal")
     citations = sentence_citations(decision.sentences)
     text = "".join(_cited(c.text, cit.n) for c, cit in zip(decision.sentences, citations, strict=True))
@@ -44,6 +47,13 @@ def compose_answer(decision: Decision, related: list[Hit]) -> Answer:
         return Answer(f"{decision.message}{PROCEDURE_POLICY}{text}", True, citations, related, "procedure")
     note = f"\n\n{decision.note}" if decision.note else ""
     return Answer(f"根据规划：{text}{note}", False, citations, [], "text")
+
+
+def _places(indicators: list[Indicator], places: dict[str, str] | None):
+    """A function giving each figure's "place：" prefix, or "" for all when they come from one plan."""
+    if not places or len({i.doc_id for i in indicators}) < 2:
+        return lambda indicator: ""
+    return lambda indicator: f"{places[indicator.doc_id]}：" if places.get(indicator.doc_id) else ""
 
 
 def _cited(text: str, n: int) -> str:
@@ -87,7 +97,7 @@ def distinct(indicators: list[Indicator]) -> list[Indicator]:
     """Indicators without repeats of the same name, year, value and kind."""
     seen, out = set(), []
     for ind in indicators:
-        key = (ind.name, ind.year, ind.value, ind.kind)
+        key = (ind.doc_id, ind.name, ind.year, ind.value, ind.kind)
         if key not in seen:
             seen.add(key)
             out.append(ind)

@@ -115,10 +115,13 @@ class Compose:
 
     name = "compose"
 
-    def __init__(self, retriever: Retriever, contacts: dict[str, str] | None = None) -> None:
-        """Use the retriever for related clauses, and each document's service contact for procedure questions."""
+    def __init__(self, retriever: Retriever, contacts: dict[str, str] | None = None,
+                 places: dict[str, str] | None = None) -> None:
+        """Use the retriever for related clauses, each document's service contact for procedure questions, and each
+        document's place (to tell apart figures of several plans in one answer)."""
         self.retriever = retriever
         self.contacts = contacts or {}
+        self.places = places or {}
 
     def run(self, state: AskState) -> None:
         """Fill state.answer."""
@@ -127,7 +130,7 @@ class Compose:
             decision.note = procedure_note(self.contact(state))
         related = self.retriever.hits(state.query, state.ranking[:3]) if decision.route in ("refuse", "missing_year", "procedure") else []
         understood = state.followup.understood_as if state.followup else state.question
-        state.answer = replace(compose_answer(decision, related), understood_as=understood)
+        state.answer = replace(compose_answer(decision, related, self.places), understood_as=understood)
 
     def contact(self, state: AskState) -> str:
         """The service contact of the document the answer comes from (the top clause's)."""

@@ -127,3 +127,12 @@ def test_the_goals_tab_lists_indicators_by_plan_and_lines_up_shared_ones(two_pla
     lined_up = aligned(service.indicators(), names)
     row = lined_up[(lined_up["指标"] == "常住人口城镇化率") & (lined_up["年份"] == 2025)]
     assert row[list(names.values())].values.tolist() == [["78%左右", "70%左右"]]
+
+
+def test_figures_from_two_plans_in_one_answer_each_name_their_place(service):
+    answer = service.ask("到2025年城镇化率目标是多少")
+    assert answer.answer == ("潍坊市：到2025年，常住人口城镇化率目标为70%左右[1]；"
+                             "青岛市：到2025年，常住人口城镇化率目标为78%左右[2]。")
+    assert [c.doc_id for c in answer.citations] == ["weifang-test", "qingdao-2021"]
+    # Within one plan nothing is added.
+    assert service.ask("到2025年城镇化率目标是多少", doc="qingdao-2021").answer == "到2025年，常住人口城镇化率目标为78%左右[1]。"
