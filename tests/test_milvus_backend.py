@@ -208,3 +208,44 @@ def test_the_cli_against_a_milvus_server_and_when_it_is_gone(plan, milvus_server
     wrong = subprocess.run([sys.executable, "-m", "index", "build"], cwd=ROOT, env={**env, "PLANQA_BACKEND": "elastic"},
                            capture_output=True, text=True, timeout=300)
     assert wrong.returncode == 2 and "unknown backend 'elastic'" in wrong.stderr
+
+
+def test_two_workers_share_one_milvus_index_and_healthz_reports_it_gone(plan, milvus_server, tmp_path):
+    import signal
+
+    import httpx
+
+    from corpus.files import clone_data_folder
+    from corpus.paths import data_root
+    from eval.webload import _free_ports
+
+    uri, server = milvus_server
+    data = tmp_path / "data"
+    clone_data_folder(data_root(), data)
+    env = {**os.environ, "PLANQA_DATA": str(data), "PLANQA_BACKEND": "milvus", "PLANQA_MILVUS_URI": uri,
+           "PLANQA_MILVUS_COLLECTION": "workers"}
+    port = _free_ports(2)
+    workers = subprocess.Popen([sys.executable, "-m", "ui", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "(2 workers)" in workers.stdout.readline(), workers.stderr.read()
+        answers = []
+        for worker in (port, port + 1):
+            health = httpx.get(f"http://127.0.0.1:{worker}/healthz", timeout=30).json()
+            assert (health["backend"], health["backend_reachable"], health["index"]["vector_store"]) == (
+                "milvus", True, "milvus")
+            answers.append(httpx.post(f"http://127.0.0.1:{worker}/api/v1/ask", timeout=60,
+                                      json={"question": "到2025年常住人口城镇化率目标是多少"}).json()["answer"])
+        assert answers == ["到2025年，常住人口城镇化率目标为78%左右[1]。"] * 2
+        # The one Milvus both workers use goes away: each worker's health check says so (503), nothing crashes.
+        server.terminate()
+        server.wait(timeout=30)
+        for worker in (port, port + 1):
+            gone = httpx.get(f"http://127.0.0.1:{worker}/healthz", timeout=60)
+            assert gone.status_code == 503 and gone.json()["backend_reachable"] is False
+        workers.send_signal(signal.SIGTERM)
+        assert workers.wait(timeout=60) == 0
+    finally:
+        if workers.poll() is None:
+            workers.kill()
+            workers.wait()
