@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from scipy import sparse
 
 K1 = 1.2
 B = 0.75
+# bm25s sets its logger to DEBUG on import, which would print a line per index built (the bank's at every start).
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:
