@@ -171,8 +171,12 @@ def _bench_scale(args: argparse.Namespace) -> int:
     rows = []
     for backend in backends:
         mine = [n for n in sizes if backend != "milvus" or n <= args.milvus_max]
-        rows += run_scale(mine, [backend], [q.question for q in gold.questions],
-                          lambda msg: print(f"  {msg}", file=sys.stderr))
+        try:
+            rows += run_scale(mine, [backend], [q.question for q in gold.questions],
+                              lambda msg: print(f"  {msg}", file=sys.stderr))
+        except RuntimeError as exc:  # a build or serve step failed in its own process; its stderr tail is the message
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     save_json(out, SCALE_JSON, {"synthetic": True, "rows": rows_to_json(rows)})
     table = scale_markdown(rows)
     (out / "scale.md").write_text("# Scale benchmark (synthetic corpora)\n\n" + table + "\n\n![growth](scale.png)\n",

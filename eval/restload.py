@@ -4,14 +4,12 @@ one and two worker processes of a server of the bench's own (loopback only, boun
 from __future__ import annotations
 
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from eval.metrics import percentile
-from eval.webload import _client, _Server
+from eval.webload import BenchServer, WebLoadError, citizen_asks, drive
 
 LOADS = ((20, 10), (50, 6))  # (concurrent clients, questions each): 200 and 300 requests per run
 WARM_UP = 16  # questions per server before timing, 8 per path
@@ -39,53 +37,10 @@ def _rest_user(url: str, questions: list[str], deadline: float) -> tuple[list[fl
     return latencies, errors
 
 
-def _gradio_user(url: str, questions: list[str], deadline: float) -> tuple[list[float], int]:
-    latencies, errors = [], 0
-    try:
-        client = _client(url)
-    except Exception:  # a client that cannot even connect fails all its requests
-        return [], len(questions)
-    try:
-        for i, question in enumerate(questions):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return latencies, errors + len(questions) - i
-            started = time.perf_counter()
-            try:
-                result = client.submit(question, api_name="/ask").result(timeout=remaining)
-                ok = isinstance(result, dict) and "answer" in result
-            except Exception:  # gradio_client raises many types; each is one failed request
-                ok = False
-            if ok:
-                latencies.append((time.perf_counter() - started) * 1000)
-            else:
-                errors += 1
-    finally:
-        client.close()
-    return latencies, errors
-
-
-def drive(urls: list[str], path: str, questions: list[str], clients: int, each: int) -> dict[str, Any]:
-    """`clients` threads, client i on urls[i % len(urls)] (as a sticky proxy spreads users), each asking `each`
-    questions (question i*each + j of the list)."""
-    user = _rest_user if path == "rest" else _gradio_user
-    deadline = time.monotonic() + TIME_LIMIT_S
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors = 0
-
-    def run(number: int) -> None:
-        nonlocal errors
-        mine = [questions[(number * each + i) % len(questions)] for i in range(each)]
-        found, failed = user(urls[number % len(urls)], mine, deadline)
-        with lock:
-            latencies.extend(found)
-            errors += failed
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(run, range(clients)))
-    wall = time.perf_counter() - started
+def run(urls: list[str], path: str, questions: list[str], clients: int, each: int) -> dict[str, Any]:
+    """One timed run of `clients` concurrent clients on the JSON API ("rest") or the chat's Gradio queue."""
+    user = _rest_user if path == "rest" else citizen_asks
+    latencies, errors, wall = drive(user, urls, questions, clients, each, TIME_LIMIT_S)
     return {"requests": clients * each, "errors": errors, "throughput req/s": round(len(latencies) / wall, 1),
             "p50 ms": round(percentile(latencies, 0.5), 0), "p95 ms": round(percentile(latencies, 0.95), 0)}
 
@@ -98,23 +53,23 @@ def run_rest_bench(questions: list[str], progress) -> list[dict[str, Any]]:
     needed = WARM_UP + 2 * sum(c * e for c, e in LOADS)
     questions = list(dict.fromkeys(questions))
     if len(questions) < needed:
-        raise ValueError(f"the REST bench needs {needed} distinct questions, got {len(questions)}")
+        raise WebLoadError(f"the REST bench needs {needed} distinct questions, got {len(questions)}")
     rows = []
     for workers in (1, 2):
         with tempfile.TemporaryDirectory(prefix="planqa-rest-") as scratch:
             progress(f"starting {workers} worker(s)")
-            server = _Server(Path(scratch), workers=workers)
+            server = BenchServer(Path(scratch), workers=workers)
             used = 0
             try:
                 for path in ("rest", "gradio"):
-                    drive(server.urls, path, questions[used:used + WARM_UP], 4, WARM_UP // 8)  # each worker answered
+                    run(server.urls, path, questions[used:used + WARM_UP], 4, WARM_UP // 8)  # each worker answered
                     used += WARM_UP // 2
                     for clients, each in LOADS:
                         progress(f"{workers} worker(s), {path}, {clients} clients")
                         fresh = questions[used:used + clients * each]
                         used += clients * each
                         rows.append({"workers": workers, "path": path, "clients": clients,
-                                     **drive(server.urls, path, fresh, clients, each)})
+                                     **run(server.urls, path, fresh, clients, each)})
                         progress(f"  {rows[-1]}")
             finally:
                 server.stop()

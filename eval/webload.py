@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,14 +26,65 @@ def _client(url: str):
     return Client(url, verbose=False, analytics_enabled=False, download_files=False)
 
 
+def citizen_asks(url: str, questions: list[str], deadline: float) -> tuple[list[float], int]:
+    """One citizen with its own gradio_client connection asking the chat's `ask` endpoint each question in turn:
+    (latencies in ms of the answers, failed requests). A request fails when it raises, times out or returns no answer
+    dict; requests not sent by the deadline (time.monotonic) count as failed."""
+    try:
+        client = _client(url)
+    except Exception:  # a client that cannot even connect fails all its requests
+        return [], len(questions)
+    latencies, errors = [], 0
+    try:
+        for i, question in enumerate(questions):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return latencies, errors + len(questions) - i
+            started = time.perf_counter()
+            try:
+                result = client.submit(question, api_name=ASK).result(timeout=remaining)
+                ok = isinstance(result, dict) and "answer" in result
+            except Exception:  # gradio_client raises many types; each is one failed request
+                ok = False
+            if ok:
+                latencies.append((time.perf_counter() - started) * 1000)
+            else:
+                errors += 1
+    finally:
+        client.close()
+    return latencies, errors
+
+
+User = Callable[[str, list[str], float], tuple[list[float], int]]
+
+
+def drive(user: User, urls: list[str], questions: list[str], clients: int, each: int,
+          time_limit_s: float) -> tuple[list[float], int, float]:
+    """`clients` threads, client i on urls[i % len(urls)] (as a sticky proxy spreads users), each asking `each`
+    questions (question i*each + j of the list, wrapping around): (latencies in ms, failed requests, wall seconds)."""
+    deadline = time.monotonic() + time_limit_s
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = 0
+
+    def run(number: int) -> None:
+        nonlocal errors
+        mine = [questions[(number * each + i) % len(questions)] for i in range(each)]
+        found, failed = user(urls[number % len(urls)], mine, deadline)
+        with lock:
+            latencies.extend(found)
+            errors += failed
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(run, range(clients)))
+    return latencies, errors, time.perf_counter() - started
+
+
 def run_web_load(url: str, gold: GoldSet, clients: int = 20, questions_each: int = 10,
                  time_limit_s: float = 600.0) -> dict[str, float]:
-    """Drive the app at url from `clients` threads, each asking `questions_each` gold questions; time each answer.
-
-    Every thread has its own gradio_client connection and asks through the app's public `ask` endpoint.
-    A request counts as an error when it raises, times out, or returns no answer dict. The whole run stops
-    at `time_limit_s`; requests not sent by then are counted as errors.
-    """
+    """Drive the app at url from `clients` threads, each asking `questions_each` gold questions; time each answer
+    (see citizen_asks). The whole run stops at `time_limit_s`."""
     questions = [q.question for q in gold.questions]
     if not questions:
         raise WebLoadError("the gold set has no questions")
@@ -40,50 +92,10 @@ def run_web_load(url: str, gold: GoldSet, clients: int = 20, questions_each: int
         _client(url).close()
     except Exception as exc:  # connection refused, not a Gradio app...
         raise WebLoadError(f"no PlanQA web app answers at {url} ({exc}); start it with `make run`") from exc
-    deadline = time.monotonic() + time_limit_s
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors = 0
-
-    def user(number: int) -> None:
-        nonlocal errors
-        mine = [questions[(number * questions_each + i) % len(questions)] for i in range(questions_each)]
-        try:
-            client = _client(url)
-        except Exception:
-            with lock:
-                errors += len(mine)
-            return
-        try:
-            for i, question in enumerate(mine):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    with lock:
-                        errors += len(mine) - i
-                    return
-                started = time.perf_counter()
-                try:
-                    result = client.submit(question, api_name=ASK).result(timeout=remaining)
-                    ok = isinstance(result, dict) and "answer" in result
-                except Exception:
-                    ok = False
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    if ok:
-                        latencies.append(elapsed)
-                    else:
-                        errors += 1
-        finally:
-            client.close()
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(user, range(clients)))
-    wall = time.perf_counter() - started
-    requests = clients * questions_each
+    latencies, errors, wall = drive(citizen_asks, [url], questions, clients, questions_each, time_limit_s)
     return {
         "web clients": clients,
-        "web requests": requests,
+        "web requests": clients * questions_each,
         "web errors": errors,
         "web p50 ms": round(statistics.median(latencies), 1) if latencies else 0.0,
         "web p95 ms": round(percentile(latencies, 0.95), 1),
@@ -91,23 +103,11 @@ def run_web_load(url: str, gold: GoldSet, clients: int = 20, questions_each: int
     }
 
 
-def _free_ports(count: int) -> int:
-    """The first of `count` consecutive free loopback ports."""
-    from ui.app import free_port
-    from ui.workers import port_problem
-
-    for _ in range(50):
-        first = free_port()
-        if all(port_problem("127.0.0.1", first + i) is None for i in range(count)):
-            return first
-    raise WebLoadError(f"no {count} consecutive free ports on 127.0.0.1")
-
-
 def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) if folder.exists() else 0
 
 
-class _Server:
+class BenchServer:
     """`python -m ui` in its own process over a working copy of the data folder (the flood cannot touch the real one)."""
 
     def __init__(self, scratch: Path, workers: int = 1) -> None:
@@ -118,6 +118,7 @@ class _Server:
 
         from corpus.files import clone_data_folder
         from corpus.paths import PROJECT_ROOT, data_root
+        from ui.app import free_ports
 
         self.data, self.temp = scratch / "data", scratch / "gradio"
         self.temp.mkdir(parents=True)
@@ -127,7 +128,7 @@ class _Server:
                "PLANQA_ASK_PER_MINUTE": "1000000", "PLANQA_ASK_BURST": "1000000"}
         subprocess.run([sys.executable, "-m", "ui", "staff", "add", "bench", "--password-stdin"], input=BENCH_PASSWORD,
                        text=True, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
-        port = _free_ports(workers)
+        port = free_ports(workers)
         self.urls = [f"http://127.0.0.1:{port + i}/" for i in range(workers)]
         self.url = self.urls[0]
         self.log = (scratch / "server.log").open("w")
@@ -245,7 +246,7 @@ def _flood(url: str, cookie: str, stop: threading.Event, counts: dict[str, int],
 
 def run_web_abuse(gold: GoldSet, scratch: Path, clients: int = 20, questions_each: int = 10) -> dict[str, float]:
     """Citizens' latency quiet and under a flood of staff-only requests, disk use before and after, SIGTERM drain time."""
-    server = _Server(scratch)
+    server = BenchServer(scratch)
     try:
         run_web_load(server.url, gold, 4, 3)  # warm-up: first answers load caches
         quiet = run_web_load(server.url, gold, clients, questions_each)

@@ -26,7 +26,7 @@ from index.milvus_backend import MilvusBackend
 from index.store import IndexProblem, build_index, load_index
 from qa.retrieval import Retriever
 from qa.service import PlanQA
-from ui.app import free_port
+from ui.app import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 SECOND = Path(__file__).resolve().parent / "data" / "weifang-test-plan.txt"
@@ -183,15 +183,20 @@ def test_a_milvus_server_process_serves_the_same_rankings_and_answers(plan, milv
     served._index.milvus.close()
 
 
-def test_the_cli_against_a_milvus_server_and_when_it_is_gone(plan, milvus_server, tmp_path):
+def milvus_env(tmp_path: Path, uri: str, collection: str) -> dict[str, str]:
+    """Environment for PlanQA processes over a copy of the data folder, configured for the Milvus at uri."""
     from corpus.files import clone_data_folder
     from corpus.paths import data_root
 
-    uri, process = milvus_server
     data = tmp_path / "data"
     clone_data_folder(data_root(), data)
-    env = {**os.environ, "PLANQA_DATA": str(data), "PLANQA_BACKEND": "milvus", "PLANQA_MILVUS_URI": uri,
-           "PLANQA_MILVUS_COLLECTION": "cli"}
+    return {**os.environ, "PLANQA_DATA": str(data), "PLANQA_BACKEND": "milvus", "PLANQA_MILVUS_URI": uri,
+            "PLANQA_MILVUS_COLLECTION": collection}
+
+
+def test_the_cli_against_a_milvus_server_and_when_it_is_gone(plan, milvus_server, tmp_path):
+    uri, _ = milvus_server
+    env = milvus_env(tmp_path, uri, "cli")
     built = subprocess.run([sys.executable, "-m", "index", "build"], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=300)
     assert built.returncode == 0 and f"backend milvus ({uri})" in built.stdout, built.stderr
@@ -215,16 +220,10 @@ def test_two_workers_share_one_milvus_index_and_healthz_reports_it_gone(plan, mi
 
     import httpx
 
-    from corpus.files import clone_data_folder
-    from corpus.paths import data_root
-    from eval.webload import _free_ports
 
     uri, server = milvus_server
-    data = tmp_path / "data"
-    clone_data_folder(data_root(), data)
-    env = {**os.environ, "PLANQA_DATA": str(data), "PLANQA_BACKEND": "milvus", "PLANQA_MILVUS_URI": uri,
-           "PLANQA_MILVUS_COLLECTION": "workers"}
-    port = _free_ports(2)
+    env = milvus_env(tmp_path, uri, "workers")
+    port = free_ports(2)
     workers = subprocess.Popen([sys.executable, "-m", "ui", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

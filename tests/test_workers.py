@@ -13,7 +13,7 @@ import pytest
 
 from corpus.files import clone_data_folder
 from corpus.paths import data_root
-from eval.webload import _free_ports
+from ui.app import free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def data(tmp_path_factory) -> Path:
 
 
 def test_two_workers_each_answer_and_stop_together_on_sigterm(data):
-    port = _free_ports(2)
+    port = free_ports(2)
     env = {**os.environ, "PLANQA_DATA": str(data)}
     process = subprocess.Popen([sys.executable, "-m", "ui", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -63,7 +63,7 @@ def test_a_bad_worker_count_is_one_line_and_exit_2(data, args, message):
 def test_several_workers_refuse_a_milvus_lite_file_they_cannot_share(data, tmp_path):
     env = {**os.environ, "PLANQA_DATA": str(data), "PLANQA_BACKEND": "milvus",
            "PLANQA_MILVUS_URI": str(tmp_path / "planqa.db")}
-    result = subprocess.run([sys.executable, "-m", "ui", "--port", str(_free_ports(2)), "--workers", "2"], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "ui", "--port", str(free_ports(2)), "--workers", "2"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "several workers cannot share a Milvus Lite file" in result.stderr

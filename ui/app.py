@@ -80,6 +80,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int, host: str = "127.0.0.1") -> int:
+    """The first of `count` consecutive free ports (for several workers)."""
+    from ui.workers import port_problem
+
+    for _ in range(50):
+        first = free_port(host)
+        if all(port_problem(host, first + i) is None for i in range(count)):
+            return first
+    raise OSError(f"no {count} consecutive free ports on {host}")
+
+
 def start(service: PlanQA | None = None, feedback_path: Path | None = None, host: str = "127.0.0.1",
           accounts_path: Path | None = None):
     """Serve both apps on a free local port without blocking; return (server, url). Stop with server.close()."""
