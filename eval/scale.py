@@ -105,7 +105,7 @@ def synthetic_artefacts(base, n: int, seed: int = 7):
 def build_synthetic(n: int, backend: str, folder: Path, milvus_uri: str | None) -> dict[str, Any]:
     """Build and persist an n-document synthetic index (in Milvus too when asked); return timings."""
     from index.backends import MilvusSettings
-    from index.store import INDEX_FORMAT, _sync_milvus, builder_version, load_index, persist
+    from index.store import INDEX_FORMAT, builder_version, load_index, persist, sync_milvus
 
     base = load_index()
     artefacts, in_memory = synthetic_artefacts(base, n)
@@ -118,7 +118,7 @@ def build_synthetic(n: int, backend: str, folder: Path, milvus_uri: str | None) 
                      "synthetic": True})
     if backend == "milvus":
         settings = MilvusSettings(milvus_uri or str(folder.parent / "milvus.db"))
-        _sync_milvus(artefacts, settings, base.manifest["model_key"])
+        sync_milvus(artefacts, settings, base.manifest["model_key"])
         manifest["milvus"] = settings.to_dict()
     persist(artefacts, folder, manifest)
     return {"build_s": round(in_memory + time.perf_counter() - started, 1), "clauses": len(artefacts.paragraphs),

@@ -239,7 +239,7 @@ def build_index(
     writes = None
     if settings is not None:
         # Milvus is written first: until the folder swap below, loaders keep using the previous index.
-        writes = _sync_milvus(artefacts, settings, embedder.key)
+        writes = sync_milvus(artefacts, settings, embedder.key)
     seconds = time.perf_counter() - started
     persist(artefacts, folder, {
         "format": INDEX_FORMAT,
@@ -265,7 +265,7 @@ def build_index(
                        artefacts.embedded_new, Path(model_name).name, backend, writes)
 
 
-def _sync_milvus(artefacts: Artefacts, settings: MilvusSettings, key: str):
+def sync_milvus(artefacts: Artefacts, settings: MilvusSettings, key: str):
     """Upsert the changed clause and sentence rows into Milvus and delete the ones that are gone."""
     from index.milvus_backend import ClauseRow, MilvusBackend, MilvusProblem, SentenceRow, topics_field
 

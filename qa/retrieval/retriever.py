@@ -166,20 +166,21 @@ class Retriever:
             return 1.0
         return 1.0 - self.analyzer.coverage(query.words, [self.unit(bm25_ranking[0][0]).context_text()])
 
-    def candidates(self, query: Query, ranking: list[tuple[str, float]], min_chars: int | None = None) -> list[Candidate]:
-        """Sentences of the ranked clauses, scored by the one sentence scorer, best first."""
+    def candidates(self, query: Query, ranking: list[tuple[str, float]], min_chars: int | None = None,
+                   similarities: dict[str, np.ndarray] | None = None) -> list[Candidate]:
+        """Sentences of the ranked clauses, scored by the one sentence scorer, best first (similarities: the clauses'
+        sentence similarities when already computed)."""
         min_chars = self.tuning.sentences.min_chars if min_chars is None else min_chars
         words = query.match_words
+        if similarities is None:
+            similarities = self._similarities(query, [clause_id for clause_id, _ in ranking])
         found: list[Candidate] = []
         for rank, (clause_id, _) in enumerate(ranking):
             unit = self.catalog.unit(clause_id)
-            positions = np.array(self.catalog.sentence_positions(clause_id), dtype=np.int64)
-            if unit is None or len(positions) == 0:
+            if unit is None:
                 continue
-            similarities = (self._index.vectors.similarity(query.vector, positions) if query.vector is not None
-                            else np.zeros(len(positions), dtype=np.float32))
-            for position, dense in zip(positions, similarities, strict=True):
-                sentence = self.catalog.sentences[int(position)]
+            for position, dense in zip(self.catalog.sentence_positions(clause_id), similarities[clause_id], strict=True):
+                sentence = self.catalog.sentences[position]
                 if len(sentence.text) < min_chars:
                     continue
                 found.append(Candidate(
@@ -189,9 +190,23 @@ class Retriever:
         found.sort(key=lambda c: -c.score)
         return found
 
+    def _similarities(self, query: Query, clause_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each known clause's sentence similarities to the query, from one vector-store call (one round trip on a
+        server backend); zeros without a query vector."""
+        known = [c for c in dict.fromkeys(clause_ids) if self.catalog.unit(c) is not None]
+        ranges = [self.catalog.sentence_positions(c) for c in known]
+        positions = np.array([p for r in ranges for p in r], dtype=np.int64)
+        if query.vector is not None and len(positions):
+            scores = self._index.vectors.similarity(query.vector, positions)
+        else:
+            scores = np.zeros(len(positions), dtype=np.float32)
+        bounds = np.cumsum([0, *(len(r) for r in ranges)])
+        return {c: scores[bounds[i]:bounds[i + 1]] for i, c in enumerate(known)}
+
     def hits(self, query: Query, ranking: list[tuple[str, float]]) -> list[Hit]:
         """Hits for ranked clauses, each with its best sentences highlighted by the sentence scorer."""
-        return [self._hit(rank, clause_id, score, self._highlights(query, clause_id))
+        similarities = self._similarities(query, [clause_id for clause_id, _ in ranking])
+        return [self._hit(rank, clause_id, score, self._highlights(query, clause_id, similarities))
                 for rank, (clause_id, score) in enumerate(ranking, start=1)]
 
     def search(
@@ -219,9 +234,10 @@ class Retriever:
             prepared = self.prepare(query, filters, config, dense=mode != "bm25")
         return self.hits(prepared, self.rank(prepared, k, mode, config))
 
-    def _highlights(self, query: Query, clause_id: str) -> list[tuple[int, int]]:
+    def _highlights(self, query: Query, clause_id: str,
+                    similarities: dict[str, np.ndarray] | None = None) -> list[tuple[int, int]]:
         """Offsets of the clause's best sentences: the same scorer and margin that choose answer sentences."""
-        ranked = self.candidates(query, [(clause_id, 0.0)], min_chars=0)
+        ranked = self.candidates(query, [(clause_id, 0.0)], min_chars=0, similarities=similarities)
         long_enough = [c for c in ranked if len(c.text) >= self.tuning.sentences.min_chars] or ranked
         return sorted((c.start, c.end) for c in self.scorer.choose(long_enough, limit=2))
 
