@@ -30,6 +30,10 @@ _DIGIT_TERM = re.compile(r"\d+(?:\.\d+)?\s*(?:号线|路|期|号|条|座|所|个
 _WHY = re.compile(r"(为什么|为何|凭什么|怎么会)(要|会|决定|打算|准备)?(.+)")
 _PART_SPLIT = re.compile(r"[；;？?]|以及|还有|另外")
 _CONNECTORS = ("和", "与", "及", "、", "跟")
+# Asking: a question word or particle, or an "A不A" choice (缺不缺, 让不让).
+_ASKS = re.compile(r"吗|呢|么|什么|啥|多少|几|哪|怎|如何|是否|咋|谁|多久|为何|为什么|(.)[不没]\1")
+_GENERIC = {"别的", "其他", "其它", "这个", "那个", "这些", "那些", "还有", "有没有", "是不是", "能不能", "会不会",
+            "可以", "什么", "怎么", "多少", "哪些", "一下"}
 _DISTRIBUTIVE = ("分别", "各自", "各", "都")
 
 
@@ -112,10 +116,14 @@ class IntentReader:
 
 
 def split_parts(question: str, segment: Callable[[str], list[str]]) -> list[str]:
-    """Sub-questions of a multi-part question ("A和B分别…", "…？…？"); one part for a simple question."""
+    """Sub-questions of a multi-part question ("A和B分别…", "…？…？"); one part for a simple question.
+
+    Pieces between question marks (or 还有/另外) are parts only when each of them asks something about something:
+    residents put the situation beside the question ("有人管吗？我家旁边那个工地灰特别大", "户口能不能迁过来？我一直
+    租房住"), and a bare "别的路吗" continues the piece before it."""
     text = question.strip()
     pieces = [p.strip() for p in _PART_SPLIT.split(text) if len(p.strip()) >= 4]
-    if len(pieces) >= 2:
+    if len(pieces) >= 2 and all(_asks_about_something(p, segment) for p in pieces):
         return pieces
     words = segment(text)
     for i, word in enumerate(words):
@@ -127,3 +135,11 @@ def split_parts(question: str, segment: Callable[[str], list[str]]) -> list[str]
             second, tail = "".join(words[i + 1 : end]), "".join(words[end + 1 :])
             return [f"{head}{first}{tail}", f"{head}{second}{tail}"]
     return [text]
+
+
+def _asks_about_something(piece: str, segment: Callable[[str], list[str]]) -> bool:
+    """Whether a piece asks (a question word, particle or A不A) about something of its own (a word of two or more
+    characters that is not a question word or a pronoun, or a number)."""
+    if not _ASKS.search(piece):
+        return False
+    return any(w.isdigit() or (len(w) >= 2 and w not in _GENERIC and not _ASKS.search(w)) for w in segment(piece))

@@ -101,6 +101,31 @@ def test_multi_part_questions_cite_each_part(answerer, plan):
 
 
 @pytest.mark.parametrize(
+    ("question", "clause", "quote"),
+    [
+        ("有人管吗？我家旁边那个工地灰特别大", "qingdao-2021/7.3.1.p1", "严格各类施工工地扬尘管控"),
+        ("户口能不能迁到青岛？我一直是租房住的", "qingdao-2021/3.2.4.p1", "允许租房常住人口在公共户口落户"),
+    ],
+)
+def test_a_question_with_its_situation_beside_it_is_one_question(answerer, plan, question, clause, quote):
+    from qa.intent import split_parts
+
+    assert split_parts(question, answerer.retriever.analyzer.segment) == [question]
+    answer = answerer.ask(question)
+    assert answer.citations[0].clause_id == clause and quote in answer.citations[0].quote
+    assert_verified(answer, plan)
+
+
+def test_two_questions_in_one_message_are_still_two_parts(answerer):
+    from qa.intent import split_parts
+
+    segment = answerer.retriever.analyzer.segment
+    assert split_parts("青岛经济首位度是多少？在副省级城市排第几", segment) == ["青岛经济首位度是多少", "在副省级城市排第几"]
+    assert split_parts("哪几条地铁线要建成？8号线呢", segment) == ["哪几条地铁线要建成", "8号线呢"]
+    assert split_parts("光靠退休金够不够花 还有别的路吗", segment) == ["光靠退休金够不够花 还有别的路吗"]
+
+
+@pytest.mark.parametrize(
     ("question", "says"),
     [
         ("你好", "这不是关于规划内容的问题"),
