@@ -12,6 +12,8 @@ from qa.retrieval import Candidate
 REFUSAL_TAIL = "以下是规划中最接近的条款，供参考。"
 PROCEDURE_INTRO = "规划写的是政策，没有写具体怎么办理（去哪里办、要什么材料、什么时间办）。"
 PROCEDURE_POLICY = "规划中与此有关的政策是："
+TIME_NOT_GIVEN = "以上条文没有写明具体时间。"  # about the sentences quoted, not the whole plan: retrieval may miss
+FIGURE_NOT_GIVEN = "以上条文没有给出具体数字。"
 
 
 def procedure_note(contact: str) -> str:

@@ -18,9 +18,23 @@ _TIME = re.compile(r"\d{4}年|\d+月|十四五|十五五|期间|年底|年内|�
 NOT_FOUND = "规划中没有找到能回答这个问题的内容。"
 
 
+# A length of time ("30分钟", "3小时"): what "要多久" asks for.
+_DURATION = re.compile(r"[\d一二三四五六七八九十两半]+\s*(分钟|小时|个月|天)")
+
+
 def states_a_time(text: str) -> bool:
     """Whether plan text names a time: a year, a period, a month, a deadline."""
     return bool(_TIME.search(text))
+
+
+def states_when(text: str) -> bool:
+    """Whether plan text answers a when- or how-long question: a time or a length of time."""
+    return states_a_time(text) or bool(_DURATION.search(text))
+
+
+def states_a_figure(text: str) -> bool:
+    """Whether plan text holds a figure (digits, 三分之一, 两倍, 七成)."""
+    return bool(_FIGURE.search(text))
 
 
 def refuse(message: str) -> Decision:

@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import Protocol
 
 from corpus.records import Document
-from qa.compose import compose_answer, procedure_note, verify
+from qa.compose import FIGURE_NOT_GIVEN, TIME_NOT_GIVEN, compose_answer, procedure_note, verify
+from qa.decide import states_a_figure, states_when
 from qa.followup import FollowUpReader, indicator_question
 from qa.intent import IntentReader
 from qa.pipeline import AskState, Decision
@@ -128,6 +129,8 @@ class Compose:
         decision = state.decision
         if decision.route in ("text", "indicator") and state.intent.asks_procedure and not decision.note:
             decision.note = procedure_note(self.contact(state))
+        if decision.route == "text":
+            decision.note = unstated(state, [c.text for c in decision.sentences]) + decision.note
         related = self.retriever.hits(state.query, state.ranking[:3]) if decision.route in ("refuse", "missing_year", "procedure") else []
         understood = state.followup.understood_as if state.followup else state.question
         state.answer = replace(compose_answer(decision, related, self.places), understood_as=understood)
@@ -136,6 +139,18 @@ class Compose:
         """The service contact of the document the answer comes from (the top clause's)."""
         unit = self.retriever.unit(state.ranking[0][0]) if state.ranking else None
         return self.contacts.get(unit.doc_id, "") if unit is not None else ""
+
+
+def unstated(state: AskState, texts: list[str]) -> str:
+    """The plain statement that the plan's sentences do not give what the question asks for: a when-question
+    answered by sentences naming no time ("8号线南段啥时候修" -> "加快8号线（南段）建设"), a how-many question by
+    sentences holding no figure. The sentences are still the plan's nearest word on it."""
+    intent = state.intent
+    if intent.asks_time and not any(states_when(t) for t in texts):
+        return TIME_NOT_GIVEN
+    if intent.asks_number and not any(states_a_figure(t) for t in texts):
+        return FIGURE_NOT_GIVEN
+    return ""
 
 
 class Verify:

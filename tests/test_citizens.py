@@ -88,3 +88,21 @@ def test_an_answered_question_about_applying_adds_that_the_plan_has_no_procedure
     assert answer.answer.endswith("具体办理方式请咨询相关部门或青岛市12345政务服务便民热线。")
     plain = service.ask("外地来打工的，孩子能在这读书吗")
     assert "具体办理方式" not in plain.answer
+
+
+def test_a_when_or_how_many_question_answered_without_one_says_so(service):
+    from qa.compose import FIGURE_NOT_GIVEN, TIME_NOT_GIVEN
+
+    answer = service.ask("胶东机场啥时候建成")
+    assert not answer.abstained and answer.kind == "text"
+    assert answer.answer.endswith("\n\n" + TIME_NOT_GIVEN)
+    assert all(c.quote in service.document("qingdao-2021").clean_text for c in answer.citations)
+    # A time or a length of time in the answer is what was asked: no note.
+    dated = service.ask("青岛城镇化哪一年过的70%")
+    assert "2016年" in dated.citations[0].quote and TIME_NOT_GIVEN not in dated.answer
+    timed = service.ask("农村看急病要多久能到医院")
+    assert "30分钟" in timed.citations[0].quote and TIME_NOT_GIVEN not in timed.answer
+    assert FIGURE_NOT_GIVEN not in service.ask("到2025年常住人口城镇化率目标是多少").answer
+    unnumbered = service.ask("卖地的钱有多少花在乡下")
+    assert not unnumbered.abstained and unnumbered.answer.endswith("\n\n" + FIGURE_NOT_GIVEN)
+    assert not any(ch.isdigit() for c in unnumbered.citations for ch in c.quote)
