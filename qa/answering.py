@@ -6,9 +6,9 @@ from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
 from qa.decide import ExactSignals, FigureTable, MissingYear, PatternSignals, PlanSentences
 from qa.followup import FollowUpReader
-from qa.followup_deciders import FollowUpContrast, FollowUpDetail
+from qa.followup_deciders import FollowUpAttribute, FollowUpContrast, FollowUpDetail
 from qa.indicators import IndicatorTable
-from qa.intent import IntentReader
+from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Pipeline
 from qa.records import Answer, Indicator
 from qa.retrieval import Filters, Retriever
@@ -45,6 +45,7 @@ class Answerer:
         self.decide.deciders = [
             FollowUpDetail(retriever, lambda question, filters: self.pipeline.run(question, filters).answer),
             FollowUpContrast(self.table),
+            FollowUpAttribute(retriever, lambda question, filters: self.pipeline.run(question, filters).answer),
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
             *(learned if model is not None else [PatternSignals()]),
@@ -55,18 +56,22 @@ class Answerer:
         self.model = model
 
     def indicator_of(self, question: str, filters: Filters, year: int | None = None,
-                     status: bool = False) -> Indicator | None:
+                     status: bool = False, asks_figure: bool = False) -> Indicator | None:
         """The indicator whose figure the answer to this (standalone) question quotes first, or None; with a year,
-        the same measure as the plan names it for that year (status or target)."""
+        the same measure as the plan names it for that year (status or target). asks_figure: the follow-up itself
+        asks for a figure ("现在占多少")."""
         answer = self.pipeline.run(question, filters).answer
         if answer.abstained:
             return None
         cited = [indicator for citation in answer.citations for indicator in self.table.all
                  if indicator.clause_id == citation.clause_id and indicator.doc_id == citation.doc_id
                  and citation.start <= indicator.start < citation.end]
-        # Of several figures quoted, the one the question named (by the table's name match), else the first.
+        # Of several figures quoted, the one the question named (by the table's name match); else the first, but only
+        # in a conversation about figures: "城乡一起发展的制度2025年能弄到啥程度" is answered by a sentence that happens
+        # to hold the income ratio, and its "2035年呢" is not about that ratio.
         named = {i.name for i in self.table.lookup(question, filters.doc).matches}
-        found = next((i for i in cited if i.name in named), cited[0] if cited else None)
+        about_figures = asks_figure or answer.kind == "indicator" or asks_for_number(question)
+        found = next((i for i in cited if i.name in named), cited[0] if cited and about_figures else None)
         if found is None or year is None:
             return found
         return self.table.for_year(found, year, "status" if status else "target")

@@ -29,12 +29,14 @@ _PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事
 _DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看|还有(呢|啥|什么|别的|其他|吗)|别的(呢|吗)|"
                      r"怎么(做|弄|搞|办|保障|落实)|咋(做|弄|搞|办|治)|有(啥|什么|没有)?(具体)?(数字|数据|指标)")
 _FIGURES = re.compile(r"数字|数据|指标|多少")
-_CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今)")
+_CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
 _YEAR4 = re.compile(r"(?<!\d)(20\d{2})(?:年)?(?!\d)")
 _YEAR2 = re.compile(r"(?<![\d年])([2-5]\d)年")
 _YEAR_TEXT = re.compile(r"(到|至|在)?(20\d{2}|(?<![\d年])[2-5]\d)年(底|末|前|时)?|十[三四五]五(期间|时期|末)?")
 _QUESTION_WORDS = ("有没有", "是不是", "能不能", "会不会", "要不要", "了", "的", "有", "说", "是", "要", "能", "会",
-                   "一下", "一些", "还有", "别的", "其他", "可以", "能够")
+                   "一下", "一些", "还有", "别的", "其他", "可以", "能够",
+                   # asking whether there is a figure at all ("35年呢有数吗", "2035年有没有个数") adds no topic
+                   "有数", "个数", "数", "数字", "数据", "说法", "说吗", "有说")
 _ASKING = re.compile(r"啥|什么|怎么|怎样|咋|多少|几|哪|吗|呢|么|没|如何|多久|多大|多远|多长|为何|为什么")
 _NOUNISH = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr")  # jieba tags of words that can fill a topic slot
 # Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
@@ -54,6 +56,7 @@ class FollowUp:
     previous: str = ""  # the earlier question (standalone) it continues
     wants_figures: bool = False  # a detail request for numbers ("有啥数字吗")
     year: int | None = None  # the year a year follow-up asks about
+    depth: int = 1  # detail requests in a row ("具体呢" then "还有呢" is 2): each goes on past what the last one gave
 
 
 @dataclass
@@ -82,6 +85,10 @@ class Slots:
                 if word in text and len(word) >= len(text) * 0.5:
                     return kind
         return ""
+
+    def is_slot_word(self, word: str) -> bool:
+        """Whether a word is itself a slot word (a place, area or group), not merely contains one."""
+        return any(word in words for words in self.types.values())
 
     def find(self, kind: str, text: str) -> list[str]:
         """The words of one type in text, longest first, not overlapping."""
@@ -121,13 +128,10 @@ class FollowUpReader:
 
     def read(self, question: str, history: list[str]) -> FollowUp:
         """The standalone question meant (with its kind); the question itself when it stands alone."""
-        earlier = [h for h in (history or [])[-MAX_TURNS:] if isinstance(h, str) and h.strip()]
-        if not earlier:
-            return FollowUp("standalone", question)
-        previous = earlier[0]
-        for turn in earlier[1:]:  # each earlier question read against the ones before it
-            previous = self._rewrite(turn, previous).understood_as
-        return self._rewrite(question, previous)
+        previous = ""
+        for turn in recent(history):  # each earlier question read against the ones before it
+            previous = self.rewrite(turn, previous).understood_as
+        return self.rewrite(question, previous)
 
     def depends(self, question: str) -> bool:
         """Whether a question needs the earlier turns: little of its own to go on, plus a cue that it continues
@@ -140,6 +144,8 @@ class FollowUpReader:
             return True
         if _year_of(core) is not None and not own:
             return True
+        if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own):
+            return True  # a bare place, area or group with question words: "莱西有没有", "老人呢"
         words = self.analyzer.segment(core)
         for i, word in enumerate(words):
             if word in _PERSONAL:  # 它 / 它们 / 其: always points back
@@ -158,8 +164,9 @@ class FollowUpReader:
         return [w for w in self.analyzer.content_words(stripped)
                 if not w.isdigit() and w not in _QUESTION_WORDS and not _PRONOUN.fullmatch(w) and not _ASKING.search(w)]
 
-    def _rewrite(self, question: str, previous: str) -> FollowUp:
-        if not self.depends(question):
+    def rewrite(self, question: str, previous: str) -> FollowUp:
+        """The question read against the earlier (standalone) question; itself when it stands alone."""
+        if not previous or not self.depends(question):
             return FollowUp("standalone", question)
         core = _core(question)
         if _DETAIL.search(question):
@@ -178,7 +185,11 @@ class FollowUpReader:
             subject = self._subject(previous)
             if subject:
                 return FollowUp("pronoun", _question(core.replace(pronoun, subject, 1)), previous)
-        slot = _PUNCT.sub("", re.sub(r"^(那|还有)", "", core))
+        own = self._own_words(core)
+        if own and all(self.slots.is_slot_word(w) for w in own):
+            slot = "".join(own)  # "莱西有没有": the place, without the question words
+        else:
+            slot = _PUNCT.sub("", re.sub(r"^(那|还有)", "", core))
         if slot:
             return FollowUp("slot", _question(self._swap(previous, slot)), previous)
         return FollowUp("standalone", question)
@@ -261,6 +272,11 @@ class FollowUpReader:
         vectors = self.encode([slot, *words])
         scores = vectors[1:] @ vectors[0]
         return words[int(np.argmax(scores))]
+
+
+def recent(history: list[str] | None) -> list[str]:
+    """The earlier questions that count: the last MAX_TURNS non-empty ones, oldest first."""
+    return [h for h in (history or [])[-MAX_TURNS:] if isinstance(h, str) and h.strip()]
 
 
 def indicator_question(name: str, year: int, status: bool) -> str:

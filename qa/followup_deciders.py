@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from qa.decide import states_a_figure, states_when
 from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
 from qa.retrieval import Filters, Retriever
 
 _FIGURE = re.compile(r"\d")
+PAGE = 3  # sentences a detail answer gives
 
 
 class FollowUpDetail:
@@ -33,11 +35,12 @@ class FollowUpDetail:
         if earlier.abstained or not earlier.citations:
             return None  # nothing to continue: the earlier question itself decides
         given = {c.start for c in earlier.citations}
+        page = slice(PAGE * (followup.depth - 1), PAGE * followup.depth)  # "还有呢" after "具体呢": the next ones
         if followup.wants_figures:
             lead = earlier.citations[0].clause_id
             clause = self.retriever.candidates(state.query, [(lead, 1.0)], min_chars=0)
-            chosen = [c for c in clause if _FIGURE.search(c.text)]
-            missing = "规划在这一条里没有给出具体数字。"
+            chosen = [c for c in clause if _FIGURE.search(c.text)][page]
+            missing = "规划在这一条里没有给出具体数字。" if followup.depth == 1 else "规划在这一条里没有更多数字了。"
         else:
             # "具体呢" asks for the passage around the earlier answer: its lead sentence (the specifics it named, now
             # in context), then what follows it in the same clause; without a following sentence, the clause's other
@@ -47,12 +50,13 @@ class FollowUpDetail:
             last_given = max(c.start for c in earlier.citations if c.clause_id == lead)
             following = [c for c in clause if c.start > last_given and c.start not in given]
             rest = [c for c in state.candidates if c.start not in given]
-            more = following + [c for c in rest if c.clause_id == lead and c not in following] + \
-                [c for c in rest if c.clause_id != lead]
-            if not more:
-                return Decision("refuse", "规划在这方面没有更多内容了。", reason="follow-up detail")
             anchor = [c for c in clause if c.start == earlier.citations[0].start]
-            return Decision("text", sentences=(anchor + more)[:3], reason="follow-up detail")
+            ordered = anchor + following + [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
+            shown = list({(c.doc_id, c.start): c for c in reversed(ordered)}.values())[::-1]  # first of each sentence
+            chosen = shown[page] if len(shown) > len(anchor) else []
+            if not chosen:
+                return Decision("refuse", "规划在这方面没有更多内容了。", reason="follow-up detail")
+            return Decision("text", sentences=chosen, reason="follow-up detail")
         if not chosen:
             return Decision("refuse", missing, reason="follow-up detail")
         return Decision("text", sentences=chosen[:3], reason="follow-up detail")
@@ -81,3 +85,31 @@ class FollowUpContrast:
                    and any(name_likeness(i.name, n) >= NAME_PAIRS for n in names)
                    and (state.filters.doc is None or i.doc_id == state.filters.doc)]
         return Decision("indicator", indicators=[*lookup.matches, *targets], reason="follow-up contrast")
+
+
+class FollowUpAttribute:
+    """Decider for "它什么时候建成？" / "它多久一班？" / "它要花多少钱？" about what the earlier answer named: the
+    plan says it in the earlier answer's clause, or it does not say it at all."""
+
+    name = "follow-up attribute"
+
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters], Answer]) -> None:
+        """Use the retriever, and a way to answer the earlier question on its own."""
+        self.retriever = retriever
+        self.answer_of = answer_of
+
+    def decide(self, state: AskState) -> Decision | None:
+        """A refusal when the clause the earlier answer led with states no time (or no figure) for a when (or
+        how-many) question about it; otherwise let the other deciders answer."""
+        followup, intent = state.followup, state.intent
+        if followup is None or followup.kind != "pronoun" or not (intent.asks_time or intent.asks_number):
+            return None
+        earlier = self.answer_of(followup.previous, state.filters)
+        if earlier.abstained or not earlier.citations:
+            return None
+        clause = self.retriever.candidates(state.query, [(earlier.citations[0].clause_id, 1.0)], min_chars=0)
+        states = states_when if intent.asks_time else states_a_figure
+        if any(states(c.text) for c in clause):
+            return None
+        said = "时间" if intent.asks_time else "具体数字"
+        return Decision("refuse", f"规划提到了这件事，但没有写明它的{said}。", reason="follow-up attribute")

@@ -115,6 +115,11 @@ class IntentReader:
         return claim if len(claim) >= 2 else ""
 
 
+def asks_for_number(text: str) -> bool:
+    """Whether a question asks for a figure, strictly ("多少", "几成", "多大比例"; not a year it names)."""
+    return bool(_ASKS_NUMBER.search(text))
+
+
 def split_parts(question: str, segment: Callable[[str], list[str]]) -> list[str]:
     """Sub-questions of a multi-part question ("A和B分别…", "…？…？"); one part for a simple question.
 

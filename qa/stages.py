@@ -9,8 +9,8 @@ from typing import Protocol
 from corpus.records import Document
 from qa.compose import FIGURE_NOT_GIVEN, TIME_NOT_GIVEN, compose_answer, procedure_note, verify
 from qa.decide import states_a_figure, states_when
-from qa.followup import FollowUpReader, indicator_question
-from qa.intent import IntentReader
+from qa.followup import FollowUp, FollowUpReader, indicator_question, recent
+from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Decision
 from qa.records import Indicator, check_query, sanitised_text
 from qa.retrieval import Filters, Retriever
@@ -26,7 +26,7 @@ class Contextualise:
     name = "follow-up"
 
     def __init__(self, reader: FollowUpReader,
-                 indicator_of: Callable[[str, Filters, int, bool], Indicator | None] | None = None) -> None:
+                 indicator_of: Callable[[str, Filters, int, bool, bool], Indicator | None] | None = None) -> None:
         """Use the follow-up reader, and a way to find the indicator the earlier question's answer gave (as the plan
         names it for the year asked, status or target)."""
         self.reader = reader
@@ -37,15 +37,29 @@ class Contextualise:
         state.question = check_query(state.question)  # undecodable characters replaced before anything reads it
         state.history = [sanitised_text(h) for h in state.history if isinstance(h, str)]
         state.asked = state.question
-        followup = self.reader.read(state.question, state.history)
+        prior: FollowUp | None = None
+        for turn in recent(state.history):  # each earlier question as it was understood in its turn
+            prior = self.understand(turn, prior, state.filters)
+        followup = self.understand(state.question, prior, state.filters)
+        state.followup = followup
+        state.question = followup.previous if followup.kind == "detail" else followup.understood_as
+
+
+    def understand(self, question: str, prior: FollowUp | None, filters: Filters) -> FollowUp:
+        """One question read against the earlier one (as it was understood), with the earlier answer's indicator
+        carried into a year or contrast turn, and a detail request after a detail request going on from it."""
+        followup = self.reader.rewrite(question, prior.understood_as if prior else "")
+        if followup.kind == "detail" and prior is not None and prior.kind == "detail" and prior.previous == followup.previous:
+            return replace(followup, depth=prior.depth + 1,
+                           understood_as=followup.understood_as.replace("具体有哪些内容", "还有哪些内容"))
         if followup.kind in ("year", "contrast") and self.indicator_of is not None:
             year = followup.year if followup.kind == "year" else self.reader.status_year
             status = followup.kind == "contrast" or year == self.reader.status_year
-            indicator = self.indicator_of(followup.previous, state.filters, year, status) if year else None
+            asks_figure = asks_for_number(question)
+            indicator = self.indicator_of(followup.previous, filters, year, status, asks_figure) if year else None
             if indicator is not None and year is not None:
                 followup = replace(followup, understood_as=indicator_question(indicator.name, year, status))
-        state.followup = followup
-        state.question = followup.previous if followup.kind == "detail" else followup.understood_as
+        return followup
 
 
 class Understand:

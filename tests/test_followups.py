@@ -36,6 +36,55 @@ def test_a_different_year_keeps_the_indicator(service):
     assert carried.understood_as == "2020年，城镇化水平是多少？" and "76.34%" in quotes(carried)
 
 
+def test_a_third_turn_builds_on_how_the_second_was_understood(service):
+    history = ["青岛城镇化哪一年过的70%", "那2020年到多少了"]
+    later = service.ask("2025呢", history=history)
+    # The second turn was read as the indicator's 2020 figure; the third asks the same indicator's 2025 target.
+    assert later.understood_as == "到2025年，常住人口城镇化率目标是多少？" and "78%" in quotes(later)
+
+
+def test_asking_whether_there_is_a_figure_for_another_year_is_a_year_follow_up(service):
+    later = service.ask("2035年有没有个数", history=["跑车的问下 青岛高速到25年一共能有多少公里"])
+    assert later.understood_as == "到2035年，高速公路总里程目标是多少？"
+    assert later.abstained and "只给出了2025年" in later.answer and "900公里" in quotes(later)
+
+
+def test_a_figure_is_carried_only_in_a_conversation_about_figures(service):
+    # The earlier answer's sentence holds the income ratio, but the question was about the institutions.
+    history = ["城乡一起发展那些制度 2025年能弄到啥程度"]
+    later = service.ask("2035年呢", history=history)
+    assert later.understood_as == "城乡一起发展那些制度 到2035年能弄到啥程度？"
+    assert "qingdao-2021/2.3.p8" in [c.clause_id for c in later.citations]
+    assert "城乡融合发展体制机制更加完善" in quotes(later)
+
+
+def test_a_bare_place_with_question_words_swaps_the_place(service):
+    later = service.ask("莱西有没有", history=["即墨要新建垃圾处理的厂子吗"])
+    assert later.understood_as == "莱西要新建垃圾处理的厂子吗？"
+    assert later.citations[0].clause_id == "qingdao-2021/7.4.5.p1"
+
+
+def test_when_about_what_the_earlier_answer_named_is_refused_if_its_clause_names_no_time(service):
+    history = ["听说胶州湾底下还要再挖一条隧道？"]
+    assert service.ask(history[0]).citations[0].clause_id == "qingdao-2021/6.2.4.p1"
+    later = service.ask("它啥时候能通车", history=history)
+    assert later.abstained and later.answer.startswith("规划提到了这件事，但没有写明它的时间。")
+    assert later.related and later.citations == []
+    # A clause that states a time ("2021年起") is left to answer.
+    dated = service.ask("它从哪年开始", history=["村卫生室太简陋了 会改善吗"])
+    assert not dated.abstained and dated.citations[0].clause_id == "qingdao-2021/8.3.2.p1"
+
+
+def test_more_detail_after_detail_goes_on_from_it(service):
+    history = ["农村孩子上学条件以后能好点吗", "具体点"]
+    first = service.ask("具体点", history=history[:1])
+    more = service.ask("还有呢", history=history)
+    assert more.understood_as == "农村孩子上学条件以后能好点吗——还有哪些内容？"
+    assert not more.abstained and len(more.citations) == 3
+    assert not {c.start for c in first.citations} & {c.start for c in more.citations}
+    assert len({c.start for c in more.citations}) == 3
+
+
 def test_a_year_the_plan_lacks_is_refused_in_a_conversation_too(service):
     answer = service.ask("那2030年呢", history=["25年高速公路能修多少公里"])
     assert "2030" in answer.understood_as and answer.abstained and "900公里" in answer.answer
