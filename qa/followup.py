@@ -38,12 +38,17 @@ _QUESTION_WORDS = ("有没有", "是不是", "能不能", "会不会", "要不�
                    # asking whether there is a figure at all ("35年呢有数吗", "2035年有没有个数") adds no topic
                    "有数", "个数", "数", "数字", "数据", "说法", "说吗", "有说")
 _ASKING = re.compile(r"啥|什么|怎么|怎样|咋|多少|几|哪|吗|呢|么|没|如何|多久|多大|多远|多长|为何|为什么")
-_NOUNISH = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr")  # jieba tags of words that can fill a topic slot
+_NOUNISH = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr")
+_SUBJECT_TAGS = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr", "eng")  # a name in plan text (x: plan terms; punctuation is not Han)
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share with the earlier question to be its subject  # jieba tags of words that can fill a topic slot
 # Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
 _PERSONAL = {"它", "它们", "其"}
+_IT = re.compile(r"(?<!其)它们?")
+_PLURAL = {"它们", "这些", "那些"}
 _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
 
 
@@ -146,9 +151,11 @@ class FollowUpReader:
             return True
         if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own):
             return True  # a bare place, area or group with question words: "莱西有没有", "老人呢"
+        if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
+            return True
         words = self.analyzer.segment(core)
         for i, word in enumerate(words):
-            if word in _PERSONAL:  # 它 / 它们 / 其: always points back
+            if word in _PERSONAL:  # 其: always points back
                 return True
             if word in _DEMONSTRATIVE:  # 这个 / 这些 ...: points back unless it picks out a thing the plan names
                 following = next((w for w in words[i + 1:] if w.strip()), "")
@@ -179,8 +186,7 @@ class FollowUpReader:
         year = _year_of(core)
         if year is not None:
             return FollowUp("year", self._with_year(previous, year, status=self.status_year == year), previous, year=year)
-        words = self.analyzer.segment(core)
-        pronoun = next((w for w in words if w in _PERSONAL or w in _DEMONSTRATIVE), "")
+        pronoun = self._pronoun(core)
         if pronoun:
             subject = self._subject(previous)
             if subject:
@@ -193,6 +199,53 @@ class FollowUpReader:
         if slot:
             return FollowUp("slot", _question(self._swap(previous, slot)), previous)
         return FollowUp("standalone", question)
+
+    def _pronoun(self, core: str) -> str:
+        """The pronoun or demonstrative a question points back with ("它", "这个"), or ''."""
+        found = _IT.search(core)
+        if found:
+            return found.group(0)
+        return next((w for w in self.analyzer.segment(core) if w in _PERSONAL or w in _DEMONSTRATIVE), "")
+
+    def with_subject(self, question: str, subject: str) -> str:
+        """A pronoun question with its pronoun replaced by the subject ("它啥时候能通车" -> "胶州湾第二隧道啥时候能通车？")."""
+        core = _core(question)
+        pronoun = self._pronoun(core)
+        return _question(core.replace(pronoun, subject, 1)) if pronoun else question
+
+    def names_several(self, question: str, previous: str) -> bool:
+        """Whether a plural pronoun ("它们", "这些") points at several things the earlier question named together
+        ("姜山和南村"): then the question's own words are the subject, not one name from the answer."""
+        return self._pronoun(_core(question)) in _PLURAL and any(c in self._subject(previous) for c in "和与、及")
+
+    def answer_subject(self, previous: str, lead: str) -> str:
+        """What the earlier answer's lead sentence names that the earlier question asked about: its run of nouns
+        sharing the most character pairs with the question ("听说胶州湾底下还要再挖一条隧道" answered by "建设胶州湾
+        第二隧道，…" -> "胶州湾第二隧道"); '' when none shares at least SUBJECT_PAIRS pairs."""
+        asked = _pairs(previous)
+        best, best_key = "", (SUBJECT_PAIRS - 1, 0, 0)
+        for run in self._sentence_nouns(lead):
+            key = (len(_pairs(run) & asked), len(set(run) & set(previous)), -len(run))
+            if key > best_key:
+                best, best_key = run, key
+        return best
+
+    def _sentence_nouns(self, text: str) -> list[str]:
+        """Runs of adjacent nouns in plan text, without a leading verbal noun ("建设胶州湾第二隧道" -> "胶州湾第二隧道")."""
+        runs: list[list[tuple[str, str]]] = [[]]
+        for word, tag in self.analyzer.tag(text):
+            if tag.startswith(_SUBJECT_TAGS) and _HAN.search(word):
+                runs[-1].append((word, tag))
+            elif runs[-1]:
+                runs.append([])
+        found = []
+        for run in runs:
+            while run and run[0][1] == "vn":
+                run = run[1:]
+            name = "".join(w for w, _ in run)
+            if len(name) >= 2:
+                found.append(name)
+        return found
 
     def _with_year(self, previous: str, year: int, status: bool) -> str:
         """The earlier question asked for another year (a status year asks what it was, not what it will be)."""
@@ -272,6 +325,12 @@ class FollowUpReader:
         vectors = self.encode([slot, *words])
         scores = vectors[1:] @ vectors[0]
         return words[int(np.argmax(scores))]
+
+
+def _pairs(text: str) -> set[str]:
+    """Adjacent Chinese character pairs of a text."""
+    han = "".join(_HAN.findall(text))
+    return {han[i : i + 2] for i in range(len(han) - 1)}
 
 
 def recent(history: list[str] | None) -> list[str]:

@@ -26,11 +26,13 @@ class Contextualise:
     name = "follow-up"
 
     def __init__(self, reader: FollowUpReader,
-                 indicator_of: Callable[[str, Filters, int, bool, bool], Indicator | None] | None = None) -> None:
-        """Use the follow-up reader, and a way to find the indicator the earlier question's answer gave (as the plan
-        names it for the year asked, status or target)."""
+                 indicator_of: Callable[[str, Filters, int, bool, bool], Indicator | None] | None = None,
+                 lead_of: Callable[[str, Filters], str] | None = None) -> None:
+        """Use the follow-up reader, a way to find the indicator the earlier question's answer gave (as the plan
+        names it for the year asked, status or target), and a way to find the sentence that answer led with."""
         self.reader = reader
         self.indicator_of = indicator_of
+        self.lead_of = lead_of
 
     def run(self, state: AskState) -> None:
         """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
@@ -49,6 +51,12 @@ class Contextualise:
         """One question read against the earlier one (as it was understood), with the earlier answer's indicator
         carried into a year or contrast turn, and a detail request after a detail request going on from it."""
         followup = self.reader.rewrite(question, prior.understood_as if prior else "")
+        if followup.kind in ("pronoun", "slot") and self.lead_of is not None and prior is not None and \
+                self.reader.with_subject(question, "□") != question and not self.reader.names_several(question, followup.previous):
+            # "它" names what the earlier answer was about, in the plan's words, when the answer shows it.
+            subject = self.reader.answer_subject(followup.previous, self.lead_of(followup.previous, filters))
+            if subject:
+                followup = replace(followup, kind="pronoun", understood_as=self.reader.with_subject(question, subject))
         if followup.kind == "detail" and prior is not None and prior.kind == "detail" and prior.previous == followup.previous:
             return replace(followup, depth=prior.depth + 1,
                            understood_as=followup.understood_as.replace("具体有哪些内容", "还有哪些内容"))

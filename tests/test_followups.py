@@ -99,9 +99,18 @@ def test_a_different_group_or_place_replaces_the_slot(service):
 
 
 def test_a_pronoun_takes_the_earlier_subject(service):
+    # The earlier answer names it in the plan's words ("以“新型社区邻里中心”建设为载体，…").
     answer = service.ask("它能给居民干点啥", history=["邻里中心是个啥东西"])
-    assert answer.understood_as == "邻里中心能给居民干点啥？"
+    assert answer.understood_as == "新型社区邻里中心能给居民干点啥？"
     assert not answer.abstained and "邻里中心" in quotes(answer)
+    tunnel = service.ask("它啥时候能通车", history=["听说胶州湾底下还要再挖一条隧道？"])
+    assert tunnel.understood_as == "胶州湾第二隧道啥时候能通车？"
+    # Several things named together stay together.
+    both = service.ask("它们主要搞哪些产业", history=["姜山和南村以后要变成啥样"])
+    assert both.understood_as == "姜山和南村主要搞哪些产业？"
+    # Without an answer naming it, the earlier question's own words are the subject.
+    plain = service.ask("它跟户口的差别以后会变小吗", history=["办了居住证以后有啥用"])
+    assert plain.understood_as.startswith("居住证")
 
 
 def test_a_request_for_detail_quotes_the_passage_around_the_earlier_answer(service):
@@ -162,7 +171,7 @@ def test_cli_history_and_batch_history(tmp_path, capsys, monkeypatch, service):
                      encoding="utf-8")
     assert qa_cli.main(["ask", "--batch", str(batch), "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["understood_as"] for r in rows] == ["邻里中心能给居民干点啥？", "海绵城市"]
+    assert [r["understood_as"] for r in rows] == ["新型社区邻里中心能给居民干点啥？", "海绵城市"]
 
 
 @pytest.mark.parametrize("history", ['"not a list"', "[1, 2]", json.dumps(["问"] * 11), '[""]', json.dumps(["城" * 501])])
