@@ -6,13 +6,14 @@ from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
 from qa.decide import ExactSignals, FigureTable, MissingYear, PatternSignals, PlanSentences
 from qa.followup import FollowUpReader
-from qa.followup_deciders import FollowUpAttribute, FollowUpContrast, FollowUpDetail
+from qa.followup_deciders import FollowUpAttribute, FollowUpContrast, FollowUpDetail, FollowUpYear
 from qa.indicators import IndicatorTable
 from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Pipeline
 from qa.records import Answer, Indicator
 from qa.retrieval import Filters, Retriever
 from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
+from qa.years import clause_years
 
 
 class Answerer:
@@ -23,6 +24,7 @@ class Answerer:
         self.retriever = retriever
         self.documents = {d.doc_id: d for d in documents}
         self.table = IndicatorTable(documents, retriever.tuning.indicators)
+        self.years = clause_years(documents, self.table.all)
         profiles = [d.profile for d in documents if d.profile]
         reader = IntentReader([d.clean_text for d in documents], retriever.analyzer, profiles)
         self.place_label = "、".join(dict.fromkeys(p.place for p in profiles if p.place)) or "所收录地区"
@@ -48,6 +50,7 @@ class Answerer:
             FollowUpAttribute(retriever, lambda question, filters: self.pipeline.run(question, filters).answer),
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
+            FollowUpYear(retriever, self.years),
             *(learned if model is not None else [PatternSignals()]),
             FigureTable(self.table, retriever, refusal, sentences=True),
             MissingYear(),

@@ -13,6 +13,7 @@ from qa.retrieval import Filters, Retriever
 
 _FIGURE = re.compile(r"\d")
 PAGE = 3  # sentences a detail answer gives
+YEAR_SCOPE = 20  # how deep in the ranking a clause about the year asked may be (not tuned: a tenth of the plan)
 
 
 class FollowUpDetail:
@@ -113,3 +114,28 @@ class FollowUpAttribute:
             return None
         said = "时间" if intent.asks_time else "具体数字"
         return Decision("refuse", f"规划提到了这件事，但没有写明它的{said}。", reason="follow-up attribute")
+
+
+class FollowUpYear:
+    """Decider for "那2035年呢？" about something other than a figure ("城乡一起发展的制度2025年能弄到啥程度" ->
+    "2035年呢"): what the plan sets for that year, from the best-ranked clauses about that year."""
+
+    name = "follow-up year"
+
+    def __init__(self, retriever: Retriever, years: dict[str, set[int]], scope: int = YEAR_SCOPE) -> None:
+        """Use the retriever, the years each clause is about, and how deep in the ranking a clause may be."""
+        self.retriever = retriever
+        self.years = years
+        self.scope = scope
+
+    def decide(self, state: AskState) -> Decision | None:
+        """The best sentences of the best-ranked clauses about the year asked; pass when none is ranked."""
+        followup = state.followup
+        if followup is None or followup.kind != "year" or followup.year is None or state.intent.asks_number:
+            return None
+        ranking = self.retriever.rank(state.query, k=self.scope)
+        about = [(clause_id, score) for clause_id, score in ranking if followup.year in self.years.get(clause_id, ())]
+        if not about:
+            return None
+        chosen = self.retriever.scorer.choose(self.retriever.candidates(state.query, about[:3]), limit=3)
+        return Decision("text", sentences=chosen, reason="follow-up year") if chosen else None

@@ -58,6 +58,20 @@ def test_a_figure_is_carried_only_in_a_conversation_about_figures(service):
     assert "城乡融合发展体制机制更加完善" in quotes(later)
 
 
+def test_another_year_of_something_other_than_a_figure_quotes_that_years_goals(service):
+    years = service.answerer.years
+    # "到2025年，…" opens a list of goals; the "——" items after it are about 2025 too.
+    assert years["qingdao-2021/2.3.p2"] == years["qingdao-2021/2.3.p6"] == {2025}
+    assert years["qingdao-2021/2.3.p8"] == {2035} and years["qingdao-2021/2.2.p1"] == set()
+    state = service.answerer.run("2035年呢", history=["到2025年 没户口的在城里能不能也享受公共服务"])
+    assert state.decision.reason == "follow-up year"
+    assert {c.clause_id for c in state.answer.citations} == {"qingdao-2021/2.3.p8"}
+    assert "基本公共服务实现均等化" in quotes(state.answer)
+    # A figure question for another year is the figure table's: it says which years the plan gives.
+    figure = service.answerer.run("那2035年呢？", history=["到2025年城镇化率目标是多少"])
+    assert figure.decision.reason != "follow-up year" and figure.answer.abstained
+
+
 def test_a_bare_place_with_question_words_swaps_the_place(service):
     later = service.ask("莱西有没有", history=["即墨要新建垃圾处理的厂子吗"])
     assert later.understood_as == "莱西要新建垃圾处理的厂子吗？"
