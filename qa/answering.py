@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
 from qa.decide import ExactSignals, FigureTable, MissingYear, PatternSignals, PlanSentences
@@ -15,6 +17,8 @@ from qa.retrieval import Filters, Retriever
 from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
 from qa.years import clause_years
 
+EARLIER_ANSWERS = 256  # earlier questions whose answers are kept for follow-up turns (a few KB each)
+
 
 class Answerer:
     """Composes extractive answers with verified citations through the ask pipeline."""
@@ -25,6 +29,9 @@ class Answerer:
         self.documents = {d.doc_id: d for d in documents}
         self.table = IndicatorTable(documents, retriever.tuning.indicators)
         self.years = clause_years(documents, self.table.all)
+        # A follow-up turn consults the earlier question's own answer several times (its lead sentence, its figure,
+        # its clause): answered once and kept, per question and scope, as long as the deciders stay the same.
+        self.answer_alone = lru_cache(maxsize=EARLIER_ANSWERS)(self._answer_alone)
         profiles = [d.profile for d in documents if d.profile]
         reader = IntentReader([d.clean_text for d in documents], retriever.analyzer, profiles)
         self.place_label = "、".join(dict.fromkeys(p.place for p in profiles if p.place)) or "所收录地区"
@@ -45,9 +52,9 @@ class Answerer:
         learned = [Answerability(FeatureReader(retriever, self.table), model, threshold, self.contacts)]
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
-            FollowUpDetail(retriever, lambda question, filters: self.pipeline.run(question, filters).answer),
+            FollowUpDetail(retriever, self.answer_alone),
             FollowUpContrast(self.table),
-            FollowUpAttribute(retriever, lambda question, filters: self.pipeline.run(question, filters).answer),
+            FollowUpAttribute(retriever, self.answer_alone),
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
             FollowUpYear(retriever, self.years),
@@ -57,13 +64,18 @@ class Answerer:
             PlanSentences(retriever, refusal, check_confidence=model is None),
         ]
         self.model = model
+        self.answer_alone.cache_clear()  # answers given under other deciders
+
+    def _answer_alone(self, question: str, filters: Filters) -> Answer:
+        """The answer to a (standalone) question asked on its own, without a conversation."""
+        return self.pipeline.run(question, filters).answer
 
     def indicator_of(self, question: str, filters: Filters, year: int | None = None,
                      status: bool = False, asks_figure: bool = False) -> Indicator | None:
         """The indicator whose figure the answer to this (standalone) question quotes first, or None; with a year,
         the same measure as the plan names it for that year (status or target). asks_figure: the follow-up itself
         asks for a figure ("现在占多少")."""
-        answer = self.pipeline.run(question, filters).answer
+        answer = self.answer_alone(question, filters)
         if answer.abstained:
             return None
         cited = [indicator for citation in answer.citations for indicator in self.table.all
@@ -81,7 +93,7 @@ class Answerer:
 
     def lead_of(self, question: str, filters: Filters) -> str:
         """The sentence the answer to this (standalone) question leads with ('' for a refusal)."""
-        answer = self.pipeline.run(question, filters).answer
+        answer = self.answer_alone(question, filters)
         return "" if answer.abstained or not answer.citations else answer.citations[0].quote
 
     def run(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> AskState:

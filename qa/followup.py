@@ -38,10 +38,10 @@ _QUESTION_WORDS = ("有没有", "是不是", "能不能", "会不会", "要不�
                    # asking whether there is a figure at all ("35年呢有数吗", "2035年有没有个数") adds no topic
                    "有数", "个数", "数", "数字", "数据", "说法", "说吗", "有说")
 _ASKING = re.compile(r"啥|什么|怎么|怎样|咋|多少|几|哪|吗|呢|么|没|如何|多久|多大|多远|多长|为何|为什么")
-_NOUNISH = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr")
-_SUBJECT_TAGS = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr", "eng")  # a name in plan text (x: plan terms; punctuation is not Han)
+_NOUNISH = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr")  # jieba tags of words that can fill a topic slot
+_SUBJECT_TAGS = (*_NOUNISH, "eng")  # words of a name in plan text (x: the plan's own terms; punctuation is not Han)
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
-SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share with the earlier question to be its subject  # jieba tags of words that can fill a topic slot
+SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share with the earlier question to be its subject
 # Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
@@ -206,6 +206,10 @@ class FollowUpReader:
         if found:
             return found.group(0)
         return next((w for w in self.analyzer.segment(core) if w in _PERSONAL or w in _DEMONSTRATIVE), "")
+
+    def points_back(self, question: str) -> bool:
+        """Whether a question has a pronoun or demonstrative pointing back ("它", "这个")."""
+        return bool(self._pronoun(_core(question)))
 
     def with_subject(self, question: str, subject: str) -> str:
         """A pronoun question with its pronoun replaced by the subject ("它啥时候能通车" -> "胶州湾第二隧道啥时候能通车？")."""

@@ -9,7 +9,7 @@ from qa.decide import states_a_figure, states_when
 from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
-from qa.retrieval import Filters, Retriever
+from qa.retrieval import Candidate, Filters, Retriever
 
 _FIGURE = re.compile(r"\d")
 PAGE = 3  # sentences a detail answer gives
@@ -53,7 +53,10 @@ class FollowUpDetail:
             rest = [c for c in state.candidates if c.start not in given]
             anchor = [c for c in clause if c.start == earlier.citations[0].start]
             ordered = anchor + following + [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
-            shown = list({(c.doc_id, c.start): c for c in reversed(ordered)}.values())[::-1]  # first of each sentence
+            shown: list[Candidate] = []
+            for candidate in ordered:  # each sentence once, where it first comes
+                if all((c.doc_id, c.start) != (candidate.doc_id, candidate.start) for c in shown):
+                    shown.append(candidate)
             chosen = shown[page] if len(shown) > len(anchor) else []
             if not chosen:
                 return Decision("refuse", "规划在这方面没有更多内容了。", reason="follow-up detail")

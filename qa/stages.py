@@ -46,14 +46,14 @@ class Contextualise:
         state.followup = followup
         state.question = followup.previous if followup.kind == "detail" else followup.understood_as
 
-
     def understand(self, question: str, prior: FollowUp | None, filters: Filters) -> FollowUp:
         """One question read against the earlier one (as it was understood), with the earlier answer's indicator
         carried into a year or contrast turn, and a detail request after a detail request going on from it."""
         followup = self.reader.rewrite(question, prior.understood_as if prior else "")
-        if followup.kind in ("pronoun", "slot") and self.lead_of is not None and prior is not None and \
-                self.reader.with_subject(question, "□") != question and not self.reader.names_several(question, followup.previous):
-            # "它" names what the earlier answer was about, in the plan's words, when the answer shows it.
+        # "它" names what the earlier answer was about, in the plan's words, when the answer shows it (a pronoun turn
+        # whose earlier question had no plan words to stand for it was read as a slot).
+        if followup.kind in ("pronoun", "slot") and self.lead_of is not None and self.reader.points_back(question) \
+                and not self.reader.names_several(question, followup.previous):
             subject = self.reader.answer_subject(followup.previous, self.lead_of(followup.previous, filters))
             if subject:
                 followup = replace(followup, kind="pronoun", understood_as=self.reader.with_subject(question, subject))
