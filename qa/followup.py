@@ -131,13 +131,6 @@ class FollowUpReader:
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
         self.encode = encode
 
-    def read(self, question: str, history: list[str]) -> FollowUp:
-        """The standalone question meant (with its kind); the question itself when it stands alone."""
-        previous = ""
-        for turn in recent(history):  # each earlier question read against the ones before it
-            previous = self.rewrite(turn, previous).understood_as
-        return self.rewrite(question, previous)
-
     def depends(self, question: str) -> bool:
         """Whether a question needs the earlier turns: little of its own to go on, plus a cue that it continues
         (opens with 那/还有, ends with 呢, a pronoun, a bare year, a request for detail or for today's figure)."""
