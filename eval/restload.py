@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import percentile
+from eval.report import markdown_table
 from eval.webload import BenchServer, WebLoadError, citizen_asks, drive
 
 LOADS = ((20, 10), (50, 6))  # (concurrent clients, questions each): 200 and 300 requests per run
@@ -78,12 +79,10 @@ def run_rest_bench(questions: list[str], progress) -> list[dict[str, Any]]:
 
 def rest_markdown(rows: list[dict[str, Any]]) -> str:
     """The throughput table as Markdown."""
-    lines = ["| workers | path | clients | requests | errors | throughput req/s | p50 ms | p95 ms |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        path = "JSON API POST /api/v1/ask" if r["path"] == "rest" else "Gradio chat /ask (queue)"
-        lines.append(f"| {r['workers']} | {path} | {r['clients']} | {r['requests']} | {r['errors']} | "
-                     f"{r['throughput req/s']} | {r['p50 ms']:.0f} | {r['p95 ms']:.0f} |")
-    lines.append("\nLoopback, on the same 2 cores as the clients. Two workers are two processes on two ports; "
-                 "clients are spread across them as a sticky reverse proxy would spread users.")
-    return "\n".join(lines)
+    paths = {"rest": "JSON API POST /api/v1/ask", "gradio": "Gradio chat /ask (queue)"}
+    table = markdown_table([{"workers": r["workers"], "path": paths[r["path"]], "clients": r["clients"],
+                             "requests": r["requests"], "errors": r["errors"],
+                             "throughput req/s": str(r["throughput req/s"]), "p50 ms": f"{r['p50 ms']:.0f}",
+                             "p95 ms": f"{r['p95 ms']:.0f}"} for r in rows], "workers")
+    return table + ("\n\nLoopback, on the same 2 cores as the clients. Two workers are two processes on two ports; "
+                    "clients are spread across them as a sticky reverse proxy would spread users.")

@@ -23,6 +23,7 @@ import numpy as np
 
 from corpus.paths import PROJECT_ROOT
 from eval.metrics import percentile
+from eval.report import markdown_table
 
 CITIES = ("潍坊", "烟台", "威海", "日照", "临沂", "淄博", "济宁", "泰安", "德州", "聊城", "滨州", "菏泽", "枣庄", "东营",
           "济南", "大连", "天津", "宁波", "厦门", "深圳", "苏州", "无锡", "常州", "南通", "扬州", "徐州", "温州", "嘉兴")
@@ -211,18 +212,18 @@ def _child(args: list[str]) -> dict[str, Any]:
 
 def scale_markdown(rows: list[ScaleRow]) -> str:
     """The scale table (synthetic corpora) as Markdown."""
-    lines = ["| backend | documents | clauses | sentences | dense index | build s | load s | memory MB | search p50 / p95 ms"
-             " | one document p50 / p95 ms | HNSW recall@10 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        recall = f"{r.dense_recall_at_10:.3f}" if r.dense_recall_at_10 is not None else "exact"
-        lines.append(f"| {r.backend} | {r.documents} | {r.clauses:,} | {r.sentences:,} | {r.dense_index} | {r.build_s} | "
-                     f"{r.load_s} | {r.memory_mb:,.0f} | {r.search_p50_ms} / {r.search_p95_ms} | {r.doc_p50_ms} / "
-                     f"{r.doc_p95_ms} | {recall} |")
+    table = markdown_table([{
+        "backend": r.backend, "documents": str(r.documents), "clauses": f"{r.clauses:,}", "sentences": f"{r.sentences:,}",
+        "dense index": r.dense_index, "build s": str(r.build_s), "load s": str(r.load_s), "memory MB": f"{r.memory_mb:,.0f}",
+        "search p50 / p95 ms": f"{r.search_p50_ms} / {r.search_p95_ms}",
+        "one document p50 / p95 ms": f"{r.doc_p50_ms} / {r.doc_p95_ms}",
+        "HNSW recall@10": f"{r.dense_recall_at_10:.3f}" if r.dense_recall_at_10 is not None else "exact",
+    } for r in rows], "backend")
     encode = sorted(r.encode_p50_ms for r in rows)
     if encode:
-        lines.append(f"\nSynthetic corpora (document 0 is the real plan; the rest are perturbed copies). Retrieval times "
-                     f"exclude query encoding (p50 {encode[len(encode) // 2]} ms, the same at every size).")
-    return "\n".join(lines)
+        table += (f"\n\nSynthetic corpora (document 0 is the real plan; the rest are perturbed copies). Retrieval times "
+                  f"exclude query encoding (p50 {encode[len(encode) // 2]} ms, the same at every size).")
+    return table
 
 
 def plot_growth(rows: list[ScaleRow], path: Path) -> Path:
