@@ -63,7 +63,7 @@ class FollowUpDetail:
             return Decision("text", sentences=chosen, reason="follow-up detail")
         if not chosen:
             return Decision("refuse", missing, reason="follow-up detail")
-        return Decision("text", sentences=chosen[:3], reason="follow-up detail")
+        return Decision("text", sentences=chosen, reason="follow-up detail")
 
 
 class FollowUpContrast:
