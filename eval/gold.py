@@ -10,6 +10,7 @@ from corpus.jsonl import numbered_objects
 
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 DEV_SET = GOLD_DIR / "dev.jsonl"
+DEV_JUDGEMENT = GOLD_DIR / "dev_judgement.jsonl"  # judgement-shaped questions on both sides of the line (dev)
 SEALED_SET = GOLD_DIR / "sealed_test.jsonl"  # written before tuning; run once per finished change, never tuned on
 TYPES = ("numeric", "status", "measure", "everyday", "topic", "multipart", "out_of_plan")
 REQUIRED = ("id", "question", "type", "evidence")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.gold import DEV_SET, GoldError, load_gold
+from eval.gold import DEV_JUDGEMENT, DEV_SET, GoldError, load_gold
 from eval.metrics import contains_figure, mrr_at, ndcg_at, recall_at, relevant_flags
 from eval.runner import evaluate_retrieval
 from qa.records import Hit
@@ -95,6 +95,16 @@ def test_shipped_development_set_follows_its_rules(plan):
         for evidence in q.evidence:
             assert 8 <= len(evidence) <= 40 and not any(ch in evidence for ch in "。！？；")
             assert plan.clean_text.count(evidence) == 1, (q.id, evidence)
+
+
+def test_judgement_development_set_tests_both_sides_of_the_line(plan):
+    gold = load_gold(DEV_JUDGEMENT, [plan.clean_text])
+    out = [q for q in gold.questions if not q.in_plan]
+    assert len(gold.questions) == 100 and len(out) == 50
+    assert {q.category for q in out} == {"opinion", "prediction", "comparison", "personal_calc", "procedure"}
+    for q in gold.questions:
+        if q.in_plan:
+            assert q.type == "everyday" and all(plan.clean_text.count(e) == 1 for e in q.evidence), q.id
 
 
 def run_eval(*args: str) -> subprocess.CompletedProcess:
