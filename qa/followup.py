@@ -44,6 +44,8 @@ _HAN = re.compile(r"[\u4e00-\u9fff]+")
 SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share with the earlier question to be its subject
 # Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
+_ASKS_FUTURE = re.compile(r"(会|能|要|将)不\1")  # "会不会": dropping its first 会 would leave a denial
+_HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
 _PERSONAL = {"它", "它们", "其"}
@@ -131,17 +133,18 @@ class FollowUpReader:
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
         self.encode = encode
 
-    def depends(self, question: str) -> bool:
+    def depends(self, question: str, previous: str = "") -> bool:
         """Whether a question needs the earlier turns: little of its own to go on, plus a cue that it continues
-        (opens with 那/还有, ends with 呢, a pronoun, a bare year, a request for detail or for today's figure)."""
+        (opens with 那/还有, ends with 呢, a pronoun, a year with nothing new beside it, a request for detail or for
+        today's figure)."""
         text = question.strip()
         core = _core(text)
         own = self._own_words(core)
         weight = sum(len(w) for w in own)  # characters of the question's own content words
         if (_DETAIL.search(text) or _CONTRAST.search(core)) and weight <= LIGHT:
             return True
-        if _year_of(core) is not None and not own:
-            return True
+        if _year_of(core) is not None and not self._new_topic(core, previous):
+            return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
         if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own):
             return True  # a bare place, area or group with question words: "莱西有没有", "老人呢"
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
@@ -158,6 +161,14 @@ class FollowUpReader:
         opens_or_trails = bool(_LEAD.match(text)) or bool(re.search(r"呢[？?。！!\s]*$", text))
         return opens_or_trails and weight <= LIGHT_WITH_CUE
 
+    def _new_topic(self, text: str, previous: str) -> list[str]:
+        """The words of a year question that name something the earlier question did not: not a pronoun ("那会儿"),
+        a unit ("公里"), a number, a word asking how far things have got ("程度"), or a word of the earlier question."""
+        stripped = _YEAR_TEXT.sub("", text)
+        return [word for word, tag in self.analyzer.tag(stripped)
+                if len(word) >= 2 and not tag.startswith(("r", "q", "m", "d", "u", "p", "c")) and word not in _HOW_FAR
+                and word not in previous and word not in _QUESTION_WORDS and not _ASKING.search(word)]
+
     def _own_words(self, text: str) -> list[str]:
         """Content words that are not years, question words or pronouns."""
         stripped = _YEAR_TEXT.sub("", text)
@@ -166,7 +177,7 @@ class FollowUpReader:
 
     def rewrite(self, question: str, previous: str) -> FollowUp:
         """The question read against the earlier (standalone) question; itself when it stands alone."""
-        if not previous or not self.depends(question):
+        if not previous or not self.depends(question, previous):
             return FollowUp("standalone", question)
         core = _core(question)
         if _DETAIL.search(question):
@@ -258,6 +269,7 @@ class FollowUpReader:
 
     def _drop_future(self, text: str) -> str:
         """The text without its words about the future, in its own characters (the segmenter normalises them)."""
+        text = _ASKS_FUTURE.sub("", text)  # "会不会都通上" -> "都通上", not "不会都通上"
         words = self.analyzer.segment(text)
         if sum(len(w) for w in words) != len(text):
             return "".join(w for w in words if w not in _FUTURE)

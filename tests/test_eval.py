@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.gold import DEV_JUDGEMENT, DEV_SET, GoldError, load_gold
+from eval.followup import KINDS, load_conversations
+from eval.gold import DEV_JUDGEMENT, DEV_SET, GOLD_DIR, GoldError, load_gold
 from eval.metrics import contains_figure, mrr_at, ndcg_at, recall_at, relevant_flags
 from eval.runner import evaluate_retrieval
 from qa.records import Hit
@@ -105,6 +106,18 @@ def test_judgement_development_set_tests_both_sides_of_the_line(plan):
     for q in gold.questions:
         if q.in_plan:
             assert q.type == "everyday" and all(plan.clean_text.count(e) == 1 for e in q.evidence), q.id
+
+
+@pytest.mark.parametrize(("name", "conversations", "later_turns"), [
+    ("followup_dev.jsonl", 77, 85), ("followup_dev2.jsonl", 64, 71), ("followup_dev3.jsonl", 80, 103),
+    ("followup_sealed.jsonl", 63, 77)])
+def test_shipped_follow_up_sets_validate(plan, name, conversations, later_turns):
+    found = load_conversations(GOLD_DIR / name, [plan.clean_text])
+    assert len(found) == conversations and sum(len(c.turns) - 1 for c in found) == later_turns
+    assert {c.kind for c in found} == set(KINDS)
+    for conversation in found:  # every turn has evidence or is a refusal, never both
+        assert len(conversation.turns) in (2, 3), conversation.id
+        assert all(bool(t.evidence) != t.refuse for t in conversation.turns), conversation.id
 
 
 def run_eval(*args: str) -> subprocess.CompletedProcess:

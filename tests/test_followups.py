@@ -158,6 +158,29 @@ def test_a_contrast_finds_the_status_figure_under_the_plans_other_name_for_it(se
     assert [c.clause_id for c in answer.citations] == ["qingdao-2021/1.1.1.3.p1", "qingdao-2021/6.2.3.p1"]
 
 
+def test_a_status_year_question_drops_the_future_without_turning_it_into_a_denial(service):
+    answer = service.ask("现在呢", history=["村里以后会不会都通上自来水"])
+    assert answer.understood_as == "2020年，村里都通上自来水？"
+
+
+def test_a_year_with_nothing_new_beside_it_is_a_year_follow_up(service):
+    # "那会儿" and the unit "公里" add no topic: the question is the earlier one for another year.
+    answer = service.ask("2020年那会儿多少公里", history=["高速公路25年修到多少公里"])
+    assert answer.understood_as == "2020年，高速公路通车里程是多少？"
+    assert "高速公路通车里程达到865公里" in quotes(answer)
+    # A year beside a topic the earlier question did not name is a question of its own.
+    assert service.ask("2035年人口多少", history=["高速公路25年修到多少公里"]).understood_as == "2035年人口多少"
+
+
+def test_a_refused_year_turn_still_carries_its_indicator_to_the_next_turn(service):
+    history = ["高速公路25年修到多少公里", "那35年呢"]
+    assert service.ask("那35年呢", history=history[:1]).abstained  # the plan gives no 2035 figure
+    # The next turn asks about the same measure, under its status name (总里程 -> 通车里程).
+    answer = service.ask("2020年那会儿呢", history=history)
+    assert answer.understood_as == "2020年，高速公路通车里程是多少？" and not answer.abstained
+    assert "865公里" in quotes(answer)
+
+
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
