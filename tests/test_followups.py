@@ -181,6 +181,14 @@ def test_a_refused_year_turn_still_carries_its_indicator_to_the_next_turn(servic
     assert "865公里" in quotes(answer)
 
 
+def test_a_detail_request_with_words_of_its_own_leads_with_the_sentences_naming_them(service):
+    answer = service.ask("救援通道具体咋弄", history=["地震了往哪躲"])
+    assert answer.understood_as == "地震了往哪躲——救援通道具体咋弄？"
+    assert answer.citations[0].quote.endswith("建立安全、可靠、高效的疏散救援通道系统。")
+    # Without words of its own (or naming nothing the passage has), it goes on with the passage as before.
+    assert service.ask("具体咋弄", history=["地震了往哪躲"]).understood_as == "地震了往哪躲——具体有哪些内容？"
+
+
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
