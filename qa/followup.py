@@ -50,6 +50,7 @@ _WHICH = re.compile(r"^(哪些|哪个|哪种|哪|什么|啥)")  # "哪些地方"
 # Words that ask for more in general, not about one thing: "有啥具体政策" is "具体呢".
 _TELL_MORE = {"展开", "说说", "详细", "多说", "具体", "讲讲", "介绍", "政策", "措施", "办法", "内容", "安排", "做法", "举措",
               "规定", "方案"}
+_QUOTES = re.compile(r"[“”‘’\"]")  # quotation marks split a name in two for the tagger ("“农贷通”平台")
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
 _PERSONAL = {"它", "它们", "其"}
@@ -230,10 +231,34 @@ class FollowUpReader:
         return bool(self._pronoun(_core(question)))
 
     def with_subject(self, question: str, subject: str) -> str:
-        """A pronoun question with its pronoun replaced by the subject ("它啥时候能通车" -> "胶州湾第二隧道啥时候能通车？")."""
+        """A pronoun question with its pronoun replaced by the subject ("它啥时候能通车" -> "胶州湾第二隧道啥时候能通车？"),
+        and with the noun after it when the subject names it ("这个平台都能干啥" -> "农贷通平台都能干啥？")."""
         core = _core(question)
         pronoun = self._pronoun(core)
-        return _question(core.replace(pronoun, subject, 1)) if pronoun else question
+        if not pronoun:
+            return question
+        noun = self.demonstrated(question)
+        if noun and any(term in subject for term in self.analyzer.analyse(noun).match_words or [noun]):
+            pronoun = core[core.index(pronoun): core.index(noun, core.index(pronoun)) + len(noun)]
+        return _question(core.replace(pronoun, subject, 1))
+
+    def demonstrated(self, question: str) -> str:
+        """The noun right after a demonstrative ("这个平台都能干啥" -> "平台"), or ''."""
+        tagged = self.analyzer.tag(_core(question))
+        for (word, _), (after, tag) in zip(tagged, tagged[1:], strict=False):
+            if word in _DEMONSTRATIVE:
+                return after if tag.startswith("n") and len(after) >= 2 and not _ASKING.search(after) else ""
+        return ""
+
+    def subject_named(self, noun: str, sentences: list[str]) -> str:
+        """The longest run of nouns in the first of the sentences to have one that names the noun or a plan term for
+        it ("房子" -> "保障性住房"), or ''."""
+        terms = self.analyzer.analyse(noun).match_words or [noun]
+        for sentence in sentences:
+            runs = [run for run in self._sentence_nouns(_QUOTES.sub("", sentence)) if any(t in run for t in terms)]
+            if runs:
+                return max(runs, key=len)
+        return ""
 
     def names_several(self, question: str, previous: str) -> bool:
         """Whether a plural pronoun ("它们", "这些") points at several things the earlier question named together

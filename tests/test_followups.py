@@ -189,6 +189,16 @@ def test_a_detail_request_with_words_of_its_own_leads_with_the_sentences_naming_
     assert service.ask("具体咋弄", history=["地震了往哪躲"]).understood_as == "地震了往哪躲——具体有哪些内容？"
 
 
+def test_a_demonstrative_with_a_noun_takes_the_thing_of_that_kind_the_earlier_answer_named(service):
+    # "这个中心": of the earlier answer's sentences, the name that says 中心 — not the earlier question's words.
+    answer = service.ask("这个中心都管啥", history=["社区附近能不能建个养老的地方"])
+    assert answer.understood_as == "居家社区养老服务中心都管啥？"
+    # The noun may be an everyday word for the plan's term (房子 -> 住房): the pronoun and the noun give way to it.
+    housing = service.ask("这些房子咋申请", history=["外地人能住上便宜的公家房子吗"])
+    assert housing.understood_as == "举家迁徙非户籍人口住房咋申请？"
+    assert "将居住和社保缴纳年限作为申请保障性住房的主要条件" in quotes(housing)
+
+
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
