@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from corpus.cleaning import clean_document
 from corpus.files import swap_folder
@@ -169,6 +170,7 @@ class CorpusStore:
             source = SHIPPED_DOCS / entry["file"]
             raw = source.read_text(encoding="utf-8")
             meta_path = self.root / entry["doc_id"] / _META
+            overrides = read_overrides(SHIPPED_DOCS / entry["profile"]) if entry.get("profile") else None
             if meta_path.exists() and entry["doc_id"] not in (rebuild or set()):
                 try:
                     meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -178,10 +180,18 @@ class CorpusStore:
                 files = all((self.root / entry["doc_id"] / name).exists()
                             for name in ("clean.txt", "clauses.jsonl", "sentences.jsonl"))
                 if files and isinstance(meta, dict) and meta.get("source_sha256") == current \
-                        and meta.get("parser_version") == version:
+                        and meta.get("parser_version") == version and self._profile_current(entry, meta, overrides):
                     continue
-            overrides = read_overrides(SHIPPED_DOCS / entry["profile"]) if entry.get("profile") else None
             self._write(build_document(entry["doc_id"], entry["title"], entry["file"], raw, overrides), source=None)
+
+    def _profile_current(self, entry: dict[str, Any], meta: dict[str, Any], overrides: dict[str, Any] | None) -> bool:
+        """Whether a stored shipped document's profile is what its profile file now says (an edited place list counts)."""
+        try:
+            clean_text = (self.root / entry["doc_id"] / "clean.txt").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        wanted = derive_profile(entry["doc_id"], meta.get("title", entry["title"]), clean_text, overrides)
+        return meta.get("profile") == wanted.to_dict()
 
     def _write(self, document: Document, source: Path | None) -> None:
         """Write a document folder atomically: build it beside the store, then rename it into place."""

@@ -156,3 +156,18 @@ def test_list_and_show_on_the_real_plan(tmp_path):
     assert "推动以居住证为载体为非户籍常住人口提供基本公共服务" in shown.stdout
     missing = run_cli(["show", "qingdao-2021/99.1"], tmp_path / "data")
     assert missing.returncode == 2 and "no clause" in missing.stderr
+
+
+def test_a_shipped_document_is_rebuilt_when_its_profile_file_changes(store):
+    import json
+
+    store.ensure_shipped()
+    meta_path = store.root / "qingdao-2021" / "document.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    assert "董家口" in meta["profile"]["place_names"]  # a place the profile file names, not the text's title
+    # A store built before the profile file named it is stale, though the text and the parser are the same.
+    meta["profile"]["place_names"].remove("董家口")
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    assert "董家口" not in store.load("qingdao-2021").profile.place_names
+    store.ensure_shipped()
+    assert "董家口" in store.load("qingdao-2021").profile.place_names

@@ -199,6 +199,11 @@ def test_a_demonstrative_with_a_noun_takes_the_thing_of_that_kind_the_earlier_an
     assert "将居住和社保缴纳年限作为申请保障性住房的主要条件" in quotes(housing)
 
 
+def test_the_plans_towns_and_zones_are_places_a_follow_up_can_swap(service):
+    # 姜山 and 南村 are named by the document's profile, as its districts are: the one replaces the other.
+    assert service.ask("那南村呢", history=["姜山以后主要发展啥"]).understood_as == "南村以后主要发展啥？"
+
+
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
