@@ -46,10 +46,6 @@ SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share wit
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
 _ASKS_FUTURE = re.compile(r"(会|能|要|将)不\1")  # "会不会": dropping its first 会 would leave a denial
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
-_WHICH = re.compile(r"^(哪些|哪个|哪种|哪|什么|啥)")  # "哪些地方" asks about 地方
-# Words that ask for more in general, not about one thing: "有啥具体政策" is "具体呢".
-_TELL_MORE = {"展开", "说说", "详细", "多说", "具体", "讲讲", "介绍", "政策", "措施", "办法", "内容", "安排", "做法", "举措",
-              "规定", "方案"}
 _QUOTES = re.compile(r"[“”‘’\"]")  # quotation marks split a name in two for the tagger ("“农贷通”平台")
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
@@ -69,7 +65,6 @@ class FollowUp:
     wants_figures: bool = False  # a detail request for numbers ("有啥数字吗")
     year: int | None = None  # the year a year follow-up asks about
     depth: int = 1  # detail requests in a row ("具体呢" then "还有呢" is 2): each goes on past what the last one gave
-    focus: str = ""  # what a detail request asks about in its own words ("工地扬尘具体咋管" -> "工地扬尘")
 
 
 @dataclass
@@ -188,11 +183,8 @@ class FollowUpReader:
         core = _core(question)
         if _DETAIL.search(question):
             figures = bool(_FIGURES.search(core))
-            base = base_question(previous)
-            focus = self.focus(_DETAIL.sub("", core))
-            if focus and not figures:
-                return FollowUp("detail", f"{_TAIL.sub('', base)}——{_question(_PUNCT.sub('', core))}", base, focus=focus)
             ask = "有哪些具体的数字？" if figures else "具体有哪些内容？"
+            base = base_question(previous)
             return FollowUp("detail", f"{_TAIL.sub('', base)}——{ask}", base, wants_figures=figures)
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
@@ -212,12 +204,6 @@ class FollowUpReader:
         if slot:
             return FollowUp("slot", _question(self._swap(previous, slot)), previous)
         return FollowUp("standalone", question)
-
-    def focus(self, text: str) -> str:
-        """The words a detail request asks about, without question words ("用哪些地方" -> "地方"), or ''."""
-        words = [_WHICH.sub("", w) for w in self.analyzer.segment(_PUNCT.sub("", text))]
-        return "".join(w for w in words if len(w) >= 2 and w not in _QUESTION_WORDS and not _ASKING.search(w)
-                       and w not in _TELL_MORE)
 
     def _pronoun(self, core: str) -> str:
         """The pronoun or demonstrative a question points back with ("它", "这个"), or ''."""

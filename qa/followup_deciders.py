@@ -35,10 +35,6 @@ class FollowUpDetail:
         earlier = self.answer_of(followup.previous, state.filters)
         if earlier.abstained or not earlier.citations:
             return None  # nothing to continue: the earlier question itself decides
-        if followup.focus:
-            focused = self._focused(state, earlier, followup.focus)
-            if focused is not None:
-                return focused
         given = {c.start for c in earlier.citations}
         page = slice(PAGE * (followup.depth - 1), PAGE * followup.depth)  # "还有呢" after "具体呢": the next ones
         if followup.wants_figures:
@@ -68,22 +64,6 @@ class FollowUpDetail:
         if not chosen:
             return Decision("refuse", missing, reason="follow-up detail")
         return Decision("text", sentences=chosen, reason="follow-up detail")
-
-
-    def _focused(self, state: AskState, earlier: Answer, focus: str) -> Decision | None:
-        """A detail request with words of its own ("工地扬尘具体咋管", "具体用哪些地方"): of the sentences of the
-        clauses the earlier answer cited or ranked best, those naming those words (or their plan terms) first, then
-        the ones that best answer the earlier question and those words together; sentences already given count too."""
-        query = self.retriever.prepare(f"{state.question} {focus}", state.filters)
-        terms = self.retriever.prepare(focus, state.filters, dense=False).match_words
-        cited = [c.clause_id for c in earlier.citations]
-        ranked = [clause_id for clause_id, _ in state.ranking[: self.retriever.tuning.sentences.answer_clauses]]
-        clauses = [(clause_id, 1.0) for clause_id in dict.fromkeys([*cited, *ranked])]
-        naming = [c for c in self.retriever.candidates(query, clauses) if any(t in c.text for t in terms)]
-        if not naming:
-            return None
-        naming.sort(key=lambda c: -sum(t in c.text for t in terms))
-        return Decision("text", sentences=naming[:PAGE], reason="follow-up detail")
 
 
 class FollowUpContrast:
