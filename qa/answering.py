@@ -38,9 +38,9 @@ class Answerer:
         self.decide = Decide([])
         self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
         places = {d.doc_id: d.profile.place for d in documents if d.profile and d.profile.place}
-        followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
-                                   retriever.encode_queries)
-        self.pipeline = Pipeline([Contextualise(followups, self.indicator_of, self.quotes_of), Understand(retriever, reader), Retrieve(retriever),
+        self.followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
+                                        retriever.encode_queries)
+        self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.quotes_of), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
@@ -57,7 +57,7 @@ class Answerer:
             FollowUpAttribute(retriever, self.answer_alone),
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
-            FollowUpYear(retriever, self.years),
+            FollowUpYear(retriever, self.years, self.followups.without_year),
             *(learned if model is not None else [PatternSignals()]),
             FigureTable(self.table, retriever, refusal, sentences=True),
             MissingYear(),

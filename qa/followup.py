@@ -292,6 +292,10 @@ class FollowUpReader:
             text = self._drop_future(text)
         return _question(text)
 
+    def without_year(self, question: str) -> str:
+        """A (standalone) question without its year ("到2025年，城市管理…" -> "城市管理…"): its topic alone."""
+        return _YEAR_TEXT.sub("", _TAIL.sub("", base_question(question))).strip(" ，,")
+
     def _drop_future(self, text: str) -> str:
         """The text without its words about the future, in its own characters (the segmenter normalises them)."""
         text = _ASKS_FUTURE.sub("", text)  # "会不会都通上" -> "都通上", not "不会都通上"

@@ -125,10 +125,13 @@ class FollowUpYear:
 
     name = "follow-up year"
 
-    def __init__(self, retriever: Retriever, years: dict[str, set[int]], scope: int = YEAR_SCOPE) -> None:
-        """Use the retriever, the years each clause is about, and how deep in the ranking a clause may be."""
+    def __init__(self, retriever: Retriever, years: dict[str, set[int]], topic_of: Callable[[str], str],
+                 scope: int = YEAR_SCOPE) -> None:
+        """Use the retriever, the years each clause is about, a way to take the year out of a question, and how deep
+        in the ranking a clause may be."""
         self.retriever = retriever
         self.years = years
+        self.topic_of = topic_of
         self.scope = scope
 
     def decide(self, state: AskState) -> Decision | None:
@@ -136,9 +139,15 @@ class FollowUpYear:
         followup = state.followup
         if followup is None or followup.kind != "year" or followup.year is None or state.intent.asks_number:
             return None
-        ranking = self.retriever.rank(state.query, k=self.scope)
-        about = [(clause_id, score) for clause_id, score in ranking if followup.year in self.years.get(clause_id, ())]
-        if not about:
+        # The topic first, without the year: "到2025年" in the query favours any sentence naming the year over the
+        # goal-list item on the topic ("——城市治理现代化水平进一步提升"); with the year only when that finds none.
+        topic = self.retriever.prepare(self.topic_of(followup.previous), state.filters)
+        for query in (topic, state.query):
+            ranking = self.retriever.rank(query, k=self.scope)
+            about = [(clause_id, score) for clause_id, score in ranking if followup.year in self.years.get(clause_id, ())]
+            if about:
+                break
+        else:
             return None
-        chosen = self.retriever.scorer.choose(self.retriever.candidates(state.query, about[:3]), limit=3)
+        chosen = self.retriever.scorer.choose(self.retriever.candidates(query, about[:3]), limit=3)
         return Decision("text", sentences=chosen, reason="follow-up year") if chosen else None

@@ -191,6 +191,13 @@ def test_a_demonstrative_with_a_noun_takes_the_thing_of_that_kind_the_earlier_an
     assert "将居住和社保缴纳年限作为申请保障性住房的主要条件" in quotes(housing)
 
 
+def test_another_year_finds_that_years_goal_on_the_topic_not_any_sentence_naming_the_year(service):
+    answer = service.ask("那2025年呢", history=["政府办事啥时候能都在网上办"])
+    # The 2025 goal list's item on digital government, not "到2025年，高速公路总里程突破900公里".
+    assert answer.citations[0].clause_id == "qingdao-2021/2.3.p6" and "“三化三型”政府基本建成" in answer.citations[0].quote
+    assert all("高速公路" not in c.quote for c in answer.citations)
+
+
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
