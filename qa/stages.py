@@ -61,7 +61,9 @@ class Contextualise:
             subject = subject or self.reader.answer_subject(followup.previous, quotes[0] if quotes else "")
             if subject:
                 followup = replace(followup, kind="pronoun", understood_as=self.reader.with_subject(question, subject))
-        if followup.kind == "detail" and prior is not None and prior.kind == "detail" and prior.previous == followup.previous:
+        # "还有呢" after "具体呢" goes on from it; "有啥数字吗" after "具体呢" starts on the figures (a page of its own).
+        if followup.kind == "detail" and prior is not None and prior.kind == "detail" and prior.previous == followup.previous \
+                and prior.wants_figures == followup.wants_figures:
             return replace(followup, depth=prior.depth + 1,
                            understood_as=followup.understood_as.replace("具体有哪些内容", "还有哪些内容"))
         if followup.kind in ("year", "contrast") and self.indicator_of is not None:

@@ -198,6 +198,15 @@ def test_another_year_finds_that_years_goal_on_the_topic_not_any_sentence_naming
     assert all("高速公路" not in c.quote for c in answer.citations)
 
 
+def test_figures_asked_after_a_detail_request_start_on_the_first_page_of_figures(service):
+    history = ["村里的学校以后咋改善", "具体呢"]
+    alone = service.ask("有啥数字吗", history=history[:1])
+    after_detail = service.ask("有啥数字吗", history=history)
+    # "具体呢" gave a page of sentences; the figures are a list of their own and start from their first page.
+    assert [c.quote for c in after_detail.citations] == [c.quote for c in alone.citations]
+    assert len(alone.citations) == 3 and all(any(ch.isdigit() for ch in c.quote) for c in alone.citations)
+
+
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
