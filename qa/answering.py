@@ -40,7 +40,7 @@ class Answerer:
         places = {d.doc_id: d.profile.place for d in documents if d.profile and d.profile.place}
         self.followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
                                         retriever.encode_queries)
-        self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.quotes_of), Understand(retriever, reader), Retrieve(retriever),
+        self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
@@ -97,10 +97,10 @@ class Answerer:
             return found
         return self.table.for_year(found, year, "status" if status else "target")
 
-    def quotes_of(self, question: str, filters: Filters) -> list[str]:
-        """The sentences the answer to this (standalone) question cites, its lead first (none for a refusal)."""
+    def lead_of(self, question: str, filters: Filters) -> str:
+        """The sentence the answer to this (standalone) question leads with ('' for a refusal)."""
         answer = self.answer_alone(question, filters)
-        return [] if answer.abstained else [c.quote for c in answer.citations]
+        return "" if answer.abstained or not answer.citations else answer.citations[0].quote
 
     def run(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> AskState:
         """The whole pipeline state for one question (the answer, and how it was reached)."""

@@ -46,7 +46,6 @@ SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share wit
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
 _ASKS_FUTURE = re.compile(r"(会|能|要|将)不\1")  # "会不会": dropping its first 会 would leave a denial
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
-_QUOTES = re.compile(r"[“”‘’\"]")  # quotation marks split a name in two for the tagger ("“农贷通”平台")
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
 _PERSONAL = {"它", "它们", "其"}
@@ -217,34 +216,10 @@ class FollowUpReader:
         return bool(self._pronoun(_core(question)))
 
     def with_subject(self, question: str, subject: str) -> str:
-        """A pronoun question with its pronoun replaced by the subject ("它啥时候能通车" -> "胶州湾第二隧道啥时候能通车？"),
-        and with the noun after it when the subject names it ("这个平台都能干啥" -> "农贷通平台都能干啥？")."""
+        """A pronoun question with its pronoun replaced by the subject ("它啥时候能通车" -> "胶州湾第二隧道啥时候能通车？")."""
         core = _core(question)
         pronoun = self._pronoun(core)
-        if not pronoun:
-            return question
-        noun = self.demonstrated(question)
-        if noun and any(term in subject for term in self.analyzer.analyse(noun).match_words or [noun]):
-            pronoun = core[core.index(pronoun): core.index(noun, core.index(pronoun)) + len(noun)]
-        return _question(core.replace(pronoun, subject, 1))
-
-    def demonstrated(self, question: str) -> str:
-        """The noun right after a demonstrative ("这个平台都能干啥" -> "平台"), or ''."""
-        tagged = self.analyzer.tag(_core(question))
-        for (word, _), (after, tag) in zip(tagged, tagged[1:], strict=False):
-            if word in _DEMONSTRATIVE:
-                return after if tag.startswith("n") and len(after) >= 2 and not _ASKING.search(after) else ""
-        return ""
-
-    def subject_named(self, noun: str, sentences: list[str]) -> str:
-        """The longest run of nouns in the first of the sentences to have one that names the noun or a plan term for
-        it ("房子" -> "保障性住房"), or ''."""
-        terms = self.analyzer.analyse(noun).match_words or [noun]
-        for sentence in sentences:
-            runs = [run for run in self._sentence_nouns(_QUOTES.sub("", sentence)) if any(t in run for t in terms)]
-            if runs:
-                return max(runs, key=len)
-        return ""
+        return _question(core.replace(pronoun, subject, 1)) if pronoun else question
 
     def names_several(self, question: str, previous: str) -> bool:
         """Whether a plural pronoun ("它们", "这些") points at several things the earlier question named together

@@ -27,12 +27,12 @@ class Contextualise:
 
     def __init__(self, reader: FollowUpReader,
                  indicator_of: Callable[[str, Filters, int, bool, bool], Indicator | None] | None = None,
-                 quotes_of: Callable[[str, Filters], list[str]] | None = None) -> None:
+                 lead_of: Callable[[str, Filters], str] | None = None) -> None:
         """Use the follow-up reader, a way to find the indicator the earlier question's answer gave (as the plan
         names it for the year asked, status or target), and a way to find the sentence that answer led with."""
         self.reader = reader
         self.indicator_of = indicator_of
-        self.quotes_of = quotes_of
+        self.lead_of = lead_of
 
     def run(self, state: AskState) -> None:
         """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
@@ -52,13 +52,9 @@ class Contextualise:
         followup = self.reader.rewrite(question, prior.understood_as if prior else "")
         # "它" names what the earlier answer was about, in the plan's words, when the answer shows it (a pronoun turn
         # whose earlier question had no plan words to stand for it was read as a slot).
-        if followup.kind in ("pronoun", "slot") and self.quotes_of is not None and self.reader.points_back(question) \
+        if followup.kind in ("pronoun", "slot") and self.lead_of is not None and self.reader.points_back(question) \
                 and not self.reader.names_several(question, followup.previous):
-            quotes = self.quotes_of(followup.previous, filters)
-            # "这个平台": the thing of that kind the earlier answer named ("农贷通平台"); "它": what its lead was about.
-            noun = self.reader.demonstrated(question)
-            subject = self.reader.subject_named(noun, quotes) if noun else ""
-            subject = subject or self.reader.answer_subject(followup.previous, quotes[0] if quotes else "")
+            subject = self.reader.answer_subject(followup.previous, self.lead_of(followup.previous, filters))
             if subject:
                 followup = replace(followup, kind="pronoun", understood_as=self.reader.with_subject(question, subject))
         # "还有呢" after "具体呢" goes on from it; "有啥数字吗" after "具体呢" starts on the figures (a page of its own).

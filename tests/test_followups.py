@@ -181,16 +181,6 @@ def test_a_refused_year_turn_still_carries_its_indicator_to_the_next_turn(servic
     assert "865公里" in quotes(answer)
 
 
-def test_a_demonstrative_with_a_noun_takes_the_thing_of_that_kind_the_earlier_answer_named(service):
-    # "这个中心": of the earlier answer's sentences, the name that says 中心 — not the earlier question's words.
-    answer = service.ask("这个中心都管啥", history=["社区附近能不能建个养老的地方"])
-    assert answer.understood_as == "居家社区养老服务中心都管啥？"
-    # The noun may be an everyday word for the plan's term (房子 -> 住房): the pronoun and the noun give way to it.
-    housing = service.ask("这些房子咋申请", history=["外地人能住上便宜的公家房子吗"])
-    assert housing.understood_as == "举家迁徙非户籍人口住房咋申请？"
-    assert "将居住和社保缴纳年限作为申请保障性住房的主要条件" in quotes(housing)
-
-
 def test_another_year_finds_that_years_goal_on_the_topic_not_any_sentence_naming_the_year(service):
     answer = service.ask("那2025年呢", history=["政府办事啥时候能都在网上办"])
     # The 2025 goal list's item on digital government, not "到2025年，高速公路总里程突破900公里".
