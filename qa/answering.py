@@ -80,19 +80,19 @@ class Answerer:
         if answer.abstained:
             # A refused figure question ("到2035年，常住人口城镇化率目标是多少？": no 2035 figure) still names its
             # indicator: the next turn ("2020年那会儿是多少") asks about the same one.
-            named = [i for i in self.table.all if lookup.name and i.name == lookup.name
-                     and (filters.doc is None or i.doc_id == filters.doc)] if asks_for_number(question) else []
-            found = named[0] if named else None
-            return self.table.for_year(found, year, "status" if status else "target") if found and year else found
-        cited = [indicator for citation in answer.citations for indicator in self.table.all
-                 if indicator.clause_id == citation.clause_id and indicator.doc_id == citation.doc_id
-                 and citation.start <= indicator.start < citation.end]
-        # Of several figures quoted, the one the question named (by the table's name match); else the first, but only
-        # in a conversation about figures: "城乡一起发展的制度2025年能弄到啥程度" is answered by a sentence that happens
-        # to hold the income ratio, and its "2035年呢" is not about that ratio.
-        named = {i.name for i in lookup.matches}
-        about_figures = asks_figure or answer.kind == "indicator" or asks_for_number(question)
-        found = next((i for i in cited if i.name in named), cited[0] if cited and about_figures else None)
+            found = next((i for i in self.table.all if lookup.name and i.name == lookup.name
+                          and (filters.doc is None or i.doc_id == filters.doc)), None) \
+                if asks_for_number(question) else None
+        else:
+            cited = [indicator for citation in answer.citations for indicator in self.table.all
+                     if indicator.clause_id == citation.clause_id and indicator.doc_id == citation.doc_id
+                     and citation.start <= indicator.start < citation.end]
+            # Of several figures quoted, the one the question named (by the table's name match); else the first, but
+            # only in a conversation about figures: "城乡一起发展的制度2025年能弄到啥程度" is answered by a sentence that
+            # happens to hold the income ratio, and its "2035年呢" is not about that ratio.
+            named = {i.name for i in lookup.matches}
+            about_figures = asks_figure or answer.kind == "indicator" or asks_for_number(question)
+            found = next((i for i in cited if i.name in named), cited[0] if cited and about_figures else None)
         if found is None or year is None:
             return found
         return self.table.for_year(found, year, "status" if status else "target")

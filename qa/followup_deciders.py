@@ -121,7 +121,8 @@ class FollowUpAttribute:
 
 class FollowUpYear:
     """Decider for "那2035年呢？" about something other than a figure ("城乡一起发展的制度2025年能弄到啥程度" ->
-    "2035年呢"): what the plan sets for that year, from the best-ranked clauses about that year."""
+    "2035年呢"): what the plan sets for that year, from the best-ranked clauses about that year (ranked for the topic
+    without the year first)."""
 
     name = "follow-up year"
 
