@@ -32,11 +32,17 @@ class DocumentProfile:
     named_periods: dict[str, int] = field(default_factory=dict)  # "十四五" -> 2025 (only periods the text names)
     examples: list[str] = field(default_factory=list)  # questions the chat offers as examples
     service_contact: str = ""  # where residents ask about procedures the plan does not describe ("12345 hotline")
+    # Figures whose sentence the naming rules cannot read well: {"value", "read_as" (the rules' name), "name"}.
+    indicator_names: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def short_place(self) -> str:
         """The place without its administrative suffix ("青岛市" -> "青岛")."""
         return re.sub(r"(市|省|自治区|县|区)$", "", self.place) or self.place
+
+    def indicator_renames(self) -> dict[tuple[str, str], str]:
+        """The profile's corrected figure names, keyed by (value, the name the rules give)."""
+        return {(row["value"], row["read_as"]): row["name"] for row in self.indicator_names}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -71,6 +77,7 @@ def derive_profile(doc_id: str, title: str, clean_text: str, overrides: dict[str
         "named_periods": {name: year for name, year in FIVE_YEAR_PLANS.items() if name in clean_text},
         "examples": [],
         "service_contact": "",
+        "indicator_names": [],
     }
     for key, value in (overrides or {}).items():
         if key == "place_names":
@@ -81,5 +88,11 @@ def derive_profile(doc_id: str, title: str, clean_text: str, overrides: dict[str
 
 
 def read_overrides(path: Path) -> dict[str, Any]:
-    """A shipped profile file's fields ({} when there is none)."""
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    """A shipped profile file's fields ({} when there is none); ValueError when a corrected figure name is malformed."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for number, row in enumerate(data.get("indicator_names", []), 1):
+        if not isinstance(row, dict) or not all(isinstance(row.get(k), str) and row[k] for k in ("value", "read_as", "name")):
+            raise ValueError(f"{path.name}: indicator_names entry {number} needs non-empty value, read_as and name")
+    return data

@@ -39,22 +39,6 @@ _TAIL_WORDS = _TAIL_QUALIFIERS + (
     "选聘", "选派", "配备", "培训", "安排", "打造", "实施", "确定", "建设", "组建", "实现", "构建", "创建", "形成",
     "带动", "发展", "为", "是", "达", "首次", "均已", "分别", "普遍", "已", "均", "仅",
 )
-_NAME_FIXES = {
-    # Constructions the rules cannot name well, keyed by (value, name the rules give).
-    ("1000", "青岛美好家园"): "市民",
-    ("255", "总里程"): "城市轨道交通线路总里程",
-    ("7", "城市轨道交通线路投入运行"): "投入运行的城市轨道交通线路",
-    ("2.3", "城乡居民收入分别是2010年的"): "城乡居民收入相当于2010年的倍数",
-    ("2.5", "城乡居民收入分别是2010年的"): "城乡居民收入相当于2010年的倍数",
-    ("2", "提前"): "城乡居民收入提前实现翻番",
-    ("3", "实现翻番"): "城乡居民收入提前实现翻番",
-    ("1", "提前实现较2010年翻番目标"): "生产总值提前实现较2010年翻番目标",
-    ("27", "二氧化碳排放量下降"): "单位地区生产总值二氧化碳排放量下降",
-    ("55", "常住人口城镇化率"): "平度、莱西常住人口城镇化率",
-    ("80", "南部六区"): "南部六区常住人口城镇化率",
-    ("7", "每年实施比例"): "农村公路路面状况改善工程每年实施比例",
-    ("1~3", "涉农区（市）按照二级医院标准镇街卫生院作为县域医疗服务次中心"): "作为县域医疗服务次中心的镇街卫生院",
-}
 # A chapter with a 发展现状 / 主要成就 / 问题短板 part reports the present state (the profile's status year, unless a
 # sentence names another year); every other chapter sets targets.
 _STATUS_HEADING = re.compile(r"发展现状|发展基础|主要成就|问题短板")
@@ -76,6 +60,7 @@ class _Figure:
 def extract_indicators(document: Document) -> list[Indicator]:
     """Every quantitative figure of the document, in document order, with its name, year, kind and quote."""
     status_year = document.profile.status_year if document.profile else None
+    renames = document.profile.indicator_renames() if document.profile else {}
     masked = _NOT_FIGURES.sub(lambda m: "#" * len(m.group()), document.clean_text)
     by_clause = document.sentences_by_clause()
     status_chapters = {_chapter(c) for c in document.clauses if _STATUS_HEADING.search(c.title)}
@@ -88,7 +73,7 @@ def extract_indicators(document: Document) -> list[Indicator]:
             carried = own_year
         for sentence in by_clause.get(clause.id, []):
             status = status_year if _chapter(clause) in status_chapters else None
-            out += _sentence_indicators(document, clause, sentence, masked, carried, status)
+            out += _sentence_indicators(document, clause, sentence, masked, carried, status, renames)
     return out
 
 
@@ -104,13 +89,14 @@ def _year_marker(text: str) -> tuple[int, int] | None:
 
 
 def _sentence_indicators(document: Document, clause: Clause, sentence: Sentence, masked: str,
-                         paragraph_year: int | None, status_year: int | None) -> list[Indicator]:
+                         paragraph_year: int | None, status_year: int | None,
+                         renames: dict[tuple[str, str], str]) -> list[Indicator]:
     """The indicators of one sentence, with the year and kind its context gives them."""
     marker = _year_marker(sentence.text)
     # A year named inside a sentence holds from its segment to the end of the sentence.
     marker_segment = len(_SEGMENT_END.findall(sentence.text[: marker[1] + 1])) if marker else 0
     out = []
-    for fig in _sentence_figures(sentence, masked[sentence.start:sentence.end]):
+    for fig in _sentence_figures(sentence, masked[sentence.start:sentence.end], renames):
         year = marker[0] if marker and fig.segment >= marker_segment else paragraph_year
         status = status_year is not None
         if status and fig.unit in ("分钟", "小时"):
@@ -134,8 +120,9 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _sentence_figures(sentence: Sentence, masked: str) -> list[_Figure]:
-    """Figures of a sentence, segment by segment; nameless ones take the previous figure's name."""
+def _sentence_figures(sentence: Sentence, masked: str, renames: dict[tuple[str, str], str]) -> list[_Figure]:
+    """Figures of a sentence, segment by segment; nameless ones take the previous figure's name, and a name the
+    document's profile corrects takes the corrected one."""
     out: list[_Figure] = []
     for index, (s, e) in enumerate(_segments(sentence.text)):
         for fig in _segment_figures(sentence.text[s:e], masked[s:e]):
@@ -144,7 +131,7 @@ def _sentence_figures(sentence: Sentence, masked: str) -> list[_Figure]:
                 # "…达到1007.17万人，首次突破1千万人": the name, and so the quote, come from the earlier figure.
                 fig.name = out[-1].name + fig.name.lstrip("@")
                 fig.start = min(fig.start, out[-1].start)
-            fig.name = _NAME_FIXES.get((fig.value, fig.name), fig.name)
+            fig.name = renames.get((fig.value, fig.name), fig.name)
             if fig.name.lstrip("@"):
                 out.append(fig)
     return out

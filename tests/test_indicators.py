@@ -294,3 +294,25 @@ def test_csv_and_json(indicators):
     assert (grain["figure"], grain["year"], grain["kind"]) == ("300万吨左右", "", "target")
     data = json.loads(indicators_json(indicators))
     assert len(data) == 102 and data[0] == indicators[0].to_dict()
+
+
+# --- corrected names live with the document ------------------------------------------------------------------------
+
+
+def test_corrected_names_come_from_the_profile(plan):
+    """Without the profile's corrected names, the rules' own reading of those sentences comes back."""
+    from dataclasses import replace
+
+    bare = extract_indicators(replace(plan, profile=replace(plan.profile, indicator_names=[])))
+    assert [i.name for i in bare if i.value == "1000"][0] == "青岛美好家园"
+    assert [i.name for i in extract_indicators(plan) if i.value == "1000"][0] == "市民"
+    assert len(bare) == len(extract_indicators(plan)) == 102
+
+
+def test_malformed_corrected_name_is_reported(tmp_path):
+    from corpus.profile import read_overrides
+
+    path = tmp_path / "x.profile.json"
+    path.write_text(json.dumps({"indicator_names": [{"value": "7", "name": "缺少read_as"}]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="x.profile.json: indicator_names entry 1"):
+        read_overrides(path)
