@@ -302,7 +302,7 @@ class IndicatorTable:
         return found
 
     def _lookup(self, question: str, doc: str | None) -> IndicatorLookup:
-        asked, unit = asked_year(question, self.periods), _asked_unit(question)
+        asked, unit = asked_year(question, self.periods), asked_unit(question)
         core = _question_core(self._places.sub("|", normalise(question)) if self._places else question)
         groups = {name: [i for i in group if doc is None or i.doc_id == doc] for name, group in self._groups.items()}
         scores = {name: max(_name_score(core, key, self.config.min_recall) for key in keys)
@@ -346,10 +346,16 @@ def asked_year(question: str, periods: dict[str, int] = FIVE_YEAR_PLANS) -> int 
     return next((year for name, year in periods.items() if name in question), None)
 
 
-def _asked_unit(question: str) -> str:
-    """The unit a question asks in: "几所" -> "所", "多少公里" -> "公里", else ""."""
+# A question asking for a share wants a percentage, whatever it is a share of: "占比多少", "能占几成", "比例目标".
+_ASKS_SHARE = re.compile(r"比例|占比|比重|百分之|百分比|几成|占(?:多少|几)|多大比|率(?:是|有|能|会|要|达到)?(?:多少|几)")
+
+
+def asked_unit(question: str) -> str:
+    """The unit a question asks in: "几所" -> "所", "多少公里" -> "公里", "占比多少" -> "%", else ""."""
     match = re.search(r"(?:多少|几)(个百分点|立方米|公里|[个所家人条名处件亩吨元户倍项])", question)
-    return match.group(1) if match else ""
+    if match:
+        return match.group(1)
+    return "%" if _ASKS_SHARE.search(question) else ""
 
 
 def _wanted_kind(question: str) -> str | None:

@@ -73,6 +73,22 @@ def test_figures_come_first_with_year_and_qualifier(answerer, plan, question, ex
     assert_verified(answer, plan)
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # A share asked in everyday words is a percentage, not the first figure of the best-matching sentence
+        # (there: 255 km of metro, 10.07 million residents).
+        ("出门坐公交的人能占几成", "到2025年，公共交通机动化出行分担率目标为62%[1]"),
+        ("2020年常住的人里城镇的占多少", "2020年，常住人口城镇化率为76.34%[1]"),
+    ],
+)
+def test_a_share_is_answered_with_a_percentage(answerer, plan, question, expected):
+    answer = answerer.ask(question)
+    assert not answer.abstained and answer.kind == "indicator"
+    assert answer.answer.startswith(expected)
+    assert_verified(answer, plan)
+
+
 def test_a_year_the_plan_does_not_give_is_named_with_the_years_it_does(answerer, plan):
     answer = answerer.ask("2030年常住人口城镇化率目标是多少")
     assert answer.abstained
