@@ -158,6 +158,17 @@ def test_a_contrast_finds_the_status_figure_under_the_plans_other_name_for_it(se
     assert [c.clause_id for c in answer.citations] == ["qingdao-2021/1.1.1.3.p1", "qingdao-2021/6.2.3.p1"]
 
 
+def test_a_contrast_continues_the_target_the_earlier_answer_gave_not_the_status_figure_quoted_before_it(service):
+    # The earlier answer quotes the 2020 review (收入 2.3倍 of 2010 …, 收入比 2.36) before the 2025 target (收入比 2.2):
+    # today's figure is asked for the target's measure.
+    history = ["城里人收入是农村人的几倍 以后要降到几倍"]
+    earlier = service.ask(history[0])
+    assert earlier.citations[0].clause_id == "qingdao-2021/1.1.1.3.p1" and "2.3倍" in earlier.citations[0].quote
+    answer = service.ask("和现在比呢", history=history)
+    assert answer.understood_as == "2020年，城乡居民人均可支配收入比是多少？"
+    assert "城乡居民人均可支配收入比缩小到2.36" in quotes(answer)
+
+
 def test_a_status_year_question_drops_the_future_without_turning_it_into_a_denial(service):
     answer = service.ask("现在呢", history=["村里以后会不会都通上自来水"])
     assert answer.understood_as == "2020年，村里都通上自来水？"
