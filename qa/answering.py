@@ -53,7 +53,7 @@ class Answerer:
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
             FollowUpDetail(retriever, self.answer_alone),
-            FollowUpContrast(self.table),
+            FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
             FollowUpAttribute(retriever, self.answer_alone),
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),

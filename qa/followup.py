@@ -64,6 +64,7 @@ class FollowUp:
     wants_figures: bool = False  # a detail request for numbers ("有啥数字吗")
     year: int | None = None  # the year a year follow-up asks about
     depth: int = 1  # detail requests in a row ("具体呢" then "还有呢" is 2): each goes on past what the last one gave
+    indicator: str = ""  # the figure a year or contrast turn asks about, carried from the earlier answer ("" when none)
 
 
 @dataclass

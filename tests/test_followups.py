@@ -169,6 +169,16 @@ def test_a_contrast_continues_the_target_the_earlier_answer_gave_not_the_status_
     assert "城乡居民人均可支配收入比缩小到2.36" in quotes(answer)
 
 
+def test_todays_amount_after_an_answer_without_a_figure_comes_from_the_plans_review(service):
+    # The earlier answer (the rail network to build) gave no figure to carry; "目前有几条了" asks how many run today,
+    # which the plan's review of 2020 states.
+    history = ["轨道交通以后会成网吗"]
+    answer = service.ask("目前有几条了", history=history)
+    assert "是多少" not in answer.understood_as  # no figure carried from the earlier answer
+    assert not answer.abstained and "总里程255公里的7条城市轨道交通线路投入运行" in quotes(answer)
+    assert all(c.clause_id.startswith("qingdao-2021/1.1.") for c in answer.citations)
+
+
 def test_a_status_year_question_drops_the_future_without_turning_it_into_a_denial(service):
     answer = service.ask("现在呢", history=["村里以后会不会都通上自来水"])
     assert answer.understood_as == "2020年，村里都通上自来水？"
