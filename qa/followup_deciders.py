@@ -47,21 +47,21 @@ class FollowUpDetail:
             chosen = [c for c in clause if _FIGURE.search(c.text)][page]
             missing = "规划在这一条里没有给出具体数字。" if followup.depth == 1 else "规划在这一条里没有更多数字了。"
         else:
-            # "具体呢" asks for the passage around the earlier answer: its lead sentence (the specifics it named, now
-            # in context), then what follows it in the same clause; without a following sentence, the clause's other
-            # sentences and then other clauses, best first.
+            # "具体呢" asks for the passage the earlier answer came from, read in order: the lead clause from the first
+            # of its sentences the answer gave (those given shown again in their place, for context, as the answer
+            # picked them out of order), then the clause's sentences before it and other clauses, best first.
             lead = earlier.citations[0].clause_id
             clause = sorted(self.retriever.candidates(state.query, [(lead, 1.0)]), key=lambda c: c.start)
-            last_given = max(c.start for c in earlier.citations if c.clause_id == lead)
-            following = [c for c in clause if c.start > last_given and c.start not in given]
+            first_given = min(c.start for c in earlier.citations if c.clause_id == lead)
+            passage = [c for c in clause if c.start >= first_given]
             rest = [c for c in state.candidates if c.start not in given]
-            anchor = [c for c in clause if c.start == earlier.citations[0].start]
-            ordered = anchor + following + [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
+            ordered = passage + [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
             shown: list[Candidate] = []
             for candidate in ordered:  # each sentence once, where it first comes
                 if all((c.doc_id, c.start) != (candidate.doc_id, candidate.start) for c in shown):
                     shown.append(candidate)
-            chosen = shown[page] if len(shown) > len(anchor) else []
+            pages = _pages(shown, given, PAGE)
+            chosen = pages[followup.depth - 1] if len(pages) >= followup.depth else []
             if not chosen:
                 return Decision("refuse", "规划在这方面没有更多内容了。", reason="follow-up detail")
             return Decision("text", sentences=chosen, reason="follow-up detail")
@@ -184,3 +184,17 @@ class FollowUpYear:
             return None
         chosen = self.retriever.scorer.choose(self.retriever.candidates(query, about[:3]), limit=3)
         return Decision("text", sentences=chosen, reason="follow-up year") if chosen else None
+
+
+def _pages(shown: list[Candidate], given: set[int], size: int) -> list[list[Candidate]]:
+    """Sentences cut into pages of `size` sentences not given before, each page keeping the given ones that fall in it
+    (in their place, for context); a page of given sentences only is no page: it would tell nothing more."""
+    pages: list[list[Candidate]] = [[]]
+    new = 0
+    for candidate in shown:
+        if new == size:
+            pages.append([])
+            new = 0
+        pages[-1].append(candidate)
+        new += candidate.start not in given
+    return [page for page in pages if any(c.start not in given for c in page)]
