@@ -45,6 +45,11 @@ SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share wit
 # Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
 _ASKS_FUTURE = re.compile(r"(会|能|要|将)不\1")  # "会不会": dropping its first 会 would leave a denial
+# Words for a way, a rule or a figure: a detail request naming them asks for more of the same, not about a new thing.
+_MEANS = {"政策", "办法", "法子", "路子", "门路", "弄法", "做法", "方法", "措施", "举措", "安排", "目标", "内容", "细节",
+          "情况", "数字", "数据", "指标", "规定", "标准", "要求"}
+# Asking for more of the same ("还有啥别的路子 俺没房没单位"): the nouns beside it tell the asker's situation, not a topic.
+_MORE = re.compile(r"还有|别的|其他|其它|多说|再说")
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
@@ -58,7 +63,7 @@ _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个",
 class FollowUp:
     """How a question was read against the conversation: its kind and the standalone question it means."""
 
-    kind: str  # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail"
+    kind: str  # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail" | "focus"
     understood_as: str
     previous: str = ""  # the earlier question (standalone) it continues
     wants_figures: bool = False  # a detail request for numbers ("有啥数字吗")
@@ -181,6 +186,11 @@ class FollowUpReader:
         if not previous or not self.depends(question, previous):
             return FollowUp("standalone", question)
         core = _core(question)
+        if _DETAIL.search(question) and not _MORE.search(question) and self._focus(core, previous):
+            # "工地扬尘具体咋管" after "空气还得咋治": detail on a thing of its own, within the earlier topic; the
+            # earlier answer's passage may not mention it, so the question is asked beside the earlier one.
+            base = base_question(previous)
+            return FollowUp("focus", _question(f"{_TAIL.sub('', base)}，{core}"), base)
         if _DETAIL.search(question):
             figures = bool(_FIGURES.search(core))
             ask = "有哪些具体的数字？" if figures else "具体有哪些内容？"
@@ -204,6 +214,16 @@ class FollowUpReader:
         if slot:
             return FollowUp("slot", _question(self._swap(previous, slot)), previous)
         return FollowUp("standalone", question)
+
+    def _focus(self, core: str, previous: str) -> list[str]:
+        """The nouns a detail request names of its own ("工地扬尘具体咋管" -> 工地), as the plan names things (a
+        segmenter's glued "能干啥" is no thing): not words for a way or a rule ("还有啥办法", "有啥具体政策" ask for
+        more of the same), nor words of the earlier question."""
+        stripped = _DETAIL.sub(" ", core)
+        return [word for word, tag in self.analyzer.tag(stripped)
+                if tag.startswith(_NOUNISH) and len(word) >= 2 and word in self.plan and word not in _MEANS
+                and word not in previous
+                and word not in _QUESTION_WORDS and not _ASKING.search(word)]
 
     def _pronoun(self, core: str) -> str:
         """The pronoun or demonstrative a question points back with ("它", "这个"), or ''."""

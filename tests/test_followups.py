@@ -152,6 +152,16 @@ def test_a_request_for_detail_reads_the_passage_in_order_from_the_first_sentence
     assert "发展符合乡村特点的休闲农业、乡村旅游、餐饮民宿" in detail.citations[0].quote
 
 
+def test_a_detail_request_naming_a_thing_of_its_own_is_asked_beside_the_earlier_question(service):
+    history = ["空气污染怎么治理"]
+    answer = service.ask("工地扬尘具体怎么管", history=history)
+    assert answer.understood_as == "空气污染怎么治理，工地扬尘具体怎么管？"
+    assert "严格各类施工工地扬尘管控" in answer.citations[0].quote
+    # Asking for more of the same: the words beside it tell the asker's situation, and the passage goes on.
+    more = service.ask("还有啥别的路子 俺没房没单位", history=["租房住能落青岛户口不"])
+    assert more.understood_as == "租房住能落青岛户口不——具体有哪些内容？"
+
+
 def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(service):
     figures = service.ask("有啥具体数字吗", history=["城里绿化会多搞点吗"])
     assert not figures.abstained and any(ch.isdigit() for ch in quotes(figures))
