@@ -29,6 +29,7 @@ _PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事
 _DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看|还有(呢|啥|什么|别的|其他|吗)|别的(呢|吗)|"
                      r"怎么(做|弄|搞|办|保障|落实)|咋(做|弄|搞|办|治)|有(啥|什么|没有)?(具体)?(数字|数据|指标)")
 _FIGURES = re.compile(r"数字|数据|指标|多少")
+_AMOUNT = re.compile(r"多少|几")  # asks how much or how many
 _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
 _YEAR4 = re.compile(r"(?<!\d)(20\d{2})(?:年)?(?!\d)")
 _YEAR2 = re.compile(r"(?<![\d年])([2-5]\d)年")
@@ -153,6 +154,8 @@ class FollowUpReader:
             return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
         if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own):
             return True  # a bare place, area or group with question words: "莱西有没有", "老人呢"
+        if not own and _AMOUNT.search(core):
+            return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
             return True
         words = self.analyzer.segment(core)
@@ -192,10 +195,7 @@ class FollowUpReader:
             base = base_question(previous)
             return FollowUp("focus", _question(f"{_TAIL.sub('', base)}，{core}"), base)
         if _DETAIL.search(question):
-            figures = bool(_FIGURES.search(core))
-            ask = "有哪些具体的数字？" if figures else "具体有哪些内容？"
-            base = base_question(previous)
-            return FollowUp("detail", f"{_TAIL.sub('', base)}——{ask}", base, wants_figures=figures)
+            return self._detail(previous, figures=bool(_FIGURES.search(core)))
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
         year = _year_of(core)
@@ -207,6 +207,8 @@ class FollowUpReader:
             if subject:
                 return FollowUp("pronoun", _question(core.replace(pronoun, subject, 1)), previous)
         own = self._own_words(core)
+        if not own and _AMOUNT.search(core):
+            return self._detail(previous, figures=True)  # "投多少钱": how much of what the earlier answer named
         if own and all(self.slots.is_slot_word(w) for w in own):
             slot = "".join(own)  # "莱西有没有": the place, without the question words
         else:
@@ -214,6 +216,12 @@ class FollowUpReader:
         if slot:
             return FollowUp("slot", _question(self._swap(previous, slot)), previous)
         return FollowUp("standalone", question)
+
+    def _detail(self, previous: str, figures: bool) -> FollowUp:
+        """A request for more of the earlier answer's passage, or for its figures."""
+        ask = "有哪些具体的数字？" if figures else "具体有哪些内容？"
+        base = base_question(previous)
+        return FollowUp("detail", f"{_TAIL.sub('', base)}——{ask}", base, wants_figures=figures)
 
     def _focus(self, core: str, previous: str) -> list[str]:
         """The nouns a detail request names of its own ("工地扬尘具体咋管" -> 工地), as the plan names things (a

@@ -12,6 +12,8 @@ from qa.records import Answer
 from qa.retrieval import Candidate, Filters, Retriever
 
 _FIGURE = re.compile(r"\d")
+_ASKS_MONEY = re.compile(r"钱")
+_MONEY = re.compile(r"[\d十百千万亿]\s*(万|亿)?(元|美元)")
 # A turn asking how much or how many there is today ("现在有几条", "现在规模多大", "目前通了多少"); not "以前": the plan's
 # review gives today's figures, not the ones before them.
 _NOW = re.compile(r"现在|目前|当前|如今")
@@ -44,7 +46,9 @@ class FollowUpDetail:
         if followup.wants_figures:
             lead = earlier.citations[0].clause_id
             clause = self.retriever.candidates(state.query, [(lead, 1.0)], min_chars=0)
-            chosen = [c for c in clause if _FIGURE.search(c.text)][page]
+            # "给多少钱" asks for money: a percentage or a count in the clause does not answer it.
+            wanted = _MONEY if _ASKS_MONEY.search(state.asked) else _FIGURE
+            chosen = [c for c in clause if wanted.search(c.text)][page]
             missing = "规划在这一条里没有给出具体数字。" if followup.depth == 1 else "规划在这一条里没有更多数字了。"
         else:
             # "具体呢" asks for the passage the earlier answer came from, read in order: the lead clause from the first

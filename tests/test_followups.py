@@ -243,6 +243,20 @@ def test_figures_asked_after_a_detail_request_start_on_the_first_page_of_figures
     assert len(alone.citations) == 3 and all(any(ch.isdigit() for ch in c.quote) for c in alone.citations)
 
 
+def test_a_request_for_money_is_not_answered_with_the_clauses_other_figures(service):
+    history = ["养老服务以后咋弄"]
+    figures = service.ask("有啥数字吗", history=history)
+    assert "60%" in quotes(figures)  # the clause's figures are a share and counts, no amount of money
+    money = service.ask("具体给多少钱", history=history)
+    assert money.abstained and money.answer.startswith("规划在这一条里没有给出具体数字")
+
+
+def test_an_amount_of_nothing_named_asks_for_the_earlier_answers_figures(service):
+    # "投多少钱" names nothing of its own: the amount is of what the earlier question was about.
+    answer = service.ask("投多少钱", history=["城市防洪排涝咋加强"])
+    assert answer.understood_as == "城市防洪排涝咋加强——有哪些具体的数字？" and answer.abstained
+
+
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
