@@ -54,6 +54,8 @@ _MORE = re.compile(r"还有|别的|其他|其它|多说|再说")
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
+# "这几年", "这些年": the recent years, a time, not a pointer back to a thing ("这几年涨得快不" is not "平度几年涨得快不").
+_RECENT = re.compile(r"(这|近|最近)(几|些|两|一两)年|这段时间|这阵子")
 _PERSONAL = {"它", "它们", "其"}
 _IT = re.compile(r"(?<!其)它们?")
 _PLURAL = {"它们", "这些", "那些"}
@@ -158,7 +160,9 @@ class FollowUpReader:
             return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
             return True
-        words = self.analyzer.segment(core)
+        if _RECENT.search(core) and weight <= LIGHT:
+            return True  # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on
+        words = self.analyzer.segment(_RECENT.sub("", core))
         for i, word in enumerate(words):
             if word in _PERSONAL:  # 其: always points back
                 return True
@@ -206,6 +210,8 @@ class FollowUpReader:
             subject = self._subject(previous)
             if subject:
                 return FollowUp("pronoun", _question(core.replace(pronoun, subject, 1)), previous)
+        if _RECENT.search(core):  # "这几年涨得快不": the earlier topic lately, asked beside the earlier question
+            return FollowUp("focus", _question(f"{_TAIL.sub('', base_question(previous))}，{core}"), previous)
         own = self._own_words(core)
         if not own and _AMOUNT.search(core):
             return self._detail(previous, figures=True)  # "投多少钱": how much of what the earlier answer named
@@ -238,7 +244,7 @@ class FollowUpReader:
         found = _IT.search(core)
         if found:
             return found.group(0)
-        return next((w for w in self.analyzer.segment(core) if w in _PERSONAL or w in _DEMONSTRATIVE), "")
+        return next((w for w in self.analyzer.segment(_RECENT.sub("", core)) if w in _PERSONAL or w in _DEMONSTRATIVE), "")
 
     def points_back(self, question: str) -> bool:
         """Whether a question has a pronoun or demonstrative pointing back ("它", "这个")."""

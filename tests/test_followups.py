@@ -257,6 +257,12 @@ def test_an_amount_of_nothing_named_asks_for_the_earlier_answers_figures(service
     assert answer.understood_as == "城市防洪排涝咋加强——有哪些具体的数字？" and answer.abstained
 
 
+def test_these_years_is_a_time_not_a_pointer_to_a_thing(service):
+    # "这几年" asks how the earlier topic went lately; read as a pointer it became "平度几年涨得快不".
+    answer = service.ask("这些年涨得快吗", history=["平度和莱西城镇化率多少"])
+    assert answer.understood_as == "平度和莱西城镇化率多少，这些年涨得快吗？" and not answer.abstained
+
+
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
