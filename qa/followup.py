@@ -4,7 +4,8 @@ rewritten into the standalone question they mean, from the conversation's own st
 First decide whether a question depends on the earlier turns at all (published practice: rewrite only then, and
 otherwise answer the question as typed). A dependent question keeps the earlier question's topic and replaces the
 slot of the same type: a year, a place, a group, a topic word; a pronoun takes the earlier question's subject; a
-request for detail or figures continues the earlier answer's clause; a contrast asks for the status figure.
+request for detail or figures continues the earlier answer's clause, unless it names a thing of its own ("工地扬尘具体
+咋管"): then it is asked beside the earlier question; a contrast asks for the status figure.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个",
 class FollowUp:
     """How a question was read against the conversation: its kind and the standalone question it means."""
 
-    kind: str  # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail" | "focus"
+    kind: str  # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail" | "focus" (asked beside the earlier)
     understood_as: str
     previous: str = ""  # the earlier question (standalone) it continues
     wants_figures: bool = False  # a detail request for numbers ("有啥数字吗")
@@ -196,8 +197,7 @@ class FollowUpReader:
         if _DETAIL.search(question) and not _MORE.search(question) and self._focus(core, previous):
             # "工地扬尘具体咋管" after "空气还得咋治": detail on a thing of its own, within the earlier topic; the
             # earlier answer's passage may not mention it, so the question is asked beside the earlier one.
-            base = base_question(previous)
-            return FollowUp("focus", _question(f"{_TAIL.sub('', base)}，{core}"), base)
+            return self._beside(previous, core)
         if _DETAIL.search(question):
             return self._detail(previous, figures=bool(_FIGURES.search(core)))
         if _CONTRAST.search(core) and self.status_year:
@@ -211,7 +211,7 @@ class FollowUpReader:
             if subject:
                 return FollowUp("pronoun", _question(core.replace(pronoun, subject, 1)), previous)
         if _RECENT.search(core):  # "这几年涨得快不": the earlier topic lately, asked beside the earlier question
-            return FollowUp("focus", _question(f"{_TAIL.sub('', base_question(previous))}，{core}"), previous)
+            return self._beside(previous, core)
         own = self._own_words(core)
         if not own and _AMOUNT.search(core):
             return self._detail(previous, figures=True)  # "投多少钱": how much of what the earlier answer named
@@ -229,6 +229,11 @@ class FollowUpReader:
         base = base_question(previous)
         return FollowUp("detail", f"{_TAIL.sub('', base)}——{ask}", base, wants_figures=figures)
 
+    def _beside(self, previous: str, core: str) -> FollowUp:
+        """A question with something of its own on the earlier topic, asked beside the earlier question."""
+        base = base_question(previous)
+        return FollowUp("focus", _question(f"{_TAIL.sub('', base)}，{core}"), base)
+
     def _focus(self, core: str, previous: str) -> list[str]:
         """The nouns a detail request names of its own ("工地扬尘具体咋管" -> 工地), as the plan names things (a
         segmenter's glued "能干啥" is no thing): not words for a way or a rule ("还有啥办法", "有啥具体政策" ask for
@@ -236,8 +241,7 @@ class FollowUpReader:
         stripped = _DETAIL.sub(" ", core)
         return [word for word, tag in self.analyzer.tag(stripped)
                 if tag.startswith(_NOUNISH) and len(word) >= 2 and word in self.plan and word not in _MEANS
-                and word not in previous
-                and word not in _QUESTION_WORDS and not _ASKING.search(word)]
+                and word not in previous and word not in _QUESTION_WORDS and not _ASKING.search(word)]
 
     def _pronoun(self, core: str) -> str:
         """The pronoun or demonstrative a question points back with ("它", "这个"), or ''."""

@@ -33,8 +33,8 @@ class FollowUpDetail:
         self.answer_of = answer_of
 
     def decide(self, state: AskState) -> Decision | None:
-        """More of what the plan says on the earlier question (its figures, when asked) beyond the sentences already
-        given, best first; a refusal when there is nothing more."""
+        """More of what the plan says on the earlier question (its figures, when asked): the passage it came from, in
+        reading order, a page of sentences not given before at a time; a refusal when there is nothing more."""
         followup = state.followup
         if followup is None or followup.kind != "detail":
             return None
