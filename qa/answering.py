@@ -53,7 +53,7 @@ class Answerer:
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
             FollowUpDetail(retriever, self.answer_alone),
-            FollowUpContrast(self.table),
+            FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
             FollowUpAttribute(retriever, self.answer_alone),
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
@@ -92,7 +92,9 @@ class Answerer:
             # happens to hold the income ratio, and its "2035年呢" is not about that ratio.
             named = {i.name for i in lookup.matches}
             about_figures = asks_figure or answer.kind == "indicator" or asks_for_number(question)
-            found = next((i for i in cited if i.name in named), cited[0] if cited and about_figures else None)
+            found = next((i for i in cited if i.name in named), None)
+            if found is None and about_figures:
+                found = next(iter(_asked_first(cited, status)), None)
         if found is None or year is None:
             return found
         return self.table.for_year(found, year, "status" if status else "target")
@@ -109,3 +111,12 @@ class Answerer:
     def ask(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> Answer:
         """Answer one question (raises QueryError for an empty or over-long one, or an unknown filter)."""
         return self.run(question, filters, history).answer
+
+
+def _asked_first(cited: list[Indicator], status: bool) -> list[Indicator]:
+    """The figures an answer quotes, the one a follow-up most likely continues first: for today's figure ("和现在比呢",
+    "现在多少"), a target before status figures, since the earlier question asked what the plan aims at and a status
+    figure quoted before the target is its background ("以后要降到多少" answered with 倍数 2.3 … 收入比 2.36, then 2.2)."""
+    if not status:
+        return cited
+    return [i for i in cited if i.kind == "target"] + [i for i in cited if i.kind != "target"]

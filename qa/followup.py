@@ -4,7 +4,8 @@ rewritten into the standalone question they mean, from the conversation's own st
 First decide whether a question depends on the earlier turns at all (published practice: rewrite only then, and
 otherwise answer the question as typed). A dependent question keeps the earlier question's topic and replaces the
 slot of the same type: a year, a place, a group, a topic word; a pronoun takes the earlier question's subject; a
-request for detail or figures continues the earlier answer's clause; a contrast asks for the status figure.
+request for detail or figures continues the earlier answer's clause, unless it names a thing of its own ("工地扬尘具体
+咋管"): then it is asked beside the earlier question; a contrast asks for the status figure.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ _PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事
 _DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看|还有(呢|啥|什么|别的|其他|吗)|别的(呢|吗)|"
                      r"怎么(做|弄|搞|办|保障|落实)|咋(做|弄|搞|办|治)|有(啥|什么|没有)?(具体)?(数字|数据|指标)")
 _FIGURES = re.compile(r"数字|数据|指标|多少")
+_AMOUNT = re.compile(r"多少|几")  # asks how much or how many
 _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
 _YEAR4 = re.compile(r"(?<!\d)(20\d{2})(?:年)?(?!\d)")
 _YEAR2 = re.compile(r"(?<![\d年])([2-5]\d)年")
@@ -45,9 +47,16 @@ SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share wit
 # Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
 _ASKS_FUTURE = re.compile(r"(会|能|要|将)不\1")  # "会不会": dropping its first 会 would leave a denial
+# Words for a way, a rule or a figure: a detail request naming them asks for more of the same, not about a new thing.
+_MEANS = {"政策", "办法", "法子", "路子", "门路", "弄法", "做法", "方法", "措施", "举措", "安排", "目标", "内容", "细节",
+          "情况", "数字", "数据", "指标", "规定", "标准", "要求"}
+# Asking for more of the same ("还有啥别的路子 俺没房没单位"): the nouns beside it tell the asker's situation, not a topic.
+_MORE = re.compile(r"还有|别的|其他|其它|多说|再说")
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
+# "这几年", "这些年": the recent years, a time, not a pointer back to a thing ("这几年涨得快不" is not "平度几年涨得快不").
+_RECENT = re.compile(r"(这|近|最近)(几|些|两|一两)年|这段时间|这阵子")
 _PERSONAL = {"它", "它们", "其"}
 _IT = re.compile(r"(?<!其)它们?")
 _PLURAL = {"它们", "这些", "那些"}
@@ -58,12 +67,13 @@ _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个",
 class FollowUp:
     """How a question was read against the conversation: its kind and the standalone question it means."""
 
-    kind: str  # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail"
+    kind: str  # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail" | "focus" (asked beside the earlier)
     understood_as: str
     previous: str = ""  # the earlier question (standalone) it continues
     wants_figures: bool = False  # a detail request for numbers ("有啥数字吗")
     year: int | None = None  # the year a year follow-up asks about
     depth: int = 1  # detail requests in a row ("具体呢" then "还有呢" is 2): each goes on past what the last one gave
+    indicator: str = ""  # the figure a year or contrast turn asks about, carried from the earlier answer ("" when none)
 
 
 @dataclass
@@ -147,9 +157,13 @@ class FollowUpReader:
             return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
         if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own):
             return True  # a bare place, area or group with question words: "莱西有没有", "老人呢"
+        if not own and _AMOUNT.search(core):
+            return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
             return True
-        words = self.analyzer.segment(core)
+        if _RECENT.search(core) and weight <= LIGHT:
+            return True  # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on
+        words = self.analyzer.segment(_RECENT.sub("", core))
         for i, word in enumerate(words):
             if word in _PERSONAL:  # 其: always points back
                 return True
@@ -180,11 +194,12 @@ class FollowUpReader:
         if not previous or not self.depends(question, previous):
             return FollowUp("standalone", question)
         core = _core(question)
+        if _DETAIL.search(question) and not _MORE.search(question) and self._focus(core, previous):
+            # "工地扬尘具体咋管" after "空气还得咋治": detail on a thing of its own, within the earlier topic; the
+            # earlier answer's passage may not mention it, so the question is asked beside the earlier one.
+            return self._beside(previous, core)
         if _DETAIL.search(question):
-            figures = bool(_FIGURES.search(core))
-            ask = "有哪些具体的数字？" if figures else "具体有哪些内容？"
-            base = base_question(previous)
-            return FollowUp("detail", f"{_TAIL.sub('', base)}——{ask}", base, wants_figures=figures)
+            return self._detail(previous, figures=bool(_FIGURES.search(core)))
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
         year = _year_of(core)
@@ -195,7 +210,11 @@ class FollowUpReader:
             subject = self._subject(previous)
             if subject:
                 return FollowUp("pronoun", _question(core.replace(pronoun, subject, 1)), previous)
+        if _RECENT.search(core):  # "这几年涨得快不": the earlier topic lately, asked beside the earlier question
+            return self._beside(previous, core)
         own = self._own_words(core)
+        if not own and _AMOUNT.search(core):
+            return self._detail(previous, figures=True)  # "投多少钱": how much of what the earlier answer named
         if own and all(self.slots.is_slot_word(w) for w in own):
             slot = "".join(own)  # "莱西有没有": the place, without the question words
         else:
@@ -204,12 +223,32 @@ class FollowUpReader:
             return FollowUp("slot", _question(self._swap(previous, slot)), previous)
         return FollowUp("standalone", question)
 
+    def _detail(self, previous: str, figures: bool) -> FollowUp:
+        """A request for more of the earlier answer's passage, or for its figures."""
+        ask = "有哪些具体的数字？" if figures else "具体有哪些内容？"
+        base = base_question(previous)
+        return FollowUp("detail", f"{_TAIL.sub('', base)}——{ask}", base, wants_figures=figures)
+
+    def _beside(self, previous: str, core: str) -> FollowUp:
+        """A question with something of its own on the earlier topic, asked beside the earlier question."""
+        base = base_question(previous)
+        return FollowUp("focus", _question(f"{_TAIL.sub('', base)}，{core}"), base)
+
+    def _focus(self, core: str, previous: str) -> list[str]:
+        """The nouns a detail request names of its own ("工地扬尘具体咋管" -> 工地), as the plan names things (a
+        segmenter's glued "能干啥" is no thing): not words for a way or a rule ("还有啥办法", "有啥具体政策" ask for
+        more of the same), nor words of the earlier question."""
+        stripped = _DETAIL.sub(" ", core)
+        return [word for word, tag in self.analyzer.tag(stripped)
+                if tag.startswith(_NOUNISH) and len(word) >= 2 and word in self.plan and word not in _MEANS
+                and word not in previous and word not in _QUESTION_WORDS and not _ASKING.search(word)]
+
     def _pronoun(self, core: str) -> str:
         """The pronoun or demonstrative a question points back with ("它", "这个"), or ''."""
         found = _IT.search(core)
         if found:
             return found.group(0)
-        return next((w for w in self.analyzer.segment(core) if w in _PERSONAL or w in _DEMONSTRATIVE), "")
+        return next((w for w in self.analyzer.segment(_RECENT.sub("", core)) if w in _PERSONAL or w in _DEMONSTRATIVE), "")
 
     def points_back(self, question: str) -> bool:
         """Whether a question has a pronoun or demonstrative pointing back ("它", "这个")."""

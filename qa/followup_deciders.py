@@ -12,6 +12,12 @@ from qa.records import Answer
 from qa.retrieval import Candidate, Filters, Retriever
 
 _FIGURE = re.compile(r"\d")
+_ASKS_MONEY = re.compile(r"钱")
+_MONEY = re.compile(r"[\d十百千万亿]\s*(万|亿)?(元|美元)")
+# A turn asking how much or how many there is today ("现在有几条", "现在规模多大", "目前通了多少"); not "以前": the plan's
+# review gives today's figures, not the ones before them.
+_NOW = re.compile(r"现在|目前|当前|如今")
+_AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
 PAGE = 3  # sentences a detail answer gives
 YEAR_SCOPE = 20  # how deep in the ranking a clause about the year asked may be (not tuned: a tenth of the plan)
 
@@ -27,8 +33,8 @@ class FollowUpDetail:
         self.answer_of = answer_of
 
     def decide(self, state: AskState) -> Decision | None:
-        """More of what the plan says on the earlier question (its figures, when asked) beyond the sentences already
-        given, best first; a refusal when there is nothing more."""
+        """More of what the plan says on the earlier question (its figures, when asked): the passage it came from, in
+        reading order, a page of sentences not given before at a time; a refusal when there is nothing more."""
         followup = state.followup
         if followup is None or followup.kind != "detail":
             return None
@@ -40,24 +46,26 @@ class FollowUpDetail:
         if followup.wants_figures:
             lead = earlier.citations[0].clause_id
             clause = self.retriever.candidates(state.query, [(lead, 1.0)], min_chars=0)
-            chosen = [c for c in clause if _FIGURE.search(c.text)][page]
+            # "给多少钱" asks for money: a percentage or a count in the clause does not answer it.
+            wanted = _MONEY if _ASKS_MONEY.search(state.asked) else _FIGURE
+            chosen = [c for c in clause if wanted.search(c.text)][page]
             missing = "规划在这一条里没有给出具体数字。" if followup.depth == 1 else "规划在这一条里没有更多数字了。"
         else:
-            # "具体呢" asks for the passage around the earlier answer: its lead sentence (the specifics it named, now
-            # in context), then what follows it in the same clause; without a following sentence, the clause's other
-            # sentences and then other clauses, best first.
+            # "具体呢" asks for the passage the earlier answer came from, read in order: the lead clause from the first
+            # of its sentences the answer gave (those given shown again in their place, for context, as the answer
+            # picked them out of order), then the clause's sentences before it and other clauses, best first.
             lead = earlier.citations[0].clause_id
             clause = sorted(self.retriever.candidates(state.query, [(lead, 1.0)]), key=lambda c: c.start)
-            last_given = max(c.start for c in earlier.citations if c.clause_id == lead)
-            following = [c for c in clause if c.start > last_given and c.start not in given]
+            first_given = min(c.start for c in earlier.citations if c.clause_id == lead)
+            passage = [c for c in clause if c.start >= first_given]
             rest = [c for c in state.candidates if c.start not in given]
-            anchor = [c for c in clause if c.start == earlier.citations[0].start]
-            ordered = anchor + following + [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
+            ordered = passage + [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
             shown: list[Candidate] = []
             for candidate in ordered:  # each sentence once, where it first comes
                 if all((c.doc_id, c.start) != (candidate.doc_id, candidate.start) for c in shown):
                     shown.append(candidate)
-            chosen = shown[page] if len(shown) > len(anchor) else []
+            pages = _pages(shown, given, PAGE)
+            chosen = pages[followup.depth - 1] if len(pages) >= followup.depth else []
             if not chosen:
                 return Decision("refuse", "规划在这方面没有更多内容了。", reason="follow-up detail")
             return Decision("text", sentences=chosen, reason="follow-up detail")
@@ -67,28 +75,56 @@ class FollowUpDetail:
 
 
 class FollowUpContrast:
-    """Decider for "和现在比呢？" / "现在是多少？": the status figure beside the plan's target for the same indicator."""
+    """Decider for "和现在比呢？" / "现在是多少？": the status figure beside the plan's target for the same indicator,
+    or, when the earlier answer gave no figure, the plan's review of where that stands today."""
 
     name = "follow-up contrast"
 
-    def __init__(self, table: IndicatorTable) -> None:
-        """Use the indicator table."""
+    def __init__(self, table: IndicatorTable, retriever: Retriever | None = None, years: dict[str, set[int]] | None = None,
+                 status_year: int | None = None, topic_of: Callable[[str], str] | None = None,
+                 scope: int = YEAR_SCOPE) -> None:
+        """Use the indicator table; and the retriever, the years each clause is about, the plan's status year, a way
+        to take the year out of a question, and how deep in the ranking a review clause may be."""
         self.table = table
+        self.retriever = retriever
+        self.years = years or {}
+        self.status_year = status_year
+        self.topic_of = topic_of
+        self.scope = scope
 
     def decide(self, state: AskState) -> Decision | None:
-        """The status figures the rewritten question names, then that indicator's targets; else let others decide."""
+        """The status figures the rewritten question names, then that indicator's targets; else the review's figures
+        on the topic; else let others decide."""
         followup = state.followup
         if followup is None or followup.kind != "contrast":
             return None
         lookup = self.table.lookup(state.question, state.filters.doc)
         if lookup.score < self.table.config.min_name_score or not lookup.matches:
-            return None  # no status figure for it: the figure table says which years the plan gives
+            return self.review(state)  # else no status figure for it: the figure table says which years the plan gives
         names = {i.name for i in lookup.matches}
         # The plan may name the target a little differently from the status figure (通车里程 / 总里程).
         targets = [i for i in self.table.all if i.kind == "target"
                    and any(name_likeness(i.name, n) >= NAME_PAIRS for n in names)
                    and (state.filters.doc is None or i.doc_id == state.filters.doc)]
         return Decision("indicator", indicators=[*lookup.matches, *targets], reason="follow-up contrast")
+
+    def review(self, state: AskState) -> Decision | None:
+        """For "现在有几条" after an answer that gave no figure ("地铁以后能连成网吗"): the figures of the plan's review
+        of the status year (its clauses about that year) best ranked for the topic and the turn's own words; pass
+        when the turn does not ask how much there is today, or a figure was carried, or no review clause is ranked."""
+        followup = state.followup
+        if self.retriever is None or self.topic_of is None or followup is None or followup.indicator \
+                or not (_NOW.search(state.asked) and _AMOUNT.search(state.asked)):
+            return None
+        # The turn's own words say what is counted ("有几条" lines, "规模多大" capital): the topic alone would rank the
+        # review's sentence on something else of the same topic.
+        own = _NOW.sub("", state.asked)
+        query = self.retriever.prepare(f"{self.topic_of(followup.understood_as)} {own}", state.filters)
+        ranking = self.retriever.rank(query, k=self.scope)
+        about = [(clause_id, score) for clause_id, score in ranking if self.status_year in self.years.get(clause_id, ())]
+        figures = [c for c in self.retriever.candidates(query, about[:3]) if states_a_figure(c.text)]
+        chosen = self.retriever.scorer.choose(figures, limit=PAGE)
+        return Decision("text", sentences=chosen, reason="follow-up contrast") if chosen else None
 
 
 class FollowUpAttribute:
@@ -152,3 +188,17 @@ class FollowUpYear:
             return None
         chosen = self.retriever.scorer.choose(self.retriever.candidates(query, about[:3]), limit=3)
         return Decision("text", sentences=chosen, reason="follow-up year") if chosen else None
+
+
+def _pages(shown: list[Candidate], given: set[int], size: int) -> list[list[Candidate]]:
+    """Sentences cut into pages of `size` sentences not given before, each page keeping the given ones that fall in it
+    (in their place, for context); a page of given sentences only is no page: it would tell nothing more."""
+    pages: list[list[Candidate]] = [[]]
+    new = 0
+    for candidate in shown:
+        if new == size:
+            pages.append([])
+            new = 0
+        pages[-1].append(candidate)
+        new += candidate.start not in given
+    return [page for page in pages if any(c.start not in given for c in page)]

@@ -68,7 +68,8 @@ class Contextualise:
             asks_figure = asks_for_number(question)
             indicator = self.indicator_of(followup.previous, filters, year, status, asks_figure) if year else None
             if indicator is not None and year is not None:
-                followup = replace(followup, understood_as=indicator_question(indicator.name, year, status))
+                followup = replace(followup, understood_as=indicator_question(indicator.name, year, status),
+                                   indicator=indicator.name)
         return followup
 
 

@@ -94,9 +94,11 @@ def test_more_detail_after_detail_goes_on_from_it(service):
     first = service.ask("具体点", history=history[:1])
     more = service.ask("还有呢", history=history)
     assert more.understood_as == "农村孩子上学条件以后能好点吗——还有哪些内容？"
-    assert not more.abstained and len(more.citations) == 3
+    given = {c.start for c in service.ask(history[0]).citations}
+    # Each page brings three sentences not given before (the earlier answer's own ride along, for context) and
+    # repeats nothing of the page before it.
+    assert not more.abstained and len({c.start for c in more.citations} - given) == 3
     assert not {c.start for c in first.citations} & {c.start for c in more.citations}
-    assert len({c.start for c in more.citations}) == 3
 
 
 def test_a_year_the_plan_lacks_is_refused_in_a_conversation_too(service):
@@ -132,9 +134,32 @@ def test_a_request_for_detail_quotes_the_passage_around_the_earlier_answer(servi
     detail = service.ask("具体呢", history=["村医挣得太少了 有人管没"])
     assert detail.understood_as.startswith("村医挣得太少了 有人管没——")
     assert not detail.abstained and len(detail.citations) >= 2
-    # The earlier lead sentence anchors the passage; everything after it is new.
-    assert detail.citations[0].start == earlier.citations[0].start
-    assert not {c.start for c in detail.citations[1:]} & {c.start for c in earlier.citations}
+    # The passage the earlier answer came from, in reading order from the first sentence it gave, with three
+    # sentences it did not give.
+    lead = earlier.citations[0].clause_id
+    starts = [c.start for c in detail.citations if c.clause_id == lead]
+    assert starts[0] == min(c.start for c in earlier.citations if c.clause_id == lead) and starts == sorted(starts)
+    assert len({c.start for c in detail.citations} - {c.start for c in earlier.citations}) == 3
+
+
+def test_a_request_for_detail_reads_the_passage_in_order_from_the_first_sentence_the_answer_gave(service):
+    # The answer picked 鼓励…统一盘活利用 before the sentence ahead of it on what idle homesteads may be used for;
+    # "具体能干啥" reads the passage from that earlier sentence on.
+    history = ["村里空房子太多 没人住怎么办"]
+    earlier = service.ask(history[0])
+    assert [c.start for c in earlier.citations] != sorted(c.start for c in earlier.citations)
+    detail = service.ask("具体能干啥", history=history)
+    assert "发展符合乡村特点的休闲农业、乡村旅游、餐饮民宿" in detail.citations[0].quote
+
+
+def test_a_detail_request_naming_a_thing_of_its_own_is_asked_beside_the_earlier_question(service):
+    history = ["空气污染怎么治理"]
+    answer = service.ask("工地扬尘具体怎么管", history=history)
+    assert answer.understood_as == "空气污染怎么治理，工地扬尘具体怎么管？"
+    assert "严格各类施工工地扬尘管控" in answer.citations[0].quote
+    # Asking for more of the same: the words beside it tell the asker's situation, and the passage goes on.
+    more = service.ask("还有啥别的路子 俺没房没单位", history=["租房住能落青岛户口不"])
+    assert more.understood_as == "租房住能落青岛户口不——具体有哪些内容？"
 
 
 def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(service):
@@ -156,6 +181,27 @@ def test_a_contrast_finds_the_status_figure_under_the_plans_other_name_for_it(se
     assert answer.understood_as == "2020年，高速公路通车里程是多少？"
     assert answer.answer == "2020年，高速公路通车里程为865公里[1]；到2025年，高速公路总里程要突破900公里[2]。"
     assert [c.clause_id for c in answer.citations] == ["qingdao-2021/1.1.1.3.p1", "qingdao-2021/6.2.3.p1"]
+
+
+def test_a_contrast_continues_the_target_the_earlier_answer_gave_not_the_status_figure_quoted_before_it(service):
+    # The earlier answer quotes the 2020 review (收入 2.3倍 of 2010 …, 收入比 2.36) before the 2025 target (收入比 2.2):
+    # today's figure is asked for the target's measure.
+    history = ["城里人收入是农村人的几倍 以后要降到几倍"]
+    earlier = service.ask(history[0])
+    assert earlier.citations[0].clause_id == "qingdao-2021/1.1.1.3.p1" and "2.3倍" in earlier.citations[0].quote
+    answer = service.ask("和现在比呢", history=history)
+    assert answer.understood_as == "2020年，城乡居民人均可支配收入比是多少？"
+    assert "城乡居民人均可支配收入比缩小到2.36" in quotes(answer)
+
+
+def test_todays_amount_after_an_answer_without_a_figure_comes_from_the_plans_review(service):
+    # The earlier answer (the rail network to build) gave no figure to carry; "目前有几条了" asks how many run today,
+    # which the plan's review of 2020 states.
+    history = ["轨道交通以后会成网吗"]
+    answer = service.ask("目前有几条了", history=history)
+    assert "是多少" not in answer.understood_as  # no figure carried from the earlier answer
+    assert not answer.abstained and "总里程255公里的7条城市轨道交通线路投入运行" in quotes(answer)
+    assert all(c.clause_id.startswith("qingdao-2021/1.1.") for c in answer.citations)
 
 
 def test_a_status_year_question_drops_the_future_without_turning_it_into_a_denial(service):
@@ -195,6 +241,26 @@ def test_figures_asked_after_a_detail_request_start_on_the_first_page_of_figures
     # "具体呢" gave a page of sentences; the figures are a list of their own and start from their first page.
     assert [c.quote for c in after_detail.citations] == [c.quote for c in alone.citations]
     assert len(alone.citations) == 3 and all(any(ch.isdigit() for ch in c.quote) for c in alone.citations)
+
+
+def test_a_request_for_money_is_not_answered_with_the_clauses_other_figures(service):
+    history = ["养老服务以后咋弄"]
+    figures = service.ask("有啥数字吗", history=history)
+    assert "60%" in quotes(figures)  # the clause's figures are a share and counts, no amount of money
+    money = service.ask("具体给多少钱", history=history)
+    assert money.abstained and money.answer.startswith("规划在这一条里没有给出具体数字")
+
+
+def test_an_amount_of_nothing_named_asks_for_the_earlier_answers_figures(service):
+    # "投多少钱" names nothing of its own: the amount is of what the earlier question was about.
+    answer = service.ask("投多少钱", history=["城市防洪排涝咋加强"])
+    assert answer.understood_as == "城市防洪排涝咋加强——有哪些具体的数字？" and answer.abstained
+
+
+def test_these_years_is_a_time_not_a_pointer_to_a_thing(service):
+    # "这几年" asks how the earlier topic went lately; read as a pointer it became "平度几年涨得快不".
+    answer = service.ask("这些年涨得快吗", history=["平度和莱西城镇化率多少"])
+    assert answer.understood_as == "平度和莱西城镇化率多少，这些年涨得快吗？" and not answer.abstained
 
 
 def test_a_self_contained_question_starts_over(service):
