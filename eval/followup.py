@@ -165,13 +165,14 @@ def unrelated(gold: GoldSet, index: int) -> str:
 
 
 def no_harm(ask: Ask, gold: GoldSet, progress: Callable[[int, int], None] | None = None) -> tuple[float, list[str]]:
-    """Share of dev questions answered exactly the same after an unrelated earlier question; the ones that changed."""
+    """Share of dev questions answered exactly the same, and understood as typed, after an unrelated earlier
+    question; the ones that changed. A rewrite the resident sees ("理解为：…") counts even when the answer survives it."""
     same, changed = 0, []
     for i, question in enumerate(gold.questions):
         alone = ask(question.question, [])
         after = ask(question.question, [unrelated(gold, i)])
-        if (alone.answer, alone.abstained, [c.quote for c in alone.citations]) == (
-                after.answer, after.abstained, [c.quote for c in after.citations]):
+        if (alone.answer, alone.abstained, [c.quote for c in alone.citations], alone.understood_as) == (
+                after.answer, after.abstained, [c.quote for c in after.citations], after.understood_as):
             same += 1
         else:
             changed.append(f"{question.id}: {question.question} -> {after.understood_as}")

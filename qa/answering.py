@@ -40,7 +40,7 @@ class Answerer:
         places = {d.doc_id: d.profile.place for d in documents if d.profile and d.profile.place}
         self.followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
                                         retriever.encode_queries)
-        self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of), Understand(retriever, reader), Retrieve(retriever),
+        self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of, self.cited_text_of), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
@@ -98,6 +98,12 @@ class Answerer:
         if found is None or year is None:
             return found
         return self.table.for_year(found, year, "status" if status else "target")
+
+    def cited_text_of(self, question: str, filters: Filters) -> str:
+        """The clauses (heading path and text) the answer to this standalone question cites ('' for a refusal)."""
+        answer = self.answer_alone(question, filters)
+        units = [self.retriever.unit(c.clause_id) for c in answer.citations]
+        return " ".join(u.context_text() for u in units if u is not None)
 
     def lead_of(self, question: str, filters: Filters) -> str:
         """The sentence the answer to this (standalone) question leads with ('' for a refusal)."""

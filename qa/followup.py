@@ -60,6 +60,7 @@ _RECENT = re.compile(r"(这|近|最近)(几|些|两|一两)年|这段时间|这�
 _PERSONAL = {"它", "它们", "其"}
 _IT = re.compile(r"(?<!其)它们?")
 _PLURAL = {"它们", "这些", "那些"}
+_DOCUMENT_WORDS = {"规划", "文件", "方案", "纲要", "文本"}  # "这个规划": the document the resident is reading
 _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
 
 
@@ -170,7 +171,16 @@ class FollowUpReader:
             if word in _DEMONSTRATIVE:  # 这个 / 这些 ...: points back unless it picks out a thing the plan names
                 following = next((w for w in words[i + 1:] if w.strip()), "")
                 named = len(following) >= 2 and following in self.plan and not _ASKING.search(following)
-                if weight <= LIGHT or not named:
+                if following in _DOCUMENT_WORDS:
+                    continue  # "这个规划…": the plan itself, not the conversation
+                # "老城区那些老房子会不会都拆掉", "一下大雨就淹 这毛病能治好吗": with two or more things of its own that
+                # the earlier question does not name, the demonstrative points at them, not back; and one named before
+                # it in the same question is what it points at ("要搞东方氢岛 你说这事靠谱吗", "上学看病这些").
+                new = self._new_topic(core, previous)
+                before = core[: core.find(word)]
+                if any(w in before for w in new):
+                    continue
+                if weight <= LIGHT or not (named or len(new) >= 2):
                     return True
         opens_or_trails = bool(_LEAD.match(text)) or bool(re.search(r"呢[？?。！!\s]*$", text))
         return opens_or_trails and weight <= LIGHT_WITH_CUE
@@ -233,6 +243,11 @@ class FollowUpReader:
         """A question with something of its own on the earlier topic, asked beside the earlier question."""
         base = base_question(previous)
         return FollowUp("focus", _question(f"{_TAIL.sub('', base)}，{core}"), base)
+
+    def own_topic(self, question: str, previous: str) -> list[str]:
+        """The things a question names of its own, beside the earlier question ("工地扬尘具体咋管" -> 工地); not how
+        far or how big ("现在规模多大" names no thing)."""
+        return [w for w in self._focus(_core(question), previous) if w not in _HOW_FAR]
 
     def _focus(self, core: str, previous: str) -> list[str]:
         """The nouns a detail request names of its own ("工地扬尘具体咋管" -> 工地), as the plan names things (a

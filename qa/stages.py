@@ -27,12 +27,15 @@ class Contextualise:
 
     def __init__(self, reader: FollowUpReader,
                  indicator_of: Callable[[str, Filters, int, bool, bool], Indicator | None] | None = None,
-                 lead_of: Callable[[str, Filters], str] | None = None) -> None:
+                 lead_of: Callable[[str, Filters], str] | None = None,
+                 cited_text_of: Callable[[str, Filters], str] | None = None) -> None:
         """Use the follow-up reader, a way to find the indicator the earlier question's answer gave (as the plan
-        names it for the year asked, status or target), and a way to find the sentence that answer led with."""
+        names it for the year asked, status or target), a way to find the sentence that answer led with, and one to
+        find the clauses it cited."""
         self.reader = reader
         self.indicator_of = indicator_of
         self.lead_of = lead_of
+        self.cited_text_of = cited_text_of
 
     def run(self, state: AskState) -> None:
         """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
@@ -50,6 +53,12 @@ class Contextualise:
         """One question read against the earlier one (as it was understood), with the earlier answer's indicator
         carried into a year or contrast turn, and a detail request after a detail request going on from it."""
         followup = self.reader.rewrite(question, prior.understood_as if prior else "")
+        # "空气还得咋治" after a question on the urbanisation rate: a request naming a thing neither the earlier
+        # question nor the clauses its answer cited mention is a question of its own, not more of that answer.
+        if followup.kind in ("detail", "focus", "contrast") and self.cited_text_of is not None:
+            own = self.reader.own_topic(question, followup.previous)
+            if own and not any(word in self.cited_text_of(followup.previous, filters) for word in own):
+                return FollowUp("standalone", question)
         # "它" names what the earlier answer was about, in the plan's words, when the answer shows it (a pronoun turn
         # whose earlier question had no plan words to stand for it was read as a slot).
         if followup.kind in ("pronoun", "slot") and self.lead_of is not None and self.reader.points_back(question) \

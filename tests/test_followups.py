@@ -265,7 +265,11 @@ def test_these_years_is_a_time_not_a_pointer_to_a_thing(service):
 
 def test_a_self_contained_question_starts_over(service):
     history = ["到2025年城镇化率目标是多少", "那2035年呢"]
-    for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园"):
+    # A demonstrative picking out a thing of the question's own ("那些老房子"), one summing up what the question named
+    # ("东方氢岛 你说这事"), the plan itself ("这个规划"), and a "how to fix" about a thing the earlier answer never
+    # touched ("空气还得咋治") start over too; before, each was rewritten with the earlier subject spliced in.
+    for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园", "老城区那些老房子会不会都拆掉盖高楼？",
+                     "青岛要搞啥东方氢岛 你说这事靠谱吗", "这个规划的基本原则都有哪几条？", "空气还得咋治"):
         alone, after = service.ask(question), service.ask(question, history=history)
         assert after.understood_as == question
         assert (after.answer, [c.quote for c in after.citations]) == (alone.answer, [c.quote for c in alone.citations])
