@@ -52,6 +52,9 @@ _MEANS = {"政策", "办法", "法子", "路子", "门路", "弄法", "做法", 
           "情况", "数字", "数据", "指标", "规定", "标准", "要求"}
 # Asking for more of the same ("还有啥别的路子 俺没房没单位"): the nouns beside it tell the asker's situation, not a topic.
 _MORE = re.compile(r"还有|别的|其他|其它|多说|再说")
+# One-character verbs that carry no topic of their own ("2035年能到多少", "那年有多少"); other one-character words do
+# ("2020年青岛一共住了多少人": 住, 人).
+_LIGHT_VERBS = {"有", "是", "到", "能", "要", "会", "达", "弄", "搞", "做", "干", "办", "成", "变", "去", "来", "让", "给", "算"}
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
@@ -156,8 +159,11 @@ class FollowUpReader:
             return True
         if _year_of(core) is not None and not self._new_topic(core, previous):
             return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
-        if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own):
-            return True  # a bare place, area or group with question words: "莱西有没有", "老人呢"
+        if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own) \
+                and all(self.slots.is_slot_word(w) for w in self._new_topic(core, previous)):
+            # a bare place, area or group with question words: "莱西有没有", "老人呢" (but not "25年青岛住城里的人能占几成":
+            # 住, 人 and 占 ask a question of its own)
+            return True
         if not own and _AMOUNT.search(core):
             return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
@@ -190,7 +196,8 @@ class FollowUpReader:
         a unit ("公里"), a number, a word asking how far things have got ("程度"), or a word of the earlier question."""
         stripped = _YEAR_TEXT.sub("", text)
         return [word for word, tag in self.analyzer.tag(stripped)
-                if len(word) >= 2 and not tag.startswith(("r", "q", "m", "d", "u", "p", "c")) and word not in _HOW_FAR
+                if (len(word) >= 2 or (tag in ("n", "v") and word not in _LIGHT_VERBS))
+                and not tag.startswith(("r", "q", "m", "d", "u", "p", "c")) and word not in _HOW_FAR
                 and word not in previous and word not in _QUESTION_WORDS and not _ASKING.search(word)]
 
     def _own_words(self, text: str) -> list[str]:

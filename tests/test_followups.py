@@ -275,6 +275,12 @@ def test_a_self_contained_question_starts_over(service):
         assert (after.answer, [c.quote for c in after.citations]) == (alone.answer, [c.quote for c in alone.citations])
 
 
+def test_a_year_beside_words_of_its_own_starts_over(service):
+    # One-character words (住, 人, 占) ask a question of their own: these were "2020年，青岛地铁要修几条？".
+    for question in ("2020年青岛一共住了多少人", "到25年青岛住城里的人能占几成啊"):
+        assert service.ask(question, history=["青岛地铁要修几条"]).understood_as == question
+
+
 def test_only_the_last_few_turns_count(service):
     history = ["城里的老人养老有啥安排", "老旧小区会怎么改造", "地铁以后能连成网吗", "海绵城市", "公交太挤了"]
     answer = service.ask("那农村呢", history=history)
