@@ -28,7 +28,11 @@ _TAIL = re.compile(r"(的话)?(呢|咧|嘞)?[？?。!！~～\s]*$")
 _PUNCT = re.compile(r"[\s，,。.？?！!、；;：:~～…]+")
 _PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事|那个|那些|该项|其)")
 _DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看|还有(呢|啥|什么|别的|其他|吗)|别的(呢|吗)|"
-                     r"怎么(做|弄|搞|办|保障|落实)|咋(做|弄|搞|办|治)|有(啥|什么|没有)?(具体)?(数字|数据|指标)")
+                     r"怎么(做|弄|搞|办|保障|落实)|咋(做|弄|搞|办|治)|有(啥|什么|没有)?(具体)?(数字|数据|指标)|"
+                     # the everyday ways to ask for more: an example, the list, a fuller telling, the measures, what next
+                     r"比如|例如|举个?例子|(都|还)(有|包括|包含)(哪些|哪几|啥|什么)|(包括|包含)(哪些|哪几|啥|什么)|"
+                     r"细说|细讲|讲讲|介绍一?下|怎么个|咋整|(有|用)(啥|什么|哪些)(措施|办法|举措|法子|路子|招)|"
+                     r"^(然后|接着|接下来)呢|^(啥|什么)意思")
 _FIGURES = re.compile(r"数字|数据|指标|多少")
 _AMOUNT = re.compile(r"多少|几")  # asks how much or how many
 _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
@@ -54,6 +58,7 @@ _MEANS = {"政策", "办法", "法子", "路子", "门路", "弄法", "做法", 
 _MORE = re.compile(r"还有|别的|其他|其它|多说|再说")
 # One-character verbs that carry no topic of their own ("2035年能到多少", "那年有多少"); other one-character words do
 # ("2020年青岛一共住了多少人": 住, 人).
+_MODAL_VERB = re.compile(r"[能会要可该][\u4e00-\u9fff]")  # "能干", "会办": a modal the segmenter glued to its verb
 _LIGHT_VERBS = {"有", "是", "到", "能", "要", "会", "达", "弄", "搞", "做", "干", "办", "成", "变", "去", "来", "让", "给", "算"}
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
@@ -252,9 +257,14 @@ class FollowUpReader:
         return FollowUp("focus", _question(f"{_TAIL.sub('', base)}，{core}"), base)
 
     def own_topic(self, question: str, previous: str) -> list[str]:
-        """The things a question names of its own, beside the earlier question ("工地扬尘具体咋管" -> 工地); not how
-        far or how big ("现在规模多大" names no thing)."""
-        return [w for w in self._focus(_core(question), previous) if w not in _HOW_FAR]
+        """The words (two characters or more) a follow-up names of its own, beside the earlier question ("工地扬尘具体
+        咋管" -> 工地, 扬尘; "投多少钱" names none): not a modal glued to its verb by the segmenter ("具体能干啥"), the
+        asking for detail or for today, a way or a figure ("有啥措施"), how far or how big ("现在规模多大"), a place
+        or group, or a word of the earlier question."""
+        core = _CONTRAST.sub(" ", _DETAIL.sub(" ", _core(question)))
+        return [w for w in self._new_topic(core, previous)
+                if len(w) >= 2 and not _MODAL_VERB.fullmatch(w) and w not in _MEANS and w not in _HOW_FAR
+                and not self.slots.is_slot_word(w)]
 
     def _focus(self, core: str, previous: str) -> list[str]:
         """The nouns a detail request names of its own ("工地扬尘具体咋管" -> 工地), as the plan names things (a

@@ -53,11 +53,15 @@ class Contextualise:
         """One question read against the earlier one (as it was understood), with the earlier answer's indicator
         carried into a year or contrast turn, and a detail request after a detail request going on from it."""
         followup = self.reader.rewrite(question, prior.understood_as if prior else "")
-        # "空气还得咋治" after a question on the urbanisation rate: a request naming a thing neither the earlier
-        # question nor the clauses its answer cited mention is a question of its own, not more of that answer.
+        # "空气还得咋治" after a question on the urbanisation rate: a request naming things the earlier question and
+        # the clauses its answer cited do not all mention is a question of its own, not more of that answer.
         if followup.kind in ("detail", "focus", "contrast") and self.cited_text_of is not None:
             own = self.reader.own_topic(question, followup.previous)
-            if own and not any(word in self.cited_text_of(followup.previous, filters) for word in own):
+            cited = self.cited_text_of(followup.previous, filters)
+            # Today's state may be told in words of its own ("现在空气好的天数占多少" after a question on smog): one
+            # shared word keeps a contrast; more of the same thing must name only what the answer's clauses name.
+            related = any if followup.kind == "contrast" else all
+            if own and not related(word in cited for word in own):
                 return FollowUp("standalone", question)
         # "它" names what the earlier answer was about, in the plan's words, when the answer shows it (a pronoun turn
         # whose earlier question had no plan words to stand for it was read as a slot).

@@ -162,6 +162,14 @@ def test_a_detail_request_naming_a_thing_of_its_own_is_asked_beside_the_earlier_
     assert more.understood_as == "租房住能落青岛户口不——具体有哪些内容？"
 
 
+@pytest.mark.parametrize("ask", ["比如呢", "举个例子", "都包括啥", "有啥措施", "能细说一下吗", "然后呢"])
+def test_everyday_ways_to_ask_for_more_are_detail_requests(service, ask):
+    # Each was answered on its own (or "比如呢" swapped in as a place) before.
+    answer = service.ask(ask, history=["老旧小区会怎么改造"])
+    assert answer.understood_as == "老旧小区会怎么改造——具体有哪些内容？"
+    assert not answer.abstained and any("老旧小区" in c.quote for c in answer.citations)
+
+
 def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(service):
     figures = service.ask("有啥具体数字吗", history=["城里绿化会多搞点吗"])
     assert not figures.abstained and any(ch.isdigit() for ch in quotes(figures))
@@ -269,7 +277,7 @@ def test_a_self_contained_question_starts_over(service):
     # ("东方氢岛 你说这事"), the plan itself ("这个规划"), and a "how to fix" about a thing the earlier answer never
     # touched ("空气还得咋治") start over too; before, each was rewritten with the earlier subject spliced in.
     for question in ("老楼能装电梯不", "海绵城市", "青岛有没有要建儿童公园", "老城区那些老房子会不会都拆掉盖高楼？",
-                     "青岛要搞啥东方氢岛 你说这事靠谱吗", "这个规划的基本原则都有哪几条？", "空气还得咋治"):
+                     "青岛要搞啥东方氢岛 你说这事靠谱吗", "这个规划的基本原则都有哪几条？", "空气还得咋治", "青岛缺水咋整"):
         alone, after = service.ask(question), service.ask(question, history=history)
         assert after.understood_as == question
         assert (after.answer, [c.quote for c in after.citations]) == (alone.answer, [c.quote for c in alone.citations])
