@@ -216,7 +216,7 @@ def build_index(
     from index.embedder import Embedder, model_key
 
     try:
-        existing = _read_manifest(folder)
+        existing = read_manifest(folder)
     except IndexProblem:
         if not force:
             raise
@@ -318,7 +318,7 @@ def _is_current(manifest: dict[str, Any], fingerprint: str, bank: str, key: str,
 def load_index(documents: list[Document] | None = None, folder: Path | None = None) -> SearchIndex:
     """Load the index, checking that it matches the corpus and that no file is damaged."""
     folder = folder or index_dir()
-    manifest = _read_manifest(folder)
+    manifest = read_manifest(folder)
     if manifest is None:
         raise IndexProblem(f"no search index at {folder}; run `python -m index build`")
     if manifest.get("format") != INDEX_FORMAT or manifest.get("builder") != builder_version():
@@ -381,7 +381,9 @@ def _open_milvus(manifest: dict[str, Any], paragraphs: int, sentences: int):
                            f"the index {paragraphs} and {sentences}; run `python -m index build --backend milvus`")
     return backend
 
-def _read_manifest(folder: Path) -> dict[str, Any] | None:
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The index manifest of a folder (None when there is none); IndexProblem when it is damaged."""
     path = folder / "manifest.json"
     if not path.exists():
         return None

@@ -31,9 +31,9 @@ def port_problem(host: str, port: int) -> str | None:
 def shared_backend_problem() -> str | None:
     """Why the configured backend cannot be shared by several processes, or None."""
     from index.backends import MILVUS, backend_choice, milvus_settings
-    from index.store import _read_manifest, index_dir
+    from index.store import index_dir, read_manifest
 
-    manifest = _read_manifest(index_dir()) or {}
+    manifest = read_manifest(index_dir()) or {}
     backend = backend_choice(None, manifest.get("vector_store"))
     if backend == MILVUS and milvus_settings(manifest.get("milvus")).is_lite:
         return ("several workers cannot share a Milvus Lite file; start `milvus-lite server --data-dir DIR --port 19530`"
