@@ -56,9 +56,9 @@ _MEANS = {"政策", "办法", "法子", "路子", "门路", "弄法", "做法", 
           "情况", "数字", "数据", "指标", "规定", "标准", "要求"}
 # Asking for more of the same ("还有啥别的路子 俺没房没单位"): the nouns beside it tell the asker's situation, not a topic.
 _MORE = re.compile(r"还有|别的|其他|其它|多说|再说")
+_MODAL_VERB = re.compile(r"[能会要可该][\u4e00-\u9fff]")  # "能干", "会办": a modal the segmenter glued to its verb
 # One-character verbs that carry no topic of their own ("2035年能到多少", "那年有多少"); other one-character words do
 # ("2020年青岛一共住了多少人": 住, 人).
-_MODAL_VERB = re.compile(r"[能会要可该][\u4e00-\u9fff]")  # "能干", "会办": a modal the segmenter glued to its verb
 _LIGHT_VERBS = {"有", "是", "到", "能", "要", "会", "达", "弄", "搞", "做", "干", "办", "成", "变", "去", "来", "让", "给", "算"}
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
