@@ -170,7 +170,10 @@ class CorpusStore:
             source = SHIPPED_DOCS / entry["file"]
             raw = source.read_text(encoding="utf-8")
             meta_path = self.root / entry["doc_id"] / _META
-            overrides = read_overrides(SHIPPED_DOCS / entry["profile"]) if entry.get("profile") else None
+            try:
+                overrides = read_overrides(SHIPPED_DOCS / entry["profile"]) if entry.get("profile") else None
+            except ValueError as exc:  # a malformed profile file (bad JSON, a corrected name missing a field)
+                raise CorpusError(f"the profile of {entry['doc_id']} cannot be read: {exc}") from None
             if meta_path.exists() and entry["doc_id"] not in (rebuild or set()):
                 try:
                     meta = json.loads(meta_path.read_text(encoding="utf-8"))

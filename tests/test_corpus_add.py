@@ -171,3 +171,25 @@ def test_a_shipped_document_is_rebuilt_when_its_profile_file_changes(store):
     assert "西海岸" not in store.load("qingdao-2021").profile.place_names
     store.ensure_shipped()
     assert "西海岸" in store.load("qingdao-2021").profile.place_names
+
+
+def test_a_malformed_profile_file_is_a_clear_corpus_error(store, tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    import corpus.store
+    from corpus.paths import SHIPPED_DOCS
+    from corpus.records import CorpusError
+
+    docs = tmp_path / "docs"
+    shutil.copytree(SHIPPED_DOCS, docs)
+    profile = docs / "qingdao-2021.profile.json"
+    data = json.loads(profile.read_text(encoding="utf-8"))
+    del data["indicator_names"][0]["name"]
+    profile.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(corpus.store, "SHIPPED_DOCS", docs)
+    with pytest.raises(CorpusError, match="the profile of qingdao-2021 cannot be read: .*indicator_names entry 1"):
+        store.ensure_shipped()
+    profile.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CorpusError, match="the profile of qingdao-2021 cannot be read"):
+        store.ensure_shipped()
