@@ -124,26 +124,26 @@ class FigureTable:
     def _from_sentences(self, state: AskState) -> Decision | None:
         """A figure question whose wording the table's names miss: the figures of the best-matching sentences."""
         asked = asked_year(state.question, self.table.periods)
-        # Only a share is read this way: counted units vary with the sentence ("80人" / "110名", "几倍" of a ratio).
-        unit = "%" if asked_unit(state.question) == "%" else ""
+        # Only a share is read by its unit: counted units vary with the sentence ("80人" / "110名", "几倍" of a ratio).
+        asks_share = asked_unit(state.question) == "%"
         words = state.query.words
         named: list[list[Indicator]] = []
         for candidate in state.candidates[:6]:
             inside = [i for i in self.table.all
                       if i.doc_id == candidate.doc_id and candidate.start <= i.start < candidate.end]
-            in_unit = [i for i in inside if unit and i.unit.endswith(unit)]
-            # A figure in the asked unit is evidence in itself, so its sentence needs only the clause-level coverage.
-            needed = self.refusal.min_coverage if in_unit else self.refusal.number_coverage
+            percentages = [i for i in inside if asks_share and i.unit.endswith("%")]
+            # A percentage asked for is evidence in itself, so its sentence needs only the clause-level coverage.
+            needed = self.refusal.min_coverage if percentages else self.refusal.number_coverage
             if not inside or self.retriever.analyzer.coverage(words, [candidate.text]) < needed:
                 continue
-            inside = in_unit or inside
+            inside = percentages or inside
             fit = {id(i): self.retriever.analyzer.coverage(self.retriever.analyzer.content_words(i.name), [state.question])
                    for i in inside}
             top = max(fit.values())
             named.append([i for i in inside if fit[id(i)] >= top - 1e-9])
         # A question asking for a share ("占比多少") takes the first sentence whose figures are percentages.
-        in_unit = [group for group in named if group[0].unit.endswith(unit)] if unit else []
-        named = in_unit + [group for group in named if group not in in_unit]
+        if asks_share:
+            named = sorted(named, key=lambda group: not group[0].unit.endswith("%"))  # stable: sentence order kept otherwise
         for best in named:
             for_year = [i for i in best if asked is None or i.year == asked or (i.year is None and i.kind == "target")]
             if for_year:
