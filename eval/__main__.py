@@ -104,9 +104,10 @@ def _train(args: argparse.Namespace) -> int:
         raise GoldError("the sealed test set is never used for tuning; choose the threshold on the development set")
     report = train_and_tune(service, load_gold_for(service, args.gold))
     print(f"trained on {report.n_in_scope} in-scope and {report.n_out_of_scope} out-of-scope bank questions"
-          f" (5-fold ROC AUC {report.cv_auc:.3f})")
-    print(f"threshold {report.threshold}: dev correct refusals {report.dev_correct_refusals:.3f},"
-          f" wrong refusals {report.dev_wrong_refusals:.3f}; bank out-of-fold wrong refusals"
+          f" (5-fold ROC AUC {report.cv_auc:.3f}; wording model out-of-fold ROC AUC {report.wording_auc:.3f})")
+    wrong = ", ".join(f"{name} {share:.3f}" for name, share in report.wrong_refusals.items())
+    print(f"threshold {report.threshold}: correct refusals {report.correct_refusals:.3f} on out-of-plan development"
+          f" questions; wrong refusals {wrong}; bank out-of-fold wrong refusals"
           f" {report.bank_wrong_refusals:.3f}, correct refusals {report.bank_correct_refusals:.3f}")
     return 0
 

@@ -1,27 +1,61 @@
-"""Train the answerability model on the question bank and choose its operating point on the development set.
+"""Train the wording and answerability models on the question bank and choose the operating point on development data.
 
-`python -m eval train-answerability` writes qa/answerability.json (the model) and the "answerability" section of
-qa/tuning.json (the threshold, with what it was chosen on). The sealed test set is never read here.
+`python -m eval train-answerability` writes qa/wording.json and qa/answerability.json (the models) and the
+"answerability" section of qa/tuning.json (the threshold, with what it was chosen on). The sealed test sets are never
+read here.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict, cross_val_score
+from sklearn.model_selection import GroupKFold, cross_val_predict, cross_val_score
 
 from corpus.files import atomic_write_text
-from eval.gold import GoldSet
+from corpus.store import CorpusStore
+from eval.followup import load_conversations
+from eval.gold import DEV_JUDGEMENT, GOLD_DIR, GoldSet, load_gold
+from eval.robustness import REWORDINGS
 from qa.answerability import FEATURES, MODEL_FILE, AnswerabilityModel, FeatureReader
 from qa.pipeline import AskState
 from qa.service import PlanQA
 from qa.tuning import TUNING_FILE
+from qa.wording import JUDGEMENT_CATEGORIES, WORDING_FILE, WordingModel, masker_for, ngrams
 
 MAX_WRONG_REFUSALS = 0.03
+# Residents' in-plan development questions the operating point must not refuse more than MAX_WRONG_REFUSALS of:
+# the rewordings of dev questions and the first turns of the follow-up development conversations. The dev set's own
+# in-plan questions are mostly in the plan's words; these are in residents'.
+FOLLOWUP_DEV_SETS = ("followup_dev.jsonl", "followup_dev2.jsonl", "followup_dev3.jsonl")
+
+
+@dataclass(frozen=True)
+class DevQuestions:
+    """Development questions the operating point is chosen on: whose refusals count, and whose must stay rare."""
+
+    out_of_plan: list[str]  # refusing these is right (dev and the judgement set)
+    in_plan: dict[str, list[str]]  # per set: refusing these is wrong
+
+    @classmethod
+    def load(cls, dev: GoldSet) -> DevQuestions:
+        """The dev set, the judgement set, the rewordings and the follow-up development sets' first turns."""
+        texts = [d.clean_text for d in CorpusStore.default().load_all()]
+        judgement = load_gold(DEV_JUDGEMENT, texts)
+        rewordings = load_gold(REWORDINGS, texts)
+        first_turns = [c.turns[0].question for name in FOLLOWUP_DEV_SETS
+                       for c in load_conversations(GOLD_DIR / name, texts) if not c.turns[0].refuse]
+        return cls(
+            out_of_plan=[q.question for g in (dev, judgement) for q in g.questions if not q.in_plan],
+            in_plan={dev.path.name: [q.question for q in dev.questions if q.in_plan],
+                     judgement.path.name: [q.question for q in judgement.questions if q.in_plan],
+                     rewordings.path.name: [q.question for q in rewordings.questions],
+                     "follow-up first turns": first_turns},
+        )
 
 
 @dataclass
@@ -31,9 +65,10 @@ class TrainingReport:
     n_in_scope: int
     n_out_of_scope: int
     cv_auc: float
+    wording_auc: float
     threshold: float
-    dev_correct_refusals: float
-    dev_wrong_refusals: float
+    correct_refusals: float  # on the out-of-plan development questions
+    wrong_refusals: dict[str, float]  # per in-plan development set
     bank_wrong_refusals: float  # out-of-fold, on the residents' in-scope bank questions
     bank_correct_refusals: float  # out-of-fold, on the out-of-scope bank questions
 
@@ -66,15 +101,57 @@ def plan_vocabulary_questions(service: PlanQA) -> list[str]:
     return list(dict.fromkeys(made))
 
 
-def bank_features(service: PlanQA) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels (1 = the plan answers) of the bank questions (each left out of its own neighbours)
-    and of the plan-vocabulary questions."""
-    reader = FeatureReader(service.retriever, service.answerer.table)
+def fit_wording(service: PlanQA) -> tuple[WordingModel, np.ndarray, float]:
+    """The wording model on the bank (judgement-asking out-of-scope questions against in-scope ones), the
+    out-of-fold probability of every bank question (in-scope first, then out-of-scope; folds keep each writer's
+    file together so a writer's style cannot leak into their own scores), and its out-of-fold ROC AUC."""
+    from sklearn.metrics import roc_auc_score
+
+    bank = service.retriever.bank
+    masker = masker_for(service.retriever)
+    questions = [*bank.in_scope, *bank.out_of_scope]
+    masked = [masker.mask(q.question) for q in questions]
+    labels = np.array([0] * len(bank.in_scope) + [int(q.category in JUDGEMENT_CATEGORIES) for q in bank.out_of_scope])
+    # Other out-of-scope kinds (weather, poems, other cities) are not judgements; they train nothing here.
+    used = np.array([True] * len(bank.in_scope) + [q.category in JUDGEMENT_CATEGORIES for q in bank.out_of_scope])
+    groups = np.array([q.source if i < len(bank.in_scope) else f"out-of-scope {i % 5}" for i, q in enumerate(questions)])
+
+    def train(rows: np.ndarray) -> WordingModel:
+        vectorizer = TfidfVectorizer(analyzer=ngrams, min_df=2)
+        x = vectorizer.fit_transform([masked[i] for i in rows])
+        classifier = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(x, labels[rows])
+        return WordingModel(dict(vectorizer.vocabulary_), vectorizer.idf_, classifier.coef_[0],
+                            float(classifier.intercept_[0]))
+
+    out_of_fold = np.zeros(len(questions))
+    indices = np.arange(len(questions))
+    for train_rows, held_rows in GroupKFold(n_splits=5).split(indices, labels, groups):
+        model = train(train_rows[used[train_rows]])
+        for i in held_rows:
+            out_of_fold[i] = model.probability(masked[i])
+    auc = float(roc_auc_score(labels[used], out_of_fold[used]))
+    final = train(indices[used])
+    n_pos = int(labels[used].sum())
+    trained_on = (f"question bank: {n_pos} out-of-scope questions asking for a judgement"
+                  f" ({', '.join(JUDGEMENT_CATEGORIES)}) against {len(bank.in_scope)} in-scope questions,"
+                  f" plan words masked; out-of-fold ROC AUC by writer file {auc:.3f}")
+    return replace(final, trained_on=trained_on), out_of_fold, auc
+
+
+def bank_features(service: PlanQA, wording: WordingModel | None = None,
+                  wording_out_of_fold: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels (1 = the plan answers) of the bank questions (each left out of its own neighbours, and
+    read by the wording model out of fold) and of the plan-vocabulary questions."""
+    reader = FeatureReader(service.retriever, service.answerer.table, wording)
     bank = service.retriever.bank
     rows, labels = [], []
     for q, label in [*((q, 1) for q in bank.in_scope), *((q, 0) for q in bank.out_of_scope)]:
         rows.append(reader.read(_state(service, q.question), exclude=f"{q.doc_id}:{q.id}"))
         labels.append(label)
+    if wording_out_of_fold is not None:
+        column = FEATURES.index("judgement_wording")
+        for i, p in enumerate(wording_out_of_fold):
+            rows[i][column] = p
     for question in plan_vocabulary_questions(service):
         rows.append(reader.read(_state(service, question)))
         labels.append(1)
@@ -95,35 +172,42 @@ def fit(x: np.ndarray, y: np.ndarray, trained_on: str) -> tuple[AnswerabilityMod
     return model, auc, out_of_fold
 
 
-def choose_threshold(service: PlanQA, model: AnswerabilityModel, dev: GoldSet,
-                     bank_in_scope: np.ndarray) -> tuple[float, float, float]:
-    """The threshold with the most correct refusals on the dev set whose wrong refusals stay within
-    MAX_WRONG_REFUSALS both on the dev set (all deciders included) and on the residents' in-scope bank questions
-    (out-of-fold probabilities): the dev set's in-plan questions are mostly in the plan's own words, residents'
-    are not. Returns (threshold, correct refusals, wrong refusals) on the dev set."""
+def choose_threshold(service: PlanQA, model: AnswerabilityModel, questions: DevQuestions,
+                     bank_in_scope: np.ndarray) -> tuple[float, float, dict[str, float]]:
+    """The threshold with the most correct refusals on the development questions out of the plan whose wrong
+    refusals stay within MAX_WRONG_REFUSALS on every in-plan development set (all deciders included) and on the
+    residents' in-scope bank questions (out-of-fold probabilities). Returns (threshold, correct refusals, wrong
+    refusals per in-plan set)."""
     answerer = service.answerer
     answerer.use_answerability(model, threshold=0.0)  # the model never refuses: how the other deciders answer
-    results = []
-    for q in dev.questions:
-        state = answerer.run(q.question)
-        results.append((q.in_plan, state.answerability if state.answerability is not None else 1.0,
-                        state.answer.abstained))
-    best = (0.0, 0.0, 0.0)
-    for threshold in np.arange(0.02, 0.96, 0.01):
-        refused = [(in_plan, abstained or p < threshold) for in_plan, p, abstained in results]
-        in_plan = [r for ip, r in refused if ip]
-        out = [r for ip, r in refused if not ip]
-        wrong, correct = sum(in_plan) / len(in_plan), sum(out) / len(out)
+
+    def read(question: str) -> tuple[float, bool]:
+        state = answerer.run(question)
+        return (state.answerability if state.answerability is not None else 1.0), state.answer.abstained
+
+    out = [read(q) for q in questions.out_of_plan]
+    sets = {name: [read(q) for q in qs] for name, qs in questions.in_plan.items()}
+
+    def refused_share(results: list[tuple[float, bool]], threshold: float) -> float:
+        return sum(abstained or p < threshold for p, abstained in results) / len(results) if results else 0.0
+
+    best: tuple[float, float, dict[str, float]] = (0.0, -1.0, {})
+    for threshold in np.arange(0.01, 0.96, 0.005):
+        wrong = {name: refused_share(results, threshold) for name, results in sets.items()}
         bank_wrong = float(np.mean(bank_in_scope < threshold)) if len(bank_in_scope) else 0.0
-        if wrong <= MAX_WRONG_REFUSALS and bank_wrong <= MAX_WRONG_REFUSALS and correct >= best[1]:
-            best = (round(float(threshold), 2), correct, wrong)
+        correct = refused_share(out, threshold)
+        if max(wrong.values(), default=0.0) <= MAX_WRONG_REFUSALS and bank_wrong <= MAX_WRONG_REFUSALS \
+                and correct >= best[1]:
+            best = (round(float(threshold), 3), correct, wrong)
     return best
 
 
 def train_and_tune(service: PlanQA, dev: GoldSet) -> TrainingReport:
-    """Train on the bank, choose the operating point on dev, and write the model and the threshold."""
+    """Train on the bank, choose the operating point on development data, and write the models and the threshold."""
     service.answerer.use_answerability(None)  # features and dev decisions without an older model
-    x, y = bank_features(service)
+    wording, wording_out_of_fold, wording_auc = fit_wording(service)
+    atomic_write_text(WORDING_FILE, json.dumps(wording.to_dict(), ensure_ascii=False) + "\n")
+    x, y = bank_features(service, wording, wording_out_of_fold)
     bank = service.retriever.bank
     made = len(y) - len(bank.in_scope) - len(bank.out_of_scope)
     trained_on = (f"question bank: {len(bank.in_scope)} in-scope and {len(bank.out_of_scope)} out-of-scope questions,"
@@ -131,22 +215,26 @@ def train_and_tune(service: PlanQA, dev: GoldSet) -> TrainingReport:
     model, auc, out_of_fold = fit(x, y, trained_on)
     n_in, n_out = len(bank.in_scope), len(bank.out_of_scope)
     bank_in, bank_out = out_of_fold[:n_in], out_of_fold[n_in : n_in + n_out]
-    threshold, correct, wrong = choose_threshold(service, model, dev, bank_in)
+    questions = DevQuestions.load(dev)
+    threshold, correct, wrong = choose_threshold(service, model, questions, bank_in)
     bank_wrong, bank_correct = float(np.mean(bank_in < threshold)), float(np.mean(bank_out < threshold))
     atomic_write_text(MODEL_FILE, json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    _write_threshold(TUNING_FILE, threshold, dev.path, correct, wrong, auc, bank_wrong, bank_correct)
-    return TrainingReport(n_in, n_out, auc, threshold, correct, wrong, bank_wrong, bank_correct)
+    _write_threshold(TUNING_FILE, threshold, questions, correct, wrong, auc, wording_auc, bank_wrong, bank_correct)
+    return TrainingReport(n_in, n_out, auc, wording_auc, threshold, correct, wrong, bank_wrong, bank_correct)
 
 
-def _write_threshold(path: Path, threshold: float, dev_path: Path, correct: float, wrong: float, auc: float,
-                     bank_wrong: float, bank_correct: float) -> None:
+def _write_threshold(path: Path, threshold: float, questions: DevQuestions, correct: float, wrong: dict[str, float],
+                     auc: float, wording_auc: float, bank_wrong: float, bank_correct: float) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
+    wrong_text = ", ".join(f"{name} {share:.3f}" for name, share in wrong.items())
     data["answerability"] = {
         "threshold": threshold,
-        "chosen_on": (f"{dev_path.name} and the bank's out-of-fold probabilities: the threshold with the most dev correct"
-                      f" refusals whose wrong refusals stay <= {MAX_WRONG_REFUSALS} on dev and on residents' in-scope"
-                      f" bank questions (dev correct refusals {correct:.3f}, wrong {wrong:.3f}; bank out-of-fold wrong"
-                      f" {bank_wrong:.3f}, correct {bank_correct:.3f}); model trained on the question bank by"
-                      f" `python -m eval train-answerability` (5-fold ROC AUC {auc:.3f})"),
+        "chosen_on": (f"the threshold with the most correct refusals on {len(questions.out_of_plan)} out-of-plan"
+                      f" development questions (dev.jsonl, dev_judgement.jsonl) whose wrong refusals stay"
+                      f" <= {MAX_WRONG_REFUSALS} on every in-plan development set and on residents' in-scope bank"
+                      f" questions out of fold (correct refusals {correct:.3f}; wrong: {wrong_text}; bank out-of-fold"
+                      f" wrong {bank_wrong:.3f}, correct {bank_correct:.3f}); model trained on the question bank by"
+                      f" `python -m eval train-answerability` (5-fold ROC AUC {auc:.3f}; wording model out-of-fold"
+                      f" ROC AUC {wording_auc:.3f})"),
     }
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -20,6 +20,7 @@ from qa.indicators import IndicatorTable
 from qa.pipeline import AskState, Decision
 from qa.retrieval import Retriever
 from qa.retrieval.bank_rankers import BankDenseRanker
+from qa.wording import WordingModel, load_wording, masker_for
 
 MODEL_FILE = Path(__file__).resolve().parent / "answerability.json"
 FEATURES = (
@@ -45,6 +46,7 @@ FEATURES = (
     "has_digit",
     "time_asked_not_stated",  # a when-question whose top clause names no time
     "number_asked_not_stated",  # a how-many question whose best sentences share few words with a figure
+    "judgement_wording",  # the wording model's probability that the question asks for a judgement (qa/wording.py)
 )
 _DIGIT = re.compile(r"\d")
 
@@ -88,10 +90,13 @@ def load_model(path: Path = MODEL_FILE) -> AnswerabilityModel | None:
 class FeatureReader:
     """Reads the features of a question from the pipeline state after the retrieve stage."""
 
-    def __init__(self, retriever: Retriever, table: IndicatorTable) -> None:
-        """Use the retriever (rankers, analyzer, units) and the indicator table."""
+    def __init__(self, retriever: Retriever, table: IndicatorTable, wording: WordingModel | None = None) -> None:
+        """Use the retriever (rankers, analyzer, units), the indicator table and the wording model (stored one by
+        default; without one the wording feature reads 0)."""
         self.retriever = retriever
         self.table = table
+        self.wording = wording if wording is not None else load_wording()
+        self.masker = masker_for(retriever)
         self._sentences = PlanSentences(retriever, retriever.tuning.refusal)
         bank = retriever.rankers.get("bank")
         self.bank: BankDenseRanker | None = bank if isinstance(bank, BankDenseRanker) else None
@@ -137,8 +142,14 @@ class FeatureReader:
             "has_digit": float(bool(_DIGIT.search(query.text))),
             "time_asked_not_stated": float(intent.asks_time and bool(texts) and not states_a_time(texts[0])),
             "number_asked_not_stated": float(intent.asks_number and not self._sentences.states_the_number(words, top[:3])),
+            "judgement_wording": self.judgement_wording(query.text),
         }
         return np.array([values[name] for name in FEATURES], dtype=np.float64)
+
+
+    def judgement_wording(self, question: str) -> float:
+        """The wording model's probability that the question asks for a judgement (0 without a model)."""
+        return self.wording.probability(self.masker.mask(question)) if self.wording is not None else 0.0
 
 
 class Answerability:

@@ -107,3 +107,54 @@ def test_a_when_or_how_many_question_answered_without_one_says_so(service):
     unnumbered = service.ask("卖地的钱有多少花在乡下")
     assert not unnumbered.abstained and unnumbered.answer.endswith("\n\n" + FIGURE_NOT_GIVEN)
     assert not any(ch.isdigit() for c in unnumbered.citations for ch in c.quote)
+
+
+def test_the_wording_feature_reads_how_a_question_is_put_with_the_plan_words_masked(service):
+    from qa.answerability import FeatureReader
+
+    reader = FeatureReader(service.retriever, service.answerer.table)
+    assert "judgement_wording" in FEATURES and reader.wording is not None
+    assert "plan words masked" in reader.wording.trained_on
+    # Topic words the plan uses (地铁, 公租房 split by jieba, 到底) are masked; the frame stays.
+    assert reader.masker.mask("在地铁边上扎堆盖公租房 这主意到底好不好啊") == "在N边上扎堆盖公N这主意N好不好啊"
+    assert reader.masker.mask("2020年青岛常住人口有多少？") == "0年N有多少?"
+    # The same topic asked for an opinion and asked for a fact: only the frame differs, and the model tells them apart.
+    assert reader.judgement_wording("在地铁边上扎堆盖公租房 这主意到底好不好啊") > 0.5
+    assert reader.judgement_wording("地铁边上要盖公租房吗") < 0.2
+    assert reader.judgement_wording("青岛和深圳哪个更适合年轻人") > 0.8
+
+
+@pytest.mark.parametrize("question", ["在地铁边上扎堆盖公租房 这主意到底好不好啊", "青岛和深圳哪个更适合年轻人"])
+def test_a_judgement_about_a_topic_the_plan_discusses_is_refused(service, question):
+    state = service.answerer.run(question)
+    assert state.answer.abstained and state.decision.reason.startswith("answerability")
+    assert state.answer.related
+
+
+def test_an_in_plan_question_in_a_judgement_like_frame_is_still_answered(service):
+    answer = service.ask("宅基地会不会被收回去")
+    assert not answer.abstained and answer.kind == "text"
+    assert all("宅基地" in c.quote for c in answer.citations)
+
+
+def test_the_operating_point_keeps_residents_in_plan_questions_answered():
+    chosen_on = load_tuning().answerability.chosen_on
+    # Chosen with wrong refusals held on residents' in-plan development questions, not on the dev set alone.
+    for name in ("dev.jsonl", "dev_judgement.jsonl", "rewordings.jsonl", "follow-up first turns"):
+        assert name in chosen_on
+    assert "sealed" not in chosen_on
+
+
+def test_the_wording_model_is_scored_out_of_fold_by_writer_file(service):
+    from eval.train_answerability import fit_wording
+    from qa.answerability import FeatureReader
+
+    masker = FeatureReader(service.retriever, service.answerer.table).masker
+    model, out_of_fold, auc = fit_wording(service)
+    bank = service.retriever.bank
+    assert len(out_of_fold) == len(bank.in_scope) + len(bank.out_of_scope)
+    assert auc > 0.9
+    # Out-of-fold scores are not the final model's own: the writer's file was held out when each was scored.
+    in_sample = [model.probability(masker.mask(q.question))
+                 for q in bank.in_scope[:50]]
+    assert any(abs(a - b) > 1e-6 for a, b in zip(in_sample, out_of_fold[:50], strict=True))
