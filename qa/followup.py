@@ -48,7 +48,6 @@ _QUESTION_WORDS = ("有没有", "是不是", "能不能", "会不会", "要不�
                    # asking whether there is a figure at all ("35年呢有数吗", "2035年有没有个数") adds no topic
                    "有数", "个数", "数", "数字", "数据", "说法", "说吗", "有说")
 _ASKING = re.compile(r"啥|什么|怎么|怎样|咋|多少|几|哪|吗|呢|么|没|如何|多久|多大|多远|多长|为何|为什么")
-_ASKS = re.compile(_ASKING.pattern + "|谁")  # a question of any kind ("谁能先排上"; 谁 is no word of a topic either)
 _NOUNISH = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr")  # jieba tags of words that can fill a topic slot
 _SUBJECT_TAGS = (*_NOUNISH, "eng")  # words of a name in plan text (x: the plan's own terms; punctuation is not Han)
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
@@ -190,7 +189,7 @@ class FollowUpReader:
             return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
             return True
-        if previous and _ASKS.search(core) and not self._new_topic(core, previous):
+        if previous and _ASKING.search(core) and not self._new_topic(core, previous):
             return True  # "哪年过的七成", "谁能先排上": asks about nothing the earlier question did not name
         if _RECENT.search(core) and weight <= LIGHT:
             return True  # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on
@@ -273,7 +272,7 @@ class FollowUpReader:
         own = self._own_words(core)
         if not own and _AMOUNT.search(core):
             return self._detail(previous, figures=True)  # "投多少钱": how much of what the earlier answer named
-        if _ASKS.search(core) and not self._new_topic(core, previous):
+        if _ASKING.search(core) and not self._new_topic(core, previous):
             return self._beside(previous, core)  # "哪年过的七成": a new question about the earlier topic
         if own and all(self.slots.is_slot_word(w) for w in own):
             slot = "".join(own)  # "莱西有没有": the place, without the question words
