@@ -189,8 +189,6 @@ class FollowUpReader:
             return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
             return True
-        if previous and _ASKING.search(core) and not self._new_topic(core, previous):
-            return True  # "哪年过的七成", "谁能先排上": asks about nothing the earlier question did not name
         if _RECENT.search(core) and weight <= LIGHT:
             return True  # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on
         words = self.analyzer.segment(_RECENT.sub("", core))
@@ -272,8 +270,6 @@ class FollowUpReader:
         own = self._own_words(core)
         if not own and _AMOUNT.search(core):
             return self._detail(previous, figures=True)  # "投多少钱": how much of what the earlier answer named
-        if _ASKING.search(core) and not self._new_topic(core, previous):
-            return self._beside(previous, core)  # "哪年过的七成": a new question about the earlier topic
         if own and all(self.slots.is_slot_word(w) for w in own):
             slot = "".join(own)  # "莱西有没有": the place, without the question words
         elif not _ELLIPTICAL.search(question) and self._predicate_of_its_own(core, previous):

@@ -351,12 +351,3 @@ def test_a_lead_announcing_another_question_or_a_whole_question_of_its_own_stand
     assert prices.understood_as == "还有 今年房价会跌不" and prices.abstained
     about = service.ask("关于居住证的规定", history=["老旧小区会怎么改造"])
     assert about.understood_as == "关于居住证的规定"
-
-
-def test_a_question_naming_nothing_new_is_asked_beside_the_earlier_one(service):
-    history = ["村里路坑坑洼洼的 修不修"]
-    later = service.ask("一年修多少", history=history)
-    assert later.understood_as == "村里路坑坑洼洼的 修不修，一年修多少？"
-    assert not later.abstained and "每年实施比例达到7%以上" in quotes(later)
-    # Alone it names no topic at all.
-    assert service.ask("一年修多少").understood_as == "一年修多少"
