@@ -23,16 +23,12 @@ from qa.retrieval import QueryAnalyzer
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_TURNS = 3  # only the last few questions count: a conversation drifts, and old turns mislead
-_LEAD = re.compile(r"^(那么|那要是|那如果|那|还有|另外|然后|再问一下|再问下|再问|顺便问一?下|而|至于|关于)")
-# Leads that announce another question ("另外 创业要是干砸了 政府管不管", "再问下 吃的东西安全咋保证", "关于居住证的
-# 规定"): they do not by themselves make a question continue the earlier one.
-_ELLIPTICAL = re.compile(r"呢[？?。！!\s]*$")  # "吃水呢", "平常看个小病呢": the rest is the earlier question's
-_NEW_QUESTION = re.compile(r"^(另外|再问一下|再问下|再问|顺便问一?下|关于)")
+_LEAD = re.compile(r"^(那么|那要是|那如果|那|还有|另外|然后|再问一下|再问|而|至于|关于)")
 _TAIL = re.compile(r"(的话)?(呢|咧|嘞)?[？?。!！~～\s]*$")
 _PUNCT = re.compile(r"[\s，,。.？?！!、；;：:~～…]+")
 _PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事|那个|那些|该项|其)")
 _DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看|还有(呢|啥|什么|别的|其他|吗)|别的(呢|吗)|"
-                     r"怎么(做|弄|搞|办|保障|落实|执行|实现)|咋(做|弄|搞|办|治|落实|执行|实现)|有(啥|什么|没有)?(具体)?(数字|数据|指标)|"
+                     r"怎么(做|弄|搞|办|保障|落实)|咋(做|弄|搞|办|治)|有(啥|什么|没有)?(具体)?(数字|数据|指标)|"
                      # the everyday ways to ask for more: an example, the list, a fuller telling, the measures, what next
                      r"比如|例如|举个?例子|(都|还)(有|包括|包含)(哪些|哪几|啥|什么)|(包括|包含)(哪些|哪几|啥|什么)|"
                      r"细说|细讲|讲讲|介绍一?下|怎么个|咋整|(有|用)(啥|什么|哪些)(措施|办法|举措|法子|路子|招)|"
@@ -57,8 +53,7 @@ _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计�
 _ASKS_FUTURE = re.compile(r"(会|能|要|将)不\1")  # "会不会": dropping its first 会 would leave a denial
 # Words for a way, a rule or a figure: a detail request naming them asks for more of the same, not about a new thing.
 _MEANS = {"政策", "办法", "法子", "路子", "门路", "弄法", "做法", "方法", "措施", "举措", "安排", "目标", "内容", "细节",
-          "情况", "数字", "数据", "指标", "规定", "标准", "要求", "渠道", "途径", "方式", "手段", "条件", "门槛", "帮扶",
-          "扶持", "支持", "优惠"}
+          "情况", "数字", "数据", "指标", "规定", "标准", "要求"}
 # Asking for more of the same ("还有啥别的路子 俺没房没单位"): the nouns beside it tell the asker's situation, not a topic.
 _MORE = re.compile(r"还有|别的|其他|其它|多说|再说")
 _MODAL_VERB = re.compile(r"[能会要可该][\u4e00-\u9fff]")  # "能干", "会办": a modal the segmenter glued to its verb
@@ -209,8 +204,7 @@ class FollowUpReader:
                     continue
                 if weight <= LIGHT or not (named or len(new) >= 2):
                     return True
-        opens = bool(_LEAD.match(text)) and not (_NEW_QUESTION.match(text) and own)
-        opens_or_trails = opens or bool(re.search(r"呢[？?。！!\s]*$", text))
+        opens_or_trails = bool(_LEAD.match(text)) or bool(re.search(r"呢[？?。！!\s]*$", text))
         return opens_or_trails and weight <= LIGHT_WITH_CUE
 
     def _asks_target(self, core: str, previous: str) -> bool:
@@ -218,13 +212,6 @@ class FollowUpReader:
         if not (_TARGET_ASK.search(core) and _AMOUNT.search(core)) or _year_of(core) is not None:
             return False
         return not [w for w in self._new_topic(core, previous) if w not in _TARGET_WORDS and not _MODAL_VERB.fullmatch(w)]
-
-    def _predicate_of_its_own(self, core: str, previous: str) -> bool:
-        """Whether a turn says what it asks with a verb the earlier question lacks ("今年房价会跌不": 跌); a bare
-        thing ("那公交呢") or a light verb ("那农村咋弄") takes the earlier question's predicate instead."""
-        words = set(self._new_topic(core, previous))
-        return any(tag.startswith("v") and word in words and word not in _LIGHT_VERBS and not _MODAL_VERB.fullmatch(word)
-                   for word, tag in self.analyzer.tag(_YEAR_TEXT.sub("", core)))
 
     def _new_topic(self, text: str, previous: str) -> list[str]:
         """The words of a year question that name something the earlier question did not: not a pronoun ("那会儿"),
@@ -272,8 +259,6 @@ class FollowUpReader:
             return self._detail(previous, figures=True)  # "投多少钱": how much of what the earlier answer named
         if own and all(self.slots.is_slot_word(w) for w in own):
             slot = "".join(own)  # "莱西有没有": the place, without the question words
-        elif not _ELLIPTICAL.search(question) and self._predicate_of_its_own(core, previous):
-            return FollowUp("standalone", question)  # "还有 今年房价会跌不": a whole question with a verb of its own
         else:
             slot = _PUNCT.sub("", re.sub(r"^(那|还有)", "", core))
         if slot:

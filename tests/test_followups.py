@@ -339,15 +339,3 @@ def test_asking_for_the_goal_after_todays_figure_reads_the_plans_first_target_ye
     # A goal question naming a thing of its own is not a follow-up.
     own = service.ask("以后地铁要修多少公里", history=history)
     assert own.understood_as == "以后地铁要修多少公里"
-
-
-def test_a_lead_announcing_another_question_or_a_whole_question_of_its_own_stands_alone(service):
-    history = ["青岛搞海洋牧场不"]
-    other = service.ask("再问下 吃的东西安全咋保证", history=history)
-    assert other.understood_as == "再问下 吃的东西安全咋保证"
-    assert not other.abstained and "食品全链追溯" in quotes(other)
-    # "还有" with a verb of its own ("跌") and no 呢: a whole question, not a slot of the earlier one.
-    prices = service.ask("还有 今年房价会跌不", history=[*history, "再问下 吃的东西安全咋保证"])
-    assert prices.understood_as == "还有 今年房价会跌不" and prices.abstained
-    about = service.ask("关于居住证的规定", history=["老旧小区会怎么改造"])
-    assert about.understood_as == "关于居住证的规定"
