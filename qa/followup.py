@@ -64,11 +64,6 @@ _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模"
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
 # "这几年", "这些年": the recent years, a time, not a pointer back to a thing ("这几年涨得快不" is not "平度几年涨得快不").
-# Asking for the plan's goal for what the earlier answer told ("以后要到多少", "往后定的目标多少", "以后要冲到第几"):
-# the same thing in the plan's first target year.
-_TARGET_ASK = re.compile(r"以后|往后|将来|未来|今后|目标|打算")
-_TARGET_WORDS = {"以后", "往后", "将来", "未来", "今后", "目标", "打算", "指标", "定", "冲", "冲到", "要到", "能到", "达到",
-                 "第几", "定的"}
 _RECENT = re.compile(r"(这|近|最近)(几|些|两|一两)年|这段时间|这阵子")
 _PERSONAL = {"它", "它们", "其"}
 _IT = re.compile(r"(?<!其)它们?")
@@ -155,10 +150,6 @@ class FollowUpReader:
         self.slots = Slots.load(profiles)
         self.plan = normalise(plan_text).replace(" ", "")
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
-        # The plan's first target year: the end of the first named five-year period after the status year, else the
-        # end of the plan's period ("以后要到多少" asks for it).
-        after = sorted(y for p in profiles for y in p.named_periods.values() if self.status_year and y > self.status_year)
-        self.target_year = after[0] if after else next((p.period[1] for p in profiles if p.period), None)
         self.encode = encode
 
     def depends(self, question: str, previous: str = "") -> bool:
@@ -173,8 +164,6 @@ class FollowUpReader:
             return True
         if _year_of(core) is not None and not self._new_topic(core, previous):
             return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
-        if self._asks_target(core, previous):
-            return True  # "以后要到多少" after a question answered with today's figure
         if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own) \
                 and all(self.slots.is_slot_word(w) for w in self._new_topic(core, previous)):
             # a bare place, area or group with question words: "莱西有没有", "老人呢" (but not "25年青岛住城里的人能占几成":
@@ -207,12 +196,6 @@ class FollowUpReader:
         opens_or_trails = bool(_LEAD.match(text)) or bool(re.search(r"呢[？?。！!\s]*$", text))
         return opens_or_trails and weight <= LIGHT_WITH_CUE
 
-    def _asks_target(self, core: str, previous: str) -> bool:
-        """Whether a turn asks, with nothing of its own, how far the plan means the earlier thing to go ("以后要到多少")."""
-        if not (_TARGET_ASK.search(core) and _AMOUNT.search(core)) or _year_of(core) is not None:
-            return False
-        return not [w for w in self._new_topic(core, previous) if w not in _TARGET_WORDS and not _MODAL_VERB.fullmatch(w)]
-
     def _new_topic(self, text: str, previous: str) -> list[str]:
         """The words of a year question that name something the earlier question did not: not a pronoun ("那会儿"),
         a unit ("公里"), a number, a word asking how far things have got ("程度"), or a word of the earlier question."""
@@ -241,9 +224,6 @@ class FollowUpReader:
             return self._detail(previous, figures=bool(_FIGURES.search(core)))
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
-        if self._asks_target(core, previous) and self.target_year:
-            year = self.target_year
-            return FollowUp("year", self._with_year(previous, year, status=False), previous, year=year)
         year = _year_of(core)
         if year is not None:
             return FollowUp("year", self._with_year(previous, year, status=self.status_year == year), previous, year=year)

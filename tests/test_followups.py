@@ -325,17 +325,3 @@ def test_history_flag_is_for_one_question(tmp_path, capsys):
     batch.write_text('{"id": 1, "question": "那农村呢"}\n', encoding="utf-8")
     assert qa_cli.main(["ask", "--batch", str(batch), "--history", "x"]) == 2
     assert "--history" in capsys.readouterr().err
-
-
-def test_asking_for_the_goal_after_todays_figure_reads_the_plans_first_target_year(service):
-    history = ["2020年青岛常住人口城镇化率是多少"]
-    goal = service.ask("以后要到多少", history=history)
-    assert goal.understood_as == "到2025年，常住人口城镇化率目标是多少？"
-    assert goal.answer == "到2025年，常住人口城镇化率目标为78%左右[1]。"
-    # The plan sets no target for doctors per thousand people: refused, with the 2020 figure it does give.
-    none = service.ask("以后目标多少", history=["每千人有几个医生"])
-    assert none.understood_as == "到2025年，每千人口执业(助理)医师数目标是多少？"
-    assert none.abstained and "只给出了2020年的数字" in none.answer and "4人" in quotes(none)
-    # A goal question naming a thing of its own is not a follow-up.
-    own = service.ask("以后地铁要修多少公里", history=history)
-    assert own.understood_as == "以后地铁要修多少公里"
