@@ -27,6 +27,7 @@ WORDING_FILE = Path(__file__).resolve().parent / "wording.json"
 JUDGEMENT_CATEGORIES = ("opinion", "comparison", "price_market", "personal_calc")
 NGRAMS = (1, 2, 3)
 MASK = "N"
+MAX_REMEMBERED_WORDS = 50_000
 _DIGITS = re.compile(r"\d+(\.\d+)?")
 
 
@@ -42,6 +43,8 @@ class WordingMasker:
     def _in_plan(self, word: str) -> bool:
         known = self._known.get(word)
         if known is None:
+            if len(self._known) >= MAX_REMEMBERED_WORDS:  # a public chat sees endless new words: bound the memo
+                self._known.clear()
             known = self._known[word] = word in self._plan
         return known
 
