@@ -96,13 +96,17 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from eval.train_answerability import train_and_tune
+    from eval.train_answerability import TrainingError, train_and_tune
     from qa.service import PlanQA
 
     service = PlanQA.open()
     if args.gold and args.gold.resolve().name.startswith("sealed"):
         raise GoldError("the sealed test set is never used for tuning; choose the threshold on the development set")
-    report = train_and_tune(service, load_gold_for(service, args.gold))
+    try:
+        report = train_and_tune(service, load_gold_for(service, args.gold))
+    except TrainingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"trained on {report.n_in_scope} in-scope and {report.n_out_of_scope} out-of-scope bank questions"
           f" (5-fold ROC AUC {report.cv_auc:.3f}; wording model out-of-fold ROC AUC {report.wording_auc:.3f})")
     wrong = ", ".join(f"{name} {share:.3f}" for name, share in report.wrong_refusals.items())

@@ -14,20 +14,27 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, cross_val_predict, cross_val_score
 
+from corpus.bank.records import BankSet
 from corpus.files import atomic_write_text
 from corpus.store import CorpusStore
 from eval.followup import load_conversations
 from eval.gold import DEV_JUDGEMENT, GOLD_DIR, GoldSet, load_gold
 from eval.robustness import REWORDINGS
-from qa.answerability import FEATURES, MODEL_FILE, AnswerabilityModel, FeatureReader
+from qa.answerability import FEATURES, MODEL_FILE, AnswerabilityModel, FeatureReader, sha256_of
 from qa.pipeline import AskState
 from qa.service import PlanQA
 from qa.tuning import TUNING_FILE
 from qa.wording import JUDGEMENT_CATEGORIES, WORDING_FILE, WordingModel, masker_for, ngrams
 
 MAX_WRONG_REFUSALS = 0.03
+FOLDS = 5
+
+
+class TrainingError(ValueError):
+    """Training cannot choose an operating point; the message says why (nothing is written)."""
 # Residents' in-plan development questions the operating point must not refuse more than MAX_WRONG_REFUSALS of:
 # the rewordings of dev questions and the first turns of the follow-up development conversations. The dev set's own
 # in-plan questions are mostly in the plan's words; these are in residents'.
@@ -53,7 +60,7 @@ class DevQuestions:
             out_of_plan=[q.question for g in (dev, judgement) for q in g.questions if not q.in_plan],
             in_plan={dev.path.name: [q.question for q in dev.questions if q.in_plan],
                      judgement.path.name: [q.question for q in judgement.questions if q.in_plan],
-                     rewordings.path.name: [q.question for q in rewordings.questions],
+                     rewordings.path.name: [q.question for q in rewordings.questions if q.in_plan],
                      "follow-up first turns": first_turns},
         )
 
@@ -101,12 +108,18 @@ def plan_vocabulary_questions(service: PlanQA) -> list[str]:
     return list(dict.fromkeys(made))
 
 
+def writer_groups(bank: BankSet) -> np.ndarray:
+    """The fold group of every bank question (in-scope first, then out-of-scope): an in-scope question's writer file,
+    so no writer's style is scored by a model that saw it; the out-of-scope bank is one writer's file, so its
+    questions are dealt into FOLDS groups of their own."""
+    return np.array([q.source for q in bank.in_scope]
+                    + [f"out-of-scope {i % FOLDS}" for i, _ in enumerate(bank.out_of_scope)])
+
+
 def fit_wording(service: PlanQA) -> tuple[WordingModel, np.ndarray, float]:
     """The wording model on the bank (judgement-asking out-of-scope questions against in-scope ones), the
-    out-of-fold probability of every bank question (in-scope first, then out-of-scope; folds keep each writer's
-    file together so a writer's style cannot leak into their own scores), and its out-of-fold ROC AUC."""
-    from sklearn.metrics import roc_auc_score
-
+    out-of-fold probability of every bank question (in-scope first, then out-of-scope; see writer_groups), and its
+    out-of-fold ROC AUC."""
     bank = service.retriever.bank
     masker = masker_for(service.retriever)
     questions = [*bank.in_scope, *bank.out_of_scope]
@@ -114,7 +127,11 @@ def fit_wording(service: PlanQA) -> tuple[WordingModel, np.ndarray, float]:
     labels = np.array([0] * len(bank.in_scope) + [int(q.category in JUDGEMENT_CATEGORIES) for q in bank.out_of_scope])
     # Other out-of-scope kinds (weather, poems, other cities) are not judgements; they train nothing here.
     used = np.array([True] * len(bank.in_scope) + [q.category in JUDGEMENT_CATEGORIES for q in bank.out_of_scope])
-    groups = np.array([q.source if i < len(bank.in_scope) else f"out-of-scope {i % 5}" for i, q in enumerate(questions)])
+    if not labels.any() or labels[used].all():
+        raise TrainingError(f"the wording model needs in-scope bank questions and out-of-scope ones of the kinds"
+                            f" {', '.join(JUDGEMENT_CATEGORIES)}; the bank has {len(bank.in_scope)} in-scope and"
+                            f" {int(labels.sum())} of those")
+    groups = writer_groups(bank)
 
     def train(rows: np.ndarray) -> WordingModel:
         vectorizer = TfidfVectorizer(analyzer=ngrams, min_df=2)
@@ -125,7 +142,7 @@ def fit_wording(service: PlanQA) -> tuple[WordingModel, np.ndarray, float]:
 
     out_of_fold = np.zeros(len(questions))
     indices = np.arange(len(questions))
-    for train_rows, held_rows in GroupKFold(n_splits=5).split(indices, labels, groups):
+    for train_rows, held_rows in GroupKFold(n_splits=FOLDS).split(indices, labels, groups):
         model = train(train_rows[used[train_rows]])
         for i in held_rows:
             out_of_fold[i] = model.probability(masked[i])
@@ -134,12 +151,13 @@ def fit_wording(service: PlanQA) -> tuple[WordingModel, np.ndarray, float]:
     n_pos = int(labels[used].sum())
     trained_on = (f"question bank: {n_pos} out-of-scope questions asking for a judgement"
                   f" ({', '.join(JUDGEMENT_CATEGORIES)}) against {len(bank.in_scope)} in-scope questions,"
-                  f" plan words masked; out-of-fold ROC AUC by writer file {auc:.3f}")
+                  f" plan words masked; out-of-fold ROC AUC {auc:.3f} (in-scope questions held out by writer file,"
+                  f" the one-writer out-of-scope file in {FOLDS} folds)")
     return replace(final, trained_on=trained_on), out_of_fold, auc
 
 
-def bank_features(service: PlanQA, wording: WordingModel | None = None,
-                  wording_out_of_fold: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def bank_features(service: PlanQA, wording: WordingModel,
+                  wording_out_of_fold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels (1 = the plan answers) of the bank questions (each left out of its own neighbours, and
     read by the wording model out of fold) and of the plan-vocabulary questions."""
     reader = FeatureReader(service.retriever, service.answerer.table, wording)
@@ -148,10 +166,9 @@ def bank_features(service: PlanQA, wording: WordingModel | None = None,
     for q, label in [*((q, 1) for q in bank.in_scope), *((q, 0) for q in bank.out_of_scope)]:
         rows.append(reader.read(_state(service, q.question), exclude=f"{q.doc_id}:{q.id}"))
         labels.append(label)
-    if wording_out_of_fold is not None:
-        column = FEATURES.index("judgement_wording")
-        for i, p in enumerate(wording_out_of_fold):
-            rows[i][column] = p
+    column = FEATURES.index("judgement_wording")
+    for i, p in enumerate(wording_out_of_fold):
+        rows[i][column] = p
     for question in plan_vocabulary_questions(service):
         rows.append(reader.read(_state(service, question)))
         labels.append(1)
@@ -165,8 +182,8 @@ def fit(x: np.ndarray, y: np.ndarray, trained_on: str) -> tuple[AnswerabilityMod
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
     classifier = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-    auc = float(cross_val_score(classifier, z, y, cv=5, scoring="roc_auc").mean())
-    out_of_fold = cross_val_predict(classifier, z, y, cv=5, method="predict_proba")[:, 1]
+    auc = float(cross_val_score(classifier, z, y, cv=FOLDS, scoring="roc_auc").mean())
+    out_of_fold = cross_val_predict(classifier, z, y, cv=FOLDS, method="predict_proba")[:, 1]
     classifier.fit(z, y)
     model = AnswerabilityModel(FEATURES, classifier.coef_[0], float(classifier.intercept_[0]), mean, scale, trained_on)
     return model, auc, out_of_fold
@@ -191,14 +208,18 @@ def choose_threshold(service: PlanQA, model: AnswerabilityModel, questions: DevQ
     def refused_share(results: list[tuple[float, bool]], threshold: float) -> float:
         return sum(abstained or p < threshold for p, abstained in results) / len(results) if results else 0.0
 
-    best: tuple[float, float, dict[str, float]] = (0.0, -1.0, {})
+    best: tuple[float, float, dict[str, float]] | None = None
     for threshold in np.arange(0.01, 0.96, 0.005):
         wrong = {name: refused_share(results, threshold) for name, results in sets.items()}
         bank_wrong = float(np.mean(bank_in_scope < threshold)) if len(bank_in_scope) else 0.0
         correct = refused_share(out, threshold)
+        # Ties go to the lower threshold: the same refusals with fewer close calls.
         if max(wrong.values(), default=0.0) <= MAX_WRONG_REFUSALS and bank_wrong <= MAX_WRONG_REFUSALS \
-                and correct >= best[1]:
+                and (best is None or correct > best[1]):
             best = (round(float(threshold), 3), correct, wrong)
+    if best is None:
+        raise TrainingError(f"no threshold keeps wrong refusals within {MAX_WRONG_REFUSALS:.0%} on every in-plan"
+                            " development set: the other deciders already refuse too many; nothing was written")
     return best
 
 
@@ -206,18 +227,21 @@ def train_and_tune(service: PlanQA, dev: GoldSet) -> TrainingReport:
     """Train on the bank, choose the operating point on development data, and write the models and the threshold."""
     service.answerer.use_answerability(None)  # features and dev decisions without an older model
     wording, wording_out_of_fold, wording_auc = fit_wording(service)
-    atomic_write_text(WORDING_FILE, json.dumps(wording.to_dict(), ensure_ascii=False) + "\n")
+    wording_text = json.dumps(wording.to_dict(), ensure_ascii=False) + "\n"
     x, y = bank_features(service, wording, wording_out_of_fold)
     bank = service.retriever.bank
     made = len(y) - len(bank.in_scope) - len(bank.out_of_scope)
     trained_on = (f"question bank: {len(bank.in_scope)} in-scope and {len(bank.out_of_scope)} out-of-scope questions,"
                   f" and {made} plan-vocabulary questions made from the plan (headings, indicators, sentence words)")
     model, auc, out_of_fold = fit(x, y, trained_on)
+    model = replace(model, wording=wording, wording_sha256=sha256_of(wording_text))
     n_in, n_out = len(bank.in_scope), len(bank.out_of_scope)
     bank_in, bank_out = out_of_fold[:n_in], out_of_fold[n_in : n_in + n_out]
     questions = DevQuestions.load(dev)
     threshold, correct, wrong = choose_threshold(service, model, questions, bank_in)
     bank_wrong, bank_correct = float(np.mean(bank_in < threshold)), float(np.mean(bank_out < threshold))
+    # The pair is written together, once everything is chosen: a failure above leaves the shipped pair as it was.
+    atomic_write_text(WORDING_FILE, wording_text)
     atomic_write_text(MODEL_FILE, json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n")
     _write_threshold(TUNING_FILE, threshold, questions, correct, wrong, auc, wording_auc, bank_wrong, bank_correct)
     return TrainingReport(n_in, n_out, auc, wording_auc, threshold, correct, wrong, bank_wrong, bank_correct)

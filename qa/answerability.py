@@ -6,10 +6,11 @@ qa/tuning.json with its provenance.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from qa.indicators import IndicatorTable
 from qa.pipeline import AskState, Decision
 from qa.retrieval import Retriever
 from qa.retrieval.bank_rankers import BankDenseRanker
-from qa.wording import WordingModel, load_wording, masker_for
+from qa.wording import WORDING_FILE, WordingModel, masker_for
 
 MODEL_FILE = Path(__file__).resolve().parent / "answerability.json"
 FEATURES = (
@@ -61,6 +62,8 @@ class AnswerabilityModel:
     mean: np.ndarray
     scale: np.ndarray
     trained_on: str = ""
+    wording_sha256: str = ""  # the wording model it was trained with (qa/wording.json): the two are one pair
+    wording: WordingModel | None = field(default=None, compare=False, repr=False)  # that model, once loaded
 
     def probability(self, x: np.ndarray) -> float:
         """Probability that the plan answers the question with features x."""
@@ -70,32 +73,46 @@ class AnswerabilityModel:
     def to_dict(self) -> dict:
         """JSON-ready dict."""
         return {"features": list(self.features), "weights": self.weights.round(6).tolist(), "bias": round(self.bias, 6),
-                "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(), "trained_on": self.trained_on}
+                "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(), "trained_on": self.trained_on,
+                "wording_sha256": self.wording_sha256}
 
     @classmethod
     def from_dict(cls, data: dict) -> AnswerabilityModel:
         """Read a dict written by to_dict()."""
         return cls(tuple(data["features"]), np.array(data["weights"]), float(data["bias"]), np.array(data["mean"]),
-                   np.array(data["scale"]), data.get("trained_on", ""))
+                   np.array(data["scale"]), data.get("trained_on", ""), data.get("wording_sha256", ""))
 
 
-def load_model(path: Path = MODEL_FILE) -> AnswerabilityModel | None:
-    """The trained model, or None when none is stored (or it was trained on other features)."""
+def load_model(path: Path = MODEL_FILE, wording_path: Path = WORDING_FILE) -> AnswerabilityModel | None:
+    """The trained model with its wording model, or None when none is stored, it was trained on other features, or
+    the wording model beside it is missing or not the one it was trained with (then the v1 rules decide)."""
     if not path.exists():
         return None
     model = AnswerabilityModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    return model if model.features == FEATURES else None
+    if model.features != FEATURES:
+        return None
+    if not wording_path.exists():
+        return None
+    text = wording_path.read_text(encoding="utf-8")
+    if sha256_of(text) != model.wording_sha256:
+        return None
+    return replace(model, wording=WordingModel.from_dict(json.loads(text)))
+
+
+def sha256_of(text: str) -> str:
+    """The SHA-256 of a model file's text: how an answerability model names the wording model it was trained with."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class FeatureReader:
     """Reads the features of a question from the pipeline state after the retrieve stage."""
 
-    def __init__(self, retriever: Retriever, table: IndicatorTable, wording: WordingModel | None = None) -> None:
-        """Use the retriever (rankers, analyzer, units), the indicator table and the wording model (stored one by
-        default; without one the wording feature reads 0)."""
+    def __init__(self, retriever: Retriever, table: IndicatorTable, wording: WordingModel | None) -> None:
+        """Use the retriever (rankers, analyzer, units), the indicator table and the wording model (None: the wording
+        feature reads 0, as for the v1 rules, which do not read it)."""
         self.retriever = retriever
         self.table = table
-        self.wording = wording if wording is not None else load_wording()
+        self.wording = wording
         self.masker = masker_for(retriever)
         self._sentences = PlanSentences(retriever, retriever.tuning.refusal)
         bank = retriever.rankers.get("bank")
@@ -145,7 +162,6 @@ class FeatureReader:
             "judgement_wording": self.judgement_wording(query.text),
         }
         return np.array([values[name] for name in FEATURES], dtype=np.float64)
-
 
     def judgement_wording(self, question: str) -> float:
         """The wording model's probability that the question asks for a judgement (0 without a model)."""

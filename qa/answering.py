@@ -49,7 +49,8 @@ class Answerer:
         rules when model is None."""
         retriever, refusal = self.retriever, self.retriever.tuning.refusal
         threshold = retriever.tuning.answerability.threshold if threshold is None else threshold
-        learned = [Answerability(FeatureReader(retriever, self.table), model, threshold, self.contacts)]
+        learned = [Answerability(FeatureReader(retriever, self.table, model.wording if model else None), model, threshold,
+                                  self.contacts)]
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
             FollowUpDetail(retriever, self.answer_alone),

@@ -10,7 +10,6 @@ feature of the answerability model (qa/answerability.py).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
@@ -105,10 +104,3 @@ class WordingModel:
         """Read a dict written by to_dict()."""
         return cls(dict(data["vocabulary"]), np.array(data["idf"]), np.array(data["weights"]), float(data["bias"]),
                    data.get("trained_on", ""))
-
-
-def load_wording(path: Path = WORDING_FILE) -> WordingModel | None:
-    """The trained wording model, or None when none is stored."""
-    if not path.exists():
-        return None
-    return WordingModel.from_dict(json.loads(path.read_text(encoding="utf-8")))

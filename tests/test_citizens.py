@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
-from qa.answerability import FEATURES, load_model
+from qa.answerability import FEATURES, MODEL_FILE, FeatureReader, load_model
 from qa.tuning import load_tuning
+from qa.wording import WORDING_FILE
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +114,7 @@ def test_a_when_or_how_many_question_answered_without_one_says_so(service):
 
 
 def test_the_wording_feature_reads_how_a_question_is_put_with_the_plan_words_masked(service):
-    from qa.answerability import FeatureReader
-
-    reader = FeatureReader(service.retriever, service.answerer.table)
+    reader = FeatureReader(service.retriever, service.answerer.table, load_model().wording)
     assert "judgement_wording" in FEATURES and reader.wording is not None
     assert "plan words masked" in reader.wording.trained_on
     # Topic words the plan uses (地铁, 公租房 split by jieba, 到底) are masked; the frame stays.
@@ -145,16 +147,42 @@ def test_the_operating_point_keeps_residents_in_plan_questions_answered():
     assert "sealed" not in chosen_on
 
 
-def test_the_wording_model_is_scored_out_of_fold_by_writer_file(service):
-    from eval.train_answerability import fit_wording
-    from qa.answerability import FeatureReader
+def test_the_answerability_model_loads_only_beside_the_wording_model_it_was_trained_with(tmp_path):
+    model_file, wording_file = tmp_path / "answerability.json", tmp_path / "wording.json"
+    model_file.write_text(MODEL_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_model(model_file, wording_file) is None  # no wording model beside it: the v1 rules decide
+    wording = json.loads(WORDING_FILE.read_text(encoding="utf-8"))
+    wording["bias"] += 1.0  # another wording model than the one it was trained with
+    wording_file.write_text(json.dumps(wording, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert load_model(model_file, wording_file) is None
+    wording_file.write_text(WORDING_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    paired = load_model(model_file, wording_file)
+    assert paired is not None and paired.wording is not None and paired.wording.vocabulary
 
-    masker = FeatureReader(service.retriever, service.answerer.table).masker
-    model, out_of_fold, auc = fit_wording(service)
+
+def test_the_wording_model_is_scored_out_of_fold_with_each_writer_held_out(service):
+    from sklearn.model_selection import GroupKFold
+
+    from eval.train_answerability import FOLDS, fit_wording, writer_groups
+
     bank = service.retriever.bank
-    assert len(out_of_fold) == len(bank.in_scope) + len(bank.out_of_scope)
-    assert auc > 0.9
-    # Out-of-fold scores are not the final model's own: the writer's file was held out when each was scored.
-    in_sample = [model.probability(masker.mask(q.question))
-                 for q in bank.in_scope[:50]]
-    assert any(abs(a - b) > 1e-6 for a, b in zip(in_sample, out_of_fold[:50], strict=True))
+    groups = writer_groups(bank)
+    sources = {q.source for q in bank.in_scope}
+    assert len(sources) >= FOLDS and len(groups) == len(bank.in_scope) + len(bank.out_of_scope)
+    for train_rows, held_rows in GroupKFold(n_splits=FOLDS).split(groups, groups=groups):
+        # No writer's file is on both sides of a split.
+        assert not {g for g in groups[train_rows] if g in sources} & {g for g in groups[held_rows] if g in sources}
+    _, out_of_fold, auc = fit_wording(service)
+    assert len(out_of_fold) == len(groups) and auc > 0.9
+
+
+def test_training_stops_with_a_clear_error_when_no_operating_point_keeps_wrong_refusals_rare(service):
+    from eval.train_answerability import DevQuestions, TrainingError, choose_threshold
+
+    # An "in-plan" set the exact signals always refuse (another city): no threshold can keep it answered.
+    impossible = DevQuestions(out_of_plan=["明天青岛天气怎么样"], in_plan={"other cities": ["北京的地铁规划有几条线"]})
+    try:
+        with pytest.raises(TrainingError, match="no threshold keeps wrong refusals within 3%"):
+            choose_threshold(service, load_model(), impossible, np.zeros(0))
+    finally:
+        service.answerer.use_answerability(load_model())
