@@ -47,6 +47,7 @@ class DevQuestions:
 
     out_of_plan: list[str]  # refusing these is right (dev and the judgement set)
     in_plan: dict[str, list[str]]  # per set: refusing these is wrong
+    out_of_plan_from: tuple[str, ...] = ()  # the files the out-of-plan questions come from
 
     @classmethod
     def load(cls, dev: GoldSet) -> DevQuestions:
@@ -62,6 +63,7 @@ class DevQuestions:
                      judgement.path.name: [q.question for q in judgement.questions if q.in_plan],
                      rewordings.path.name: [q.question for q in rewordings.questions if q.in_plan],
                      "follow-up first turns": first_turns},
+            out_of_plan_from=(dev.path.name, judgement.path.name),
         )
 
 
@@ -160,11 +162,13 @@ def bank_features(service: PlanQA, wording: WordingModel,
                   wording_out_of_fold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels (1 = the plan answers) of the bank questions (each left out of its own neighbours, and
     read by the wording model out of fold) and of the plan-vocabulary questions."""
+    # A bank question's wording score is its out-of-fold one, set below: its reader does not score it again.
+    bank_reader = FeatureReader(service.retriever, service.answerer.table, None)
     reader = FeatureReader(service.retriever, service.answerer.table, wording)
     bank = service.retriever.bank
     rows, labels = [], []
     for q, label in [*((q, 1) for q in bank.in_scope), *((q, 0) for q in bank.out_of_scope)]:
-        rows.append(reader.read(_state(service, q.question), exclude=f"{q.doc_id}:{q.id}"))
+        rows.append(bank_reader.read(_state(service, q.question), exclude=f"{q.doc_id}:{q.id}"))
         labels.append(label)
     column = FEATURES.index("judgement_wording")
     for i, p in enumerate(wording_out_of_fold):
@@ -254,7 +258,7 @@ def _write_threshold(path: Path, threshold: float, questions: DevQuestions, corr
     data["answerability"] = {
         "threshold": threshold,
         "chosen_on": (f"the threshold with the most correct refusals on {len(questions.out_of_plan)} out-of-plan"
-                      f" development questions (dev.jsonl, dev_judgement.jsonl) whose wrong refusals stay"
+                      f" development questions ({', '.join(questions.out_of_plan_from)}) whose wrong refusals stay"
                       f" <= {MAX_WRONG_REFUSALS} on every in-plan development set and on residents' in-scope bank"
                       f" questions out of fold (correct refusals {correct:.3f}; wrong: {wrong_text}; bank out-of-fold"
                       f" wrong {bank_wrong:.3f}, correct {bank_correct:.3f}); model trained on the question bank by"
