@@ -51,17 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train-answerability",
                            help="train the answerability model on the question bank; choose its threshold on dev")
     train.add_argument("--gold", type=Path, help="development set to choose the threshold on (default: dev.jsonl)")
-    fusion = sub.add_parser("train-fusion",
-                            help="train the learned fusion model on the development questions (then retrain answerability)")
-    fusion.add_argument("--gold", type=Path, help="development set (default: dev.jsonl)")
     robust = sub.add_parser("robustness", help="do reworded questions keep their top clause and lead citation?")
     robust.add_argument("--rewordings", type=Path, help="rewordings file (default: eval/gold/rewordings.jsonl)")
     args = parser.parse_args(argv)
     try:
         if args.command == "train-answerability":
             return _train(args)
-        if args.command == "train-fusion":
-            return _train_fusion(args)
         if args.command == "robustness":
             return _robustness(args)
         return _run(args) if args.command == "run" else _bench(args)
@@ -100,21 +95,15 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _development_set(args: argparse.Namespace):
-    """The service and the development set a training command reads (GoldError for a sealed one)."""
-    from qa.service import PlanQA
-
-    if args.gold and args.gold.resolve().name.startswith("sealed"):
-        raise GoldError("the sealed test set is never used for tuning; train on the development set")
-    service = PlanQA.open()
-    return service, load_gold_for(service, args.gold)
-
-
 def _train(args: argparse.Namespace) -> int:
     from eval.train_answerability import TrainingError, train_and_tune
+    from qa.service import PlanQA
 
+    service = PlanQA.open()
+    if args.gold and args.gold.resolve().name.startswith("sealed"):
+        raise GoldError("the sealed test set is never used for tuning; choose the threshold on the development set")
     try:
-        report = train_and_tune(*_development_set(args))
+        report = train_and_tune(service, load_gold_for(service, args.gold))
     except TrainingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -124,22 +113,6 @@ def _train(args: argparse.Namespace) -> int:
     print(f"threshold {report.threshold}: correct refusals {report.correct_refusals:.3f} on out-of-plan development"
           f" questions; wrong refusals {wrong}; bank out-of-fold wrong refusals"
           f" {report.bank_wrong_refusals:.3f}, correct refusals {report.bank_correct_refusals:.3f}")
-    return 0
-
-
-def _train_fusion(args: argparse.Namespace) -> int:
-    from eval.train_fusion import FusionTrainingError, train_fusion
-
-    try:
-        report = train_fusion(*_development_set(args))
-    except FusionTrainingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"trained on {report.n_questions} development questions over the rankers {', '.join(report.rankers)}:"
-          f" R@1 {report.fused_r1:.3f} fused -> {report.learned_r1:.3f} learned (out of fold)")
-    for name, (fused, learned) in report.by_set.items():
-        print(f"  {name}: {fused:.3f} -> {learned:.3f}")
-    print("retrain the answerability model next (`python -m eval train-answerability`): its features read the ranking")
     return 0
 
 

@@ -15,7 +15,7 @@ from eval.runner import AnswerRun, RetrievalRun, evaluate_answers, evaluate_retr
 from qa.service import PlanQA
 from qa.tuning import FusionConfig
 
-ABLATION = ("bm25", "dense", "hybrid", "hybrid-rrf", "hybrid-no-lexicon", "hybrid-no-bank")
+ABLATION = ("bm25", "dense", "hybrid", "hybrid-no-lexicon", "hybrid-no-bank")
 Progress = Callable[[str, int, int], None]
 
 
@@ -34,8 +34,6 @@ class EvaluationReport:
 
 def configuration(service: PlanQA, name: str) -> tuple[str, FusionConfig | None]:
     """Retriever mode and fusion settings for a configuration name."""
-    if name == "hybrid-rrf":
-        return "hybrid", replace(service.retriever.config, learned=False)
     if name == "hybrid-no-lexicon":
         return "hybrid", replace(service.retriever.config, use_lexicon=False)
     if name == "hybrid-no-bank":

@@ -24,7 +24,6 @@ class FusionConfig:
     # Rankers whose weight shrinks as the question's own words are found in the top BM25 clause: the question bank
     # matters for residents' words, and only gets in the way of a question in the plan's own words.
     lexical_gap_rankers: tuple[str, ...] = ()
-    learned: bool = True  # reorder the fused head with the learned fusion model (qa/fusion_model.json) when stored
     chosen_on: str = ""
 
     def only(self, ranker: str) -> FusionConfig:

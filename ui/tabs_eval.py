@@ -1,7 +1,7 @@
 """评测 tab: evaluators run the retrieval and answer benchmarks on the dev set or an uploaded gold file.
 
 API: `evaluate` (api_name="evaluate") takes (gold_file or None for a shipped set, configurations
-list from bm25|dense|hybrid|hybrid-rrf|hybrid-no-lexicon|hybrid-no-bank, answers: bool, shipped set: "dev"|"sealed") and returns
+list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank, answers: bool, shipped set: "dev"|"sealed") and returns
 (status markdown, retrieval metrics table, answer metrics table, Recall@5-by-type table, answers by question type and
 out-of-plan category table, follow-up hit by kind table (shipped sets only, with answers), chart PNG,
 [report.md, report.json, report.png]).
@@ -32,7 +32,6 @@ CONFIG_LABELS = [
     ("混合检索 hybrid（线上配置）", "hybrid"),
     ("关键词 bm25", "bm25"),
     ("语义向量 dense", "dense"),
-    ("混合检索·不用学习融合 hybrid-rrf", "hybrid-rrf"),
     ("混合检索·不用口语词表 hybrid-no-lexicon", "hybrid-no-lexicon"),
     ("混合检索·不用问题库 hybrid-no-bank", "hybrid-no-bank"),
 ]

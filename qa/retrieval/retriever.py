@@ -18,7 +18,6 @@ from qa.records import Hit, QueryError, check_query
 from qa.retrieval import bank_rankers, milvus_rankers  # noqa: F401  (register the bank and Milvus rankers)
 from qa.retrieval.catalog import UnitCatalog
 from qa.retrieval.fusion import reciprocal_rank_fusion
-from qa.retrieval.learned_fusion import HEAD, ClauseEvidence, FusionModel, feature_rows, load_fusion_model
 from qa.retrieval.query import Filters, Query, QueryAnalyzer
 from qa.retrieval.rankers import Ranker, RankerContext, rankers_for
 from qa.retrieval.sentences import Candidate, SentenceScorer
@@ -30,10 +29,8 @@ HYBRID = "hybrid"
 class Retriever:
     """Search the indexed clauses of all documents; everything outside this package goes through these methods."""
 
-    def __init__(self, index: SearchIndex, embedder: Embedder | None, tuning: Tuning | None = None,
-                 fusion_model: FusionModel | None | bool = True) -> None:
-        """Use a loaded index; embedder may be None for BM25-only search. fusion_model: the learned fusion model
-        (True: the shipped one, when stored; None or False: the reciprocal-rank-fused list stands)."""
+    def __init__(self, index: SearchIndex, embedder: Embedder | None, tuning: Tuning | None = None) -> None:
+        """Use a loaded index; embedder may be None for BM25-only search."""
         self._index = index
         self._embedder = embedder
         self.tuning = tuning or load_tuning()
@@ -45,7 +42,6 @@ class Retriever:
         self._query_vectors: dict[str, np.ndarray] = {}
         context = RankerContext(index, self.catalog, self.encode_query if embedder else None, self.config)
         self.rankers: dict[str, Ranker] = {name: factory(context) for name, factory in rankers_for(index.backend).items()}
-        self.fusion_model: FusionModel | None = load_fusion_model() if fusion_model is True else (fusion_model or None)
 
     @classmethod
     def open(cls, model: str | None = None, auto_build: bool = True, progress: bool = False) -> Retriever:
@@ -154,43 +150,15 @@ class Retriever:
             raise QueryError(f"unknown retriever '{mode}'; choose one of {', '.join(self.modes)}")
         if mode != HYBRID:
             return self.rankers[mode].top_k(query, k, query.filters)
-        fused, lists, gap = self._fuse(query, k, config)
-        model = self.fusion_model if config.learned else None
-        if model is not None and set(model.rankers) == set(lists):
-            head = fused[: model.head]
-            fused = model.rerank(fused, feature_rows(head, lists, model.rankers, self._clause_evidence(query, head), gap))
-        return fused[:k]
-
-    def fusion_rows(self, query: Query, rankers: tuple[str, ...], config: FusionConfig | None = None,
-                    head: int = HEAD) -> tuple[list[tuple[str, float]], np.ndarray]:
-        """The reciprocal-rank-fused head for a query and its learned-fusion feature rows (what training reads)."""
-        fused, lists, gap = self._fuse(query, head, config or self.config)
-        fused = fused[:head]
-        return fused, feature_rows(fused, lists, rankers, self._clause_evidence(query, fused), gap)
-
-    def _fuse(self, query: Query, k: int, config: FusionConfig) -> tuple[list[tuple[str, float]],
-                                                                         dict[str, list[tuple[str, float]]], float]:
-        """The reciprocal-rank-fused list, each weighted ranker's list, and the question's lexical gap."""
         depth = max(k, config.candidates_per_ranker)
         lists = {name: self.rankers[name].top_k(query, depth, query.filters)
                  for name, weight in config.weights.items() if weight and name in self.rankers}
         weights = dict(config.weights)
-        gap = self.lexical_gap(query, lists.get("bm25") or self.rankers["bm25"].top_k(query, 1, query.filters))
-        for name in config.lexical_gap_rankers:
-            weights[name] = weights.get(name, 0.0) * gap
-        return reciprocal_rank_fusion(lists, weights, config.rrf_k, self.catalog.position), lists, gap
-
-    def _clause_evidence(self, query: Query, ranking: list[tuple[str, float]]) -> dict[str, ClauseEvidence]:
-        """Each ranked clause's best sentence similarity and the share of the question's words it holds."""
-        similarities = self._similarities(query, [clause_id for clause_id, _ in ranking])
-        evidence = {}
-        for clause_id, _ in ranking:
-            sims = similarities.get(clause_id)
-            unit = self.catalog.unit(clause_id)
-            evidence[clause_id] = ClauseEvidence(
-                float(sims.max()) if sims is not None and len(sims) else 0.0,
-                self.analyzer.coverage(query.words, [unit.context_text()]) if unit is not None else 0.0)
-        return evidence
+        if config.lexical_gap_rankers:
+            gap = self.lexical_gap(query, lists.get("bm25") or self.rankers["bm25"].top_k(query, 1, query.filters))
+            for name in config.lexical_gap_rankers:
+                weights[name] = weights.get(name, 0.0) * gap
+        return reciprocal_rank_fusion(lists, weights, config.rrf_k, self.catalog.position)[:k]
 
     def lexical_gap(self, query: Query, bm25_ranking: list[tuple[str, float]]) -> float:
         """Share of the question's words missing from its best BM25 clause (1.0 when nothing matches)."""
