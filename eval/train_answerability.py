@@ -17,7 +17,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, cross_val_predict, cross_val_score
 
-from corpus.bank.records import BankSet
+from corpus.bank.records import BankSet, InScopeQuestion
+from corpus.bank.store import load_training_questions
 from corpus.files import atomic_write_text
 from corpus.store import CorpusStore
 from eval.followup import load_conversations
@@ -110,30 +111,35 @@ def plan_vocabulary_questions(service: PlanQA) -> list[str]:
     return list(dict.fromkeys(made))
 
 
-def writer_groups(bank: BankSet) -> np.ndarray:
-    """The fold group of every bank question (in-scope first, then out-of-scope): an in-scope question's writer file,
-    so no writer's style is scored by a model that saw it; the out-of-scope bank is one writer's file, so its
-    questions are dealt into FOLDS groups of their own."""
+def writer_groups(bank: BankSet, extra: list[InScopeQuestion] | None = None) -> np.ndarray:
+    """The fold group of every bank question (in-scope first, then out-of-scope, then the answerability-only in-scope
+    questions): an in-scope question's writer file, so no writer's style is scored by a model that saw it; the
+    out-of-scope bank and the answerability-only file are one writer's file each, so their questions are dealt into
+    FOLDS groups of their own."""
     return np.array([q.source for q in bank.in_scope]
-                    + [f"out-of-scope {i % FOLDS}" for i, _ in enumerate(bank.out_of_scope)])
+                    + [f"out-of-scope {i % FOLDS}" for i, _ in enumerate(bank.out_of_scope)]
+                    + [f"answerability-only {i % FOLDS}" for i, _ in enumerate(extra or [])])
 
 
-def fit_wording(service: PlanQA) -> tuple[WordingModel, np.ndarray, float]:
-    """The wording model on the bank (judgement-asking out-of-scope questions against in-scope ones), the
-    out-of-fold probability of every bank question (in-scope first, then out-of-scope; see writer_groups), and its
-    out-of-fold ROC AUC."""
+def fit_wording(service: PlanQA, extra: list[InScopeQuestion]) -> tuple[WordingModel, np.ndarray, float]:
+    """The wording model on the bank (judgement-asking out-of-scope questions against in-scope ones, the
+    answerability-only in-scope questions among them), the out-of-fold probability of every such question (in-scope,
+    out-of-scope, answerability-only; see writer_groups), and its out-of-fold ROC AUC."""
     bank = service.retriever.bank
     masker = masker_for(service.retriever)
-    questions = [*bank.in_scope, *bank.out_of_scope]
+    questions = [*bank.in_scope, *bank.out_of_scope, *extra]
     masked = [masker.mask(q.question) for q in questions]
-    labels = np.array([0] * len(bank.in_scope) + [int(q.category in JUDGEMENT_CATEGORIES) for q in bank.out_of_scope])
-    # Other out-of-scope kinds (weather, poems, other cities) are not judgements; they train nothing here.
-    used = np.array([True] * len(bank.in_scope) + [q.category in JUDGEMENT_CATEGORIES for q in bank.out_of_scope])
+    labels = np.array([0] * len(bank.in_scope) + [int(q.category in JUDGEMENT_CATEGORIES) for q in bank.out_of_scope]
+                      + [0] * len(extra))
+    # Other out-of-scope kinds (weather, poems, other cities) are not judgements; they train nothing here. The
+    # answerability-only questions ask for figures: without them "多少" alone reads as a personal amount or a price.
+    used = np.array([True] * len(bank.in_scope) + [q.category in JUDGEMENT_CATEGORIES for q in bank.out_of_scope]
+                    + [True] * len(extra))
     if not labels.any() or labels[used].all():
         raise TrainingError(f"the wording model needs in-scope bank questions and out-of-scope ones of the kinds"
                             f" {', '.join(JUDGEMENT_CATEGORIES)}; the bank has {len(bank.in_scope)} in-scope and"
                             f" {int(labels.sum())} of those")
-    groups = writer_groups(bank)
+    groups = writer_groups(bank, extra)
 
     def train(rows: np.ndarray) -> WordingModel:
         vectorizer = TfidfVectorizer(analyzer=ngrams, min_df=2)
@@ -152,16 +158,17 @@ def fit_wording(service: PlanQA) -> tuple[WordingModel, np.ndarray, float]:
     final = train(indices[used])
     n_pos = int(labels[used].sum())
     trained_on = (f"question bank: {n_pos} out-of-scope questions asking for a judgement"
-                  f" ({', '.join(JUDGEMENT_CATEGORIES)}) against {len(bank.in_scope)} in-scope questions,"
+                  f" ({', '.join(JUDGEMENT_CATEGORIES)}) against {len(bank.in_scope) + len(extra)} in-scope questions,"
                   f" plan words masked; out-of-fold ROC AUC {auc:.3f} (in-scope questions held out by writer file,"
                   f" the one-writer out-of-scope file in {FOLDS} folds)")
     return replace(final, trained_on=trained_on), out_of_fold, auc
 
 
-def bank_features(service: PlanQA, wording: WordingModel,
-                  wording_out_of_fold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels (1 = the plan answers) of the bank questions (each left out of its own neighbours, and
-    read by the wording model out of fold) and of the plan-vocabulary questions."""
+def bank_features(service: PlanQA, wording: WordingModel, wording_out_of_fold: np.ndarray,
+                  extra: list[InScopeQuestion]) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels (1 = the plan answers) of the bank questions (each left out of its own neighbours), of the
+    answerability-only in-scope questions (not in the bank: nothing to leave out), both read by the wording model out
+    of fold, and of the plan-vocabulary questions."""
     # A bank question's wording score is its out-of-fold one, set below: its reader does not score it again.
     bank_reader = FeatureReader(service.retriever, service.answerer.table, None)
     reader = FeatureReader(service.retriever, service.answerer.table, wording)
@@ -170,6 +177,9 @@ def bank_features(service: PlanQA, wording: WordingModel,
     for q, label in [*((q, 1) for q in bank.in_scope), *((q, 0) for q in bank.out_of_scope)]:
         rows.append(bank_reader.read(_state(service, q.question), exclude=f"{q.doc_id}:{q.id}"))
         labels.append(label)
+    for q in extra:
+        rows.append(bank_reader.read(_state(service, q.question)))
+        labels.append(1)
     column = FEATURES.index("judgement_wording")
     for i, p in enumerate(wording_out_of_fold):
         rows[i][column] = p
@@ -230,13 +240,15 @@ def choose_threshold(service: PlanQA, model: AnswerabilityModel, questions: DevQ
 def train_and_tune(service: PlanQA, dev: GoldSet) -> TrainingReport:
     """Train on the bank, choose the operating point on development data, and write the models and the threshold."""
     service.answerer.use_answerability(None)  # features and dev decisions without an older model
-    wording, wording_out_of_fold, wording_auc = fit_wording(service)
+    extra = load_training_questions(service.documents()).in_scope
+    wording, wording_out_of_fold, wording_auc = fit_wording(service, extra)
     wording_text = json.dumps(wording.to_dict(), ensure_ascii=False) + "\n"
-    x, y = bank_features(service, wording, wording_out_of_fold)
+    x, y = bank_features(service, wording, wording_out_of_fold, extra)
     bank = service.retriever.bank
-    made = len(y) - len(bank.in_scope) - len(bank.out_of_scope)
+    made = len(y) - len(bank.in_scope) - len(bank.out_of_scope) - len(extra)
     trained_on = (f"question bank: {len(bank.in_scope)} in-scope and {len(bank.out_of_scope)} out-of-scope questions,"
-                  f" and {made} plan-vocabulary questions made from the plan (headings, indicators, sentence words)")
+                  f" {len(extra)} answerability-only in-scope questions (corpus/docs/answerability/), and {made}"
+                  f" plan-vocabulary questions made from the plan (headings, indicators, sentence words)")
     model, auc, out_of_fold = fit(x, y, trained_on)
     model = replace(model, wording=wording, wording_sha256=sha256_of(wording_text))
     n_in, n_out = len(bank.in_scope), len(bank.out_of_scope)

@@ -17,9 +17,9 @@ import numpy as np
 
 from qa.compose import procedure_note
 from qa.decide import PlanSentences, states_a_time
-from qa.indicators import IndicatorTable
+from qa.indicators import IndicatorTable, asked_kind, asked_unit
 from qa.pipeline import AskState, Decision
-from qa.retrieval import Retriever
+from qa.retrieval import Candidate, Retriever
 from qa.retrieval.bank_rankers import BankDenseRanker
 from qa.wording import WORDING_FILE, WordingModel, masker_for
 
@@ -48,8 +48,10 @@ FEATURES = (
     "time_asked_not_stated",  # a when-question whose top clause names no time
     "number_asked_not_stated",  # a how-many question whose best sentences share few words with a figure
     "judgement_wording",  # the wording model's probability that the question asks for a judgement (qa/wording.py)
+    "figure_in_asked_unit",  # a how-many question: best similarity of a top sentence stating a figure of the unit and kind asked
 )
 _DIGIT = re.compile(r"\d")
+FIGURE_SENTENCES = 5  # leading sentences searched for the figure asked (the answer cites at most 3)
 
 
 @dataclass(frozen=True)
@@ -160,12 +162,32 @@ class FeatureReader:
             "time_asked_not_stated": float(intent.asks_time and bool(texts) and not states_a_time(texts[0])),
             "number_asked_not_stated": float(intent.asks_number and not self._sentences.states_the_number(words, top[:3])),
             "judgement_wording": self.judgement_wording(query.text),
+            "figure_in_asked_unit": figure_in_asked_unit(query.text, words, intent.asks_number, top, self.table),
         }
         return np.array([values[name] for name in FEATURES], dtype=np.float64)
 
     def judgement_wording(self, question: str) -> float:
         """The wording model's probability that the question asks for a judgement (0 without a model)."""
         return self.wording.probability(self.masker.mask(question)) if self.wording is not None else 0.0
+
+
+def figure_in_asked_unit(question: str, words: list[str], asks_number: bool, top: list[Candidate],
+                         table: IndicatorTable) -> float:
+    """For a how-many question, the best similarity among the leading sentences that state a figure of the indicator
+    table in the unit asked ("多少人" needs 人 or 万人, "占多少" a percentage; any unit when none is asked) and of the
+    kind asked (a goal for "以后要到多少", today's figure for "现在…"; either when the question does not say); 0
+    otherwise, and 0 for a question that names nothing ("以后要提到多少": any figure would do). A near miss
+    ("森林覆盖率以后要提到多少": the plan gives only today's) finds its topic but not such a figure; an answerable one in
+    residents' words finds it even when it shares few words with it."""
+    if not asks_number or not words:
+        return 0.0
+    unit, kind = asked_unit(question), asked_kind(question, table.status_year, table.periods)
+    best = 0.0
+    for candidate in top[:FIGURE_SENTENCES]:
+        stated = [i for i in table.in_clause(candidate.clause_id) if candidate.start <= i.start < candidate.end]
+        if any((not unit or i.unit.endswith(unit)) and (kind is None or i.kind == kind) for i in stated):
+            best = max(best, candidate.dense)
+    return best
 
 
 class Answerability:

@@ -263,8 +263,10 @@ class IndicatorTable:
         places = sorted({n for p in profiles for n in (p.place, *p.place_names) if n}, key=len, reverse=True)
         self._places = re.compile("|".join(re.escape(normalise(n)) for n in places)) if places else None
         self._groups: dict[str, list[Indicator]] = {}
+        self._by_clause: dict[str, list[Indicator]] = {}
         for ind in self.all:
             self._groups.setdefault(ind.name, []).append(ind)
+            self._by_clause.setdefault(ind.clause_id, []).append(ind)
         self._keys = {name: [_match_key(k) for k in (name, *_ALIASES.get(name, ()))] for name in self._groups}
         self._lookups: dict[tuple[str, str | None], IndicatorLookup] = {}
 
@@ -278,6 +280,10 @@ class IndicatorTable:
         scored = [(name_likeness(indicator.name, i.name), i) for i in pool]
         best = max(scored, key=lambda item: item[0], default=(0.0, indicator))
         return best[1] if best[0] >= NAME_PAIRS else indicator
+
+    def in_clause(self, clause_id: str) -> list[Indicator]:
+        """The figures a clause states, in document order."""
+        return self._by_clause.get(clause_id, [])
 
     def filter(self, year: int | None = None, kind: str | None = None, doc: str | None = None,
                text: str | None = None) -> list[Indicator]:
@@ -352,10 +358,40 @@ _ASKS_SHARE = re.compile(r"比例|占比|比重|百分之|百分比|几成|占(?
 
 def asked_unit(question: str) -> str:
     """The unit a question asks in: "几所" -> "所", "多少公里" -> "公里", "占比多少" -> "%", else ""."""
-    match = re.search(r"(?:多少|几)(个百分点|立方米|公里|[个所家人条名处件亩吨元户倍项])", question)
+    match = re.search(r"(?:多少|几)[千万亿]*(个百分点|立方米|公里|[个所家人条名处件亩吨元户倍项天])", question)
     if match:
         return match.group(1)
+    if re.search(r"(?:多少|几块)钱", question):
+        return "元"
     return "%" if _ASKS_SHARE.search(question) else ""
+
+
+def figure_units(text: str) -> list[str]:
+    """The units of the figures a text states, in order ("" for a bare number); years, line numbers and ranks are not
+    figures."""
+    masked = _NOT_FIGURES.sub(lambda m: "#" * len(m.group()), text)
+    return [m.group("unit") for m in _FIGURE.finditer(masked) if m.group("value")]
+
+
+def states_unit(text: str, unit: str) -> bool:
+    """True when the text states a figure in this unit ("人" matches "万人"), or any figure when unit is ""."""
+    units = figure_units(text)
+    return any(u.endswith(unit) for u in units) if unit else bool(units)
+
+
+_ASKS_TARGET = re.compile(r"以后|将来|往后|今后|未来|到时候|能到|要到|要达到|要提到|要占|目标|计划|力争|预计|打算|十四五")
+_ASKS_STATUS = re.compile(r"现在|目前|如今|眼下|这会儿|已经|当前|现状|实际|这些年|过去|那会儿")
+
+
+def asked_kind(question: str, status_year: int | None, periods: dict[str, int] = FIVE_YEAR_PLANS) -> str | None:
+    """Whether a question in residents' words asks for a goal ("以后要到多少", "25年…") or today's figure ("现在…",
+    "2020年…"): "target", "status", or None when it does not say."""
+    year = asked_year(question, periods)
+    if year is not None and status_year is not None:
+        return "status" if year <= status_year else "target"
+    if _ASKS_STATUS.search(question):
+        return "status"
+    return "target" if _ASKS_TARGET.search(question) else None
 
 
 def _wanted_kind(question: str) -> str | None:

@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from qa.answerability import FEATURES, MODEL_FILE, FeatureReader, load_model
+from corpus.bank.store import load_training_questions
+from qa.answerability import FEATURES, MODEL_FILE, FeatureReader, figure_in_asked_unit, load_model
+from qa.indicators import asked_kind, asked_unit, figure_units, states_unit
 from qa.tuning import load_tuning
 from qa.wording import WORDING_FILE
 
@@ -103,8 +105,8 @@ def test_a_when_or_how_many_question_answered_without_one_says_so(service):
     assert answer.answer.endswith("\n\n" + TIME_NOT_GIVEN)
     assert all(c.quote in service.document("qingdao-2021").clean_text for c in answer.citations)
     # A time or a length of time in the answer is what was asked: no note.
-    dated = service.ask("青岛城镇化哪一年过的70%")
-    assert "2016年" in dated.citations[0].quote and TIME_NOT_GIVEN not in dated.answer
+    dated = service.ask("青岛常住人口哪一年突破1千万")
+    assert "2020年" in dated.citations[0].quote and TIME_NOT_GIVEN not in dated.answer
     timed = service.ask("农村看急病要多久能到医院")
     assert "30分钟" in timed.citations[0].quote and TIME_NOT_GIVEN not in timed.answer
     assert FIGURE_NOT_GIVEN not in service.ask("到2025年常住人口城镇化率目标是多少").answer
@@ -166,13 +168,14 @@ def test_the_wording_model_is_scored_out_of_fold_with_each_writer_held_out(servi
     from eval.train_answerability import FOLDS, fit_wording, writer_groups
 
     bank = service.retriever.bank
-    groups = writer_groups(bank)
+    extra = load_training_questions(service.documents()).in_scope
+    groups = writer_groups(bank, extra)
     sources = {q.source for q in bank.in_scope}
-    assert len(sources) >= FOLDS and len(groups) == len(bank.in_scope) + len(bank.out_of_scope)
+    assert len(sources) >= FOLDS and len(groups) == len(bank.in_scope) + len(bank.out_of_scope) + len(extra)
     for train_rows, held_rows in GroupKFold(n_splits=FOLDS).split(groups, groups=groups):
         # No writer's file is on both sides of a split.
         assert not {g for g in groups[train_rows] if g in sources} & {g for g in groups[held_rows] if g in sources}
-    _, out_of_fold, auc = fit_wording(service)
+    _, out_of_fold, auc = fit_wording(service, extra)
     assert len(out_of_fold) == len(groups) and auc > 0.9
 
 
@@ -186,3 +189,61 @@ def test_training_stops_with_a_clear_error_when_no_operating_point_keeps_wrong_r
             choose_threshold(service, load_model(), impossible, np.zeros(0))
     finally:
         service.answerer.use_answerability(load_model())
+
+
+def test_the_answerability_only_questions_are_validated_and_never_matched_at_run_time(service):
+    extra = load_training_questions(service.documents())
+    assert len(extra.in_scope) == 306 and not extra.out_of_scope and not extra.stale
+    assert {q.source for q in extra.in_scope} == {"in_scope_figures.jsonl"}
+    plan = service.documents()[0].clean_text
+    assert all(plan[q.start:q.end] == q.evidence for q in extra.in_scope)
+    # Training data only: the bank the rankers and neighbours match is unchanged.
+    bank_ids = {q.id for q in service.retriever.bank.in_scope}
+    assert len(service.retriever.bank.in_scope) == 2205 and not bank_ids & {q.id for q in extra.in_scope}
+    assert "306 answerability-only in-scope questions" in load_model().trained_on
+
+
+def test_figure_units_and_the_unit_a_question_asks_in():
+    assert figure_units("2020年，常住总人口达到1007.17万人") == ["万人"]
+    assert figure_units("到2025年，公共交通机动化出行分担率达到62%。") == ["%"]
+    assert figure_units("加快8号线（南段）建设") == []  # a line number is not a figure
+    assert states_unit("常住总人口达到1007.17万人", "人") and not states_unit("常住总人口达到1007.17万人", "%")
+    assert [asked_unit(q) for q in ("碳排放峰值是多少万吨", "阶梯水价每吨多少钱", "好天要达到多少天", "占多少", "有多少")] == \
+        ["吨", "元", "天", "%", ""]
+
+
+def test_a_how_many_question_reads_how_like_the_figure_a_leading_sentence_states_is(service):
+    from eval.train_answerability import _state
+
+    table = service.answerer.table
+
+    def feature(question: str, asks_number: bool = True) -> float:
+        state = _state(service, question)
+        top = [c for c in state.candidates if c.clause_rank < 3]
+        return figure_in_asked_unit(state.query.text, state.query.words, asks_number, top, table)
+
+    state = _state(service, "到2025年出门坐公交地铁的人能占多少")
+    assert "62%" in state.candidates[0].text and feature("到2025年出门坐公交地铁的人能占多少") == pytest.approx(
+        state.candidates[0].dense)
+    assert feature("到2025年出门坐公交地铁的人能占多少", asks_number=False) == 0.0
+    assert feature("5g基站要建多少个") == 0.0  # a count is asked; the 5G sentences state none
+    assert feature("现在达标的有多少") == 0.0  # today's figure is asked; the leading sentences state goals
+    assert feature("以后要提到多少") == 0.0  # names nothing: any figure would do
+    assert asked_kind("以后要提到多少", 2020) == "target" and asked_kind("2020年有多少", 2020) == "status"
+    assert asked_kind("青岛现在总共多少人", 2020) == "status" and asked_kind("有多少", 2020) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [("2020年在青岛长期居住的人一共有多少？", "1007.17万人"), ("到2025年出门坐公交地铁的人能占多少", "62%"),
+     ("养老院护理床位以后要占多少", "60%")],
+)
+def test_a_figure_asked_in_residents_words_is_answered_with_it(service, question, figure):
+    answer = service.ask(question)
+    assert not answer.abstained and figure in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question", ["5g基站要建多少个", "阶梯水价每吨多少钱", "我社保卡里现在还有多少钱"])
+def test_a_figure_the_plan_never_gives_is_still_refused(service, question):
+    state = service.answerer.run(question)
+    assert state.answer.abstained and state.decision.reason.startswith("answerability")

@@ -32,12 +32,12 @@ def test_a_different_year_keeps_the_indicator(service):
     assert status.understood_as == "2020年，常住人口城镇化率是多少？"
     assert not status.abstained and "76.34%" in quotes(status)
     # The earlier question named no indicator; its answer did ("2016年，全市城镇化水平首次突破70%").
-    carried = service.ask("那2020年到多少了", history=["青岛城镇化哪一年过的70%"])
+    carried = service.ask("那2020年到多少了", history=["青岛城镇化是哪年过的七成"])
     assert carried.understood_as == "2020年，城镇化水平是多少？" and "76.34%" in quotes(carried)
 
 
 def test_a_third_turn_builds_on_how_the_second_was_understood(service):
-    history = ["青岛城镇化哪一年过的70%", "那2020年到多少了"]
+    history = ["青岛城镇化是哪年过的七成", "那2020年到多少了"]
     later = service.ask("2025呢", history=history)
     # The second turn was read as the indicator's 2020 figure; the third asks the same indicator's 2025 target.
     assert later.understood_as == "到2025年，常住人口城镇化率目标是多少？" and "78%" in quotes(later)

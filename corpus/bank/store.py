@@ -10,6 +10,9 @@ from corpus.paths import SHIPPED_DOCS, data_root
 from corpus.records import Document
 
 SHIPPED_BANKS = SHIPPED_DOCS / "banks"
+# Residents' questions that only train the answerability decision: not matched at run time (as bank questions they
+# moved answers to other clauses; see README), validated like the bank.
+SHIPPED_TRAINING = SHIPPED_DOCS / "answerability"
 MAX_QUESTION_CHARS = 500
 OUT_OF_SCOPE_FILE = "out_of_scope.jsonl"
 
@@ -36,6 +39,20 @@ def load_bank(documents: list[Document]) -> BankSet:
     if problems:
         shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
         raise BankError(f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(shown))
+    return bank
+
+
+def load_training_questions(documents: list[Document]) -> BankSet:
+    """The answerability-only training questions of these documents (corpus/docs/answerability/<doc>/), validated
+    like bank files; raise BankError listing the problems."""
+    bank = BankSet()
+    problems: list[str] = []
+    for document in documents:
+        folder = SHIPPED_TRAINING / document.doc_id
+        for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+            _read_file(path, document, bank, problems)
+    if problems:
+        raise BankError(f"{len(problems)} problem(s) in the answerability training questions:\n" + "\n".join(problems[:20]))
     return bank
 
 
