@@ -1,7 +1,7 @@
 """评测 tab: evaluators run the retrieval and answer benchmarks on the dev set or an uploaded gold file.
 
 API: `evaluate` (api_name="evaluate") takes (gold_file or None for a shipped set, configurations
-list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank, answers: bool, shipped set: "dev"|"sealed") and returns
+list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank, answers: bool, shipped set: "dev"|"sealed"|"sealed2"|"sealed3") and returns
 (status markdown, retrieval metrics table, answer metrics table, Recall@5-by-type table, answers by question type and
 out-of-plan category table, follow-up hit by kind table (shipped sets only, with answers), chart PNG,
 [report.md, report.json, report.png]).
@@ -19,7 +19,7 @@ import pandas as pd
 
 from eval.api import ABLATION, load_gold_for, run_evaluation
 from eval.followup import FOLLOWUP_DEV, FOLLOWUP_SEALED
-from eval.gold import DEV_SET, SEALED_SET, GoldError
+from eval.gold import DEV_SET, GOLD_DIR, SEALED_SET, GoldError
 from eval.report import summary_rows, type_rows
 from qa.records import QueryError
 from ui import render
@@ -36,9 +36,13 @@ CONFIG_LABELS = [
     ("混合检索·不用问题库 hybrid-no-bank", "hybrid-no-bank"),
 ]
 STAGES = {"answers": "回答评测", "follow-ups": "追问评测", "no-harm": "追问无害检查"}
-SHIPPED = {"dev": DEV_SET, "sealed": SEALED_SET}
-FOLLOWUPS = {"dev": FOLLOWUP_DEV, "sealed": FOLLOWUP_SEALED}
-SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"), ("封存测试集 sealed_test.jsonl（只用于最终检验）", "sealed")]
+# The sealed sets in the order they were written; the newest has steered the fewest decisions.
+SHIPPED = {"dev": DEV_SET, "sealed": SEALED_SET, "sealed2": GOLD_DIR / "sealed_test2.jsonl",
+           "sealed3": GOLD_DIR / "sealed_test3.jsonl"}
+FOLLOWUPS = {"dev": FOLLOWUP_DEV, "sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "followup_sealed2.jsonl",
+             "sealed3": GOLD_DIR / "followup_sealed3.jsonl"}
+SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"), ("封存测试集 sealed_test.jsonl（只用于最终检验）", "sealed"),
+                  ("第二封存测试集 sealed_test2.jsonl", "sealed2"), ("第三封存测试集 sealed_test3.jsonl（最新，最少被看过）", "sealed3")]
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -76,7 +80,7 @@ def make_evaluate(ctx: AppContext):
         if not chosen and not answers:
             return _error("请至少选择一种检索配置，或勾选“回答评测”。")
         if shipped not in SHIPPED:
-            return _error("内置金标集只能是 dev 或 sealed。")
+            return _error("内置金标集只能是 " + "、".join(SHIPPED) + " 之一。")
         path = Path(gold_file) if gold_file else None
         name = path.name if path else SHIPPED[shipped].name
         if path is not None:
