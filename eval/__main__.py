@@ -112,7 +112,9 @@ def _train(args: argparse.Namespace) -> int:
     wrong = ", ".join(f"{name} {share:.3f}" for name, share in report.wrong_refusals.items())
     print(f"threshold {report.threshold}: correct refusals {report.correct_refusals:.3f} on out-of-plan development"
           f" questions; wrong refusals {wrong}; bank out-of-fold wrong refusals"
-          f" {report.bank_wrong_refusals:.3f}, correct refusals {report.bank_correct_refusals:.3f}")
+          f" {report.bank_wrong_refusals:.3f}, correct refusals {report.bank_correct_refusals:.3f};"
+          f" {report.n_answerability_only} answerability-only questions out of fold: wrong refusals"
+          f" {report.answerability_only_wrong_refusals:.3f}")
     return 0
 
 

@@ -281,9 +281,9 @@ class IndicatorTable:
         best = max(scored, key=lambda item: item[0], default=(0.0, indicator))
         return best[1] if best[0] >= NAME_PAIRS else indicator
 
-    def in_clause(self, clause_id: str) -> list[Indicator]:
+    def in_clause(self, clause_id: str) -> tuple[Indicator, ...]:
         """The figures a clause states, in document order."""
-        return self._by_clause.get(clause_id, [])
+        return tuple(self._by_clause.get(clause_id, ()))
 
     def filter(self, year: int | None = None, kind: str | None = None, doc: str | None = None,
                text: str | None = None) -> list[Indicator]:
@@ -364,19 +364,6 @@ def asked_unit(question: str) -> str:
     if re.search(r"(?:多少|几块)钱", question):
         return "元"
     return "%" if _ASKS_SHARE.search(question) else ""
-
-
-def figure_units(text: str) -> list[str]:
-    """The units of the figures a text states, in order ("" for a bare number); years, line numbers and ranks are not
-    figures."""
-    masked = _NOT_FIGURES.sub(lambda m: "#" * len(m.group()), text)
-    return [m.group("unit") for m in _FIGURE.finditer(masked) if m.group("value")]
-
-
-def states_unit(text: str, unit: str) -> bool:
-    """True when the text states a figure in this unit ("人" matches "万人"), or any figure when unit is ""."""
-    units = figure_units(text)
-    return any(u.endswith(unit) for u in units) if unit else bool(units)
 
 
 _ASKS_TARGET = re.compile(r"以后|将来|往后|今后|未来|到时候|能到|要到|要达到|要提到|要占|目标|计划|力争|预计|打算|十四五")

@@ -9,7 +9,7 @@ import pytest
 
 from corpus.bank.store import load_training_questions
 from qa.answerability import FEATURES, MODEL_FILE, FeatureReader, figure_in_asked_unit, load_model
-from qa.indicators import asked_kind, asked_unit, figure_units, states_unit
+from qa.indicators import asked_kind, asked_unit
 from qa.tuning import load_tuning
 from qa.wording import WORDING_FILE
 
@@ -197,17 +197,13 @@ def test_the_answerability_only_questions_are_validated_and_never_matched_at_run
     assert {q.source for q in extra.in_scope} == {"in_scope_figures.jsonl"}
     plan = service.documents()[0].clean_text
     assert all(plan[q.start:q.end] == q.evidence for q in extra.in_scope)
-    # Training data only: the bank the rankers and neighbours match is unchanged.
-    bank_ids = {q.id for q in service.retriever.bank.in_scope}
-    assert len(service.retriever.bank.in_scope) == 2205 and not bank_ids & {q.id for q in extra.in_scope}
+    # Training data only: none of them is a question the bank rankers and neighbours match.
+    bank_questions = {q.question for q in [*service.retriever.bank.in_scope, *service.retriever.bank.out_of_scope]}
+    assert len(service.retriever.bank.in_scope) == 2205 and not bank_questions & {q.question for q in extra.in_scope}
     assert "306 answerability-only in-scope questions" in load_model().trained_on
 
 
-def test_figure_units_and_the_unit_a_question_asks_in():
-    assert figure_units("2020年，常住总人口达到1007.17万人") == ["万人"]
-    assert figure_units("到2025年，公共交通机动化出行分担率达到62%。") == ["%"]
-    assert figure_units("加快8号线（南段）建设") == []  # a line number is not a figure
-    assert states_unit("常住总人口达到1007.17万人", "人") and not states_unit("常住总人口达到1007.17万人", "%")
+def test_the_unit_a_question_asks_in():
     assert [asked_unit(q) for q in ("碳排放峰值是多少万吨", "阶梯水价每吨多少钱", "好天要达到多少天", "占多少", "有多少")] == \
         ["吨", "元", "天", "%", ""]
 
@@ -247,3 +243,36 @@ def test_a_figure_asked_in_residents_words_is_answered_with_it(service, question
 def test_a_figure_the_plan_never_gives_is_still_refused(service, question):
     state = service.answerer.run(question)
     assert state.answer.abstained and state.decision.reason.startswith("answerability")
+
+
+def test_the_answerability_training_folder_rejects_duplicates_out_of_scope_files_and_stale_rows(service, tmp_path,
+                                                                                                  monkeypatch):
+    import corpus.bank.store as store
+    from corpus.bank.records import BankError
+
+    plan = service.documents()[0]
+    folder = tmp_path / plan.doc_id
+    folder.mkdir()
+    monkeypatch.setattr(store, "SHIPPED_TRAINING", tmp_path)
+    row = {"id": "t1", "question": "青岛现在多少人", "clause_id": "qingdao-2021/1.1.1.1.p1", "evidence": "常住总人口达到1007.17万人"}
+    (folder / "a.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert len(load_training_questions([plan]).in_scope) == 1
+    (folder / "b.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(BankError, match="duplicate id 't1'"):
+        load_training_questions([plan])
+    (folder / "b.jsonl").write_text(json.dumps({**row, "id": "t2", "evidence": "这句话规划里没有"}, ensure_ascii=False) + "\n",
+                                    encoding="utf-8")
+    with pytest.raises(BankError, match="rewrite it for the revised document"):
+        load_training_questions([plan])
+    (folder / "b.jsonl").unlink()
+    (folder / "out_of_scope.jsonl").write_text('{"id": "o1", "question": "明天天气", "category": "realtime"}\n',
+                                               encoding="utf-8")
+    with pytest.raises(BankError, match="belong in the question bank"):
+        load_training_questions([plan])
+
+
+@pytest.mark.xfail(strict=True, reason="known regression of the figure change (operating point 0.03 -> 0.04): this "
+                   "when-question about a figure scores 0.031 and is refused; it was answered with 2016 before")
+def test_a_when_question_about_a_figure_is_answered(service):
+    answer = service.ask("青岛城镇化哪一年过的70%")
+    assert not answer.abstained and "2016年" in answer.citations[0].quote

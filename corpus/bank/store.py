@@ -24,10 +24,28 @@ def bank_folders(doc_id: str) -> list[Path]:
 
 def load_bank(documents: list[Document]) -> BankSet:
     """Every bank question of these documents, validated against their text; raise BankError listing the problems."""
+    return _load({d.doc_id: bank_folders(d.doc_id) for d in documents}, documents, "the question bank")
+
+
+def load_training_questions(documents: list[Document]) -> BankSet:
+    """The answerability-only training questions of these documents (corpus/docs/answerability/<doc>/: in-scope
+    only), validated like bank files; raise BankError listing the problems, a stale question among them (training
+    data for a revised document is rewritten, not silently thinned)."""
+    bank = _load({d.doc_id: [SHIPPED_TRAINING / d.doc_id] for d in documents}, documents,
+                 "the answerability training questions")
+    problems = [f"{stale} (rewrite it for the revised document)" for stale in bank.stale]
+    problems += [f"{q.source}: out-of-scope questions belong in the question bank, not here" for q in bank.out_of_scope]
+    if problems:
+        raise BankError(_problem_text(problems, "the answerability training questions"))
+    return bank
+
+
+def _load(folders: dict[str, list[Path]], documents: list[Document], label: str) -> BankSet:
+    """Every question in the folders' JSONL files, validated; raise BankError listing the problems."""
     bank = BankSet()
     problems: list[str] = []
     for document in documents:
-        for folder in bank_folders(document.doc_id):
+        for folder in folders[document.doc_id]:
             for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
                 _read_file(path, document, bank, problems)
     seen: set[str] = set()
@@ -37,23 +55,13 @@ def load_bank(documents: list[Document]) -> BankSet:
             problems.append(f"{q.source}: duplicate id '{q.id}'")
         seen.add(key)
     if problems:
-        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise BankError(f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(shown))
+        raise BankError(_problem_text(problems, label))
     return bank
 
 
-def load_training_questions(documents: list[Document]) -> BankSet:
-    """The answerability-only training questions of these documents (corpus/docs/answerability/<doc>/), validated
-    like bank files; raise BankError listing the problems."""
-    bank = BankSet()
-    problems: list[str] = []
-    for document in documents:
-        folder = SHIPPED_TRAINING / document.doc_id
-        for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-            _read_file(path, document, bank, problems)
-    if problems:
-        raise BankError(f"{len(problems)} problem(s) in the answerability training questions:\n" + "\n".join(problems[:20]))
-    return bank
+def _problem_text(problems: list[str], label: str) -> str:
+    shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+    return f"{len(problems)} problem(s) in {label}:\n" + "\n".join(shown)
 
 
 def _read_file(path: Path, document: Document, bank: BankSet, problems: list[str]) -> None:
