@@ -115,12 +115,12 @@ def plan_vocabulary_questions(service: PlanQA) -> list[str]:
 
 def writer_groups(bank: BankSet, extra: list[InScopeQuestion] | None = None) -> np.ndarray:
     """The fold group of every bank question (in-scope first, then out-of-scope, then the answerability-only in-scope
-    questions): an in-scope question's writer file, so no writer's style is scored by a model that saw it; the
-    out-of-scope bank and the answerability-only file are one writer's file each, so their questions are dealt into
-    FOLDS groups of their own."""
+    questions): an in-scope question's writer file, so no writer's style is scored by a model that saw it (an
+    answerability-only file too: its questions reword the same figures several times each); the out-of-scope bank is
+    one writer's file and holds every judgement example, so its questions are dealt into FOLDS groups of their own."""
     return np.array([q.source for q in bank.in_scope]
                     + [f"out-of-scope {i % FOLDS}" for i, _ in enumerate(bank.out_of_scope)]
-                    + [f"answerability-only {i % FOLDS}" for i, _ in enumerate(extra or [])])
+                    + [f"answerability-only {q.source}" for q in extra or []])
 
 
 def fit_wording(service: PlanQA, extra: list[InScopeQuestion]) -> tuple[WordingModel, np.ndarray, float]:

@@ -358,7 +358,8 @@ _ASKS_SHARE = re.compile(r"比例|占比|比重|百分之|百分比|几成|占(?
 
 def asked_unit(question: str) -> str:
     """The unit a question asks in: "几所" -> "所", "多少公里" -> "公里", "占比多少" -> "%", else ""."""
-    match = re.search(r"(?:多少|几)[千万亿]*(个百分点|立方米|公里|[个所家人条名处件亩吨元户倍项天])", question)
+    # 这几天 / 哪几个 ask for no figure.
+    match = re.search(r"(?<![这那哪])(?:多少|几)[千万亿]*(个百分点|立方米|公里|人次|[个所家人条名处件亩吨元户倍项])", question)
     if match:
         return match.group(1)
     if re.search(r"(?:多少|几块)钱", question):
@@ -366,19 +367,24 @@ def asked_unit(question: str) -> str:
     return "%" if _ASKS_SHARE.search(question) else ""
 
 
-_ASKS_TARGET = re.compile(r"以后|将来|往后|今后|未来|到时候|能到|要到|要达到|要提到|要占|目标|计划|力争|预计|打算|十四五")
-_ASKS_STATUS = re.compile(r"现在|目前|如今|眼下|这会儿|已经|当前|现状|实际|这些年|过去|那会儿")
+_ASKS_TARGET = re.compile(r"以后|将来|往后|今后|未来|到时候|要达到|要提到|要占|目标|计划|力争|预计|打算|十四五")
+_ASKS_STATUS = re.compile(r"现在|目前|如今|眼下|这会儿|已经|当前|现状|这些年|那会儿")
+_SHORT_YEAR = re.compile(r"(?<![\d.])([2-4]\d)年")  # "25年" in residents' words: 2025
 
 
 def asked_kind(question: str, status_year: int | None, periods: dict[str, int] = FIVE_YEAR_PLANS) -> str | None:
     """Whether a question in residents' words asks for a goal ("以后要到多少", "25年…") or today's figure ("现在…",
     "2020年…"): "target", "status", or None when it does not say."""
     year = asked_year(question, periods)
+    short = _SHORT_YEAR.search(question)
+    if year is None and short:
+        year = 2000 + int(short.group(1))
     if year is not None and status_year is not None:
         return "status" if year <= status_year else "target"
-    if _ASKS_STATUS.search(question):
-        return "status"
-    return "target" if _ASKS_TARGET.search(question) else None
+    # A goal named beside today ("现在的目标是多少") asks for the goal.
+    if _ASKS_TARGET.search(question):
+        return "target"
+    return "status" if _ASKS_STATUS.search(question) else None
 
 
 def _wanted_kind(question: str) -> str | None:

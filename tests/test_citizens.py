@@ -172,9 +172,12 @@ def test_the_wording_model_is_scored_out_of_fold_with_each_writer_held_out(servi
     groups = writer_groups(bank, extra)
     sources = {q.source for q in bank.in_scope}
     assert len(sources) >= FOLDS and len(groups) == len(bank.in_scope) + len(bank.out_of_scope) + len(extra)
+    extra_groups = {g for g in groups if g.startswith("answerability-only")}
+    assert extra_groups == {"answerability-only in_scope_figures.jsonl"}  # one writer's file: one group
     for train_rows, held_rows in GroupKFold(n_splits=FOLDS).split(groups, groups=groups):
         # No writer's file is on both sides of a split.
-        assert not {g for g in groups[train_rows] if g in sources} & {g for g in groups[held_rows] if g in sources}
+        writers = sources | extra_groups
+        assert not {g for g in groups[train_rows] if g in writers} & {g for g in groups[held_rows] if g in writers}
     _, out_of_fold, auc = fit_wording(service, extra)
     assert len(out_of_fold) == len(groups) and auc > 0.9
 
@@ -203,9 +206,13 @@ def test_the_answerability_only_questions_are_validated_and_never_matched_at_run
     assert "306 answerability-only in-scope questions" in load_model().trained_on
 
 
-def test_the_unit_a_question_asks_in():
-    assert [asked_unit(q) for q in ("碳排放峰值是多少万吨", "阶梯水价每吨多少钱", "好天要达到多少天", "占多少", "有多少")] == \
-        ["吨", "元", "天", "%", ""]
+def test_the_unit_and_the_kind_a_question_asks_for():
+    assert [asked_unit(q) for q in ("碳排放峰值是多少万吨", "阶梯水价每吨多少钱", "多少万人次", "占多少", "有多少")] == \
+        ["吨", "元", "人次", "%", ""]
+    assert asked_unit("这几天人多不多") == asked_unit("哪几个区能落户") == ""  # no figure asked
+    # A goal named beside today asks for the goal; "25年" is 2025; "多久能到医院" asks for neither.
+    assert [asked_kind(q, 2020) for q in ("现在的目标是多少", "25年能到多少", "2020年有多少", "现在有多少", "多久能到医院")] == \
+        ["target", "target", "status", "status", None]
 
 
 def test_a_how_many_question_reads_how_like_the_figure_a_leading_sentence_states_is(service):
