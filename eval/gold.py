@@ -12,6 +12,9 @@ GOLD_DIR = Path(__file__).resolve().parent / "gold"
 DEV_SET = GOLD_DIR / "dev.jsonl"
 DEV_JUDGEMENT = GOLD_DIR / "dev_judgement.jsonl"  # judgement-shaped questions on both sides of the line (dev)
 SEALED_SET = GOLD_DIR / "sealed_test.jsonl"  # written before tuning; run once per finished change, never tuned on
+# Every sealed set in the order they were written (each blind at its first run; the newest has steered the fewest
+# decisions), by the name the evaluation tab offers it under.
+SEALED_SETS = {"sealed": SEALED_SET, "sealed2": GOLD_DIR / "sealed_test2.jsonl", "sealed3": GOLD_DIR / "sealed_test3.jsonl"}
 TYPES = ("numeric", "status", "measure", "everyday", "topic", "multipart", "out_of_plan")
 REQUIRED = ("id", "question", "type", "evidence")
 MAX_GOLD_BYTES = 2_000_000

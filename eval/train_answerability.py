@@ -36,6 +36,8 @@ FOLDS = 5
 
 class TrainingError(ValueError):
     """Training cannot choose an operating point; the message says why (nothing is written)."""
+
+
 # Residents' in-plan development questions the operating point must not refuse more than MAX_WRONG_REFUSALS of:
 # the rewordings of dev questions and the first turns of the follow-up development conversations. The dev set's own
 # in-plan questions are mostly in the plan's words; these are in residents'.
@@ -263,25 +265,25 @@ def train_and_tune(service: PlanQA, dev: GoldSet) -> TrainingReport:
     # The pair is written together, once everything is chosen: a failure above leaves the shipped pair as it was.
     atomic_write_text(WORDING_FILE, wording_text)
     atomic_write_text(MODEL_FILE, json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    _write_threshold(TUNING_FILE, threshold, questions, correct, wrong, auc, wording_auc, bank_wrong, bank_correct,
-                     extra_wrong)
-    return TrainingReport(n_in, n_out, auc, wording_auc, threshold, correct, wrong, bank_wrong, bank_correct, len(extra),
-                          extra_wrong)
+    report = TrainingReport(n_in, n_out, auc, wording_auc, threshold, correct, wrong, bank_wrong, bank_correct,
+                            len(extra), extra_wrong)
+    _write_threshold(TUNING_FILE, report, questions)
+    return report
 
 
-def _write_threshold(path: Path, threshold: float, questions: DevQuestions, correct: float, wrong: dict[str, float],
-                     auc: float, wording_auc: float, bank_wrong: float, bank_correct: float, extra_wrong: float) -> None:
+def _write_threshold(path: Path, report: TrainingReport, questions: DevQuestions) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
-    wrong_text = ", ".join(f"{name} {share:.3f}" for name, share in wrong.items())
+    wrong_text = ", ".join(f"{name} {share:.3f}" for name, share in report.wrong_refusals.items())
     data["answerability"] = {
-        "threshold": threshold,
+        "threshold": report.threshold,
         "chosen_on": (f"the threshold with the most correct refusals on {len(questions.out_of_plan)} out-of-plan"
                       f" development questions ({', '.join(questions.out_of_plan_from)}) whose wrong refusals stay"
                       f" <= {MAX_WRONG_REFUSALS} on every in-plan development set and on residents' in-scope bank"
-                      f" questions out of fold (correct refusals {correct:.3f}; wrong: {wrong_text}; bank out-of-fold"
-                      f" wrong {bank_wrong:.3f}, correct {bank_correct:.3f}; answerability-only figure questions out of"
-                      f" fold, reported, not bounded: wrong {extra_wrong:.3f}); model trained on the question bank by"
-                      f" `python -m eval train-answerability` (5-fold ROC AUC {auc:.3f}; wording model out-of-fold"
-                      f" ROC AUC {wording_auc:.3f})"),
+                      f" questions out of fold (correct refusals {report.correct_refusals:.3f}; wrong: {wrong_text};"
+                      f" bank out-of-fold wrong {report.bank_wrong_refusals:.3f}, correct"
+                      f" {report.bank_correct_refusals:.3f}; answerability-only figure questions out of fold, reported,"
+                      f" not bounded: wrong {report.answerability_only_wrong_refusals:.3f}); model trained on the"
+                      f" question bank by `python -m eval train-answerability` (5-fold ROC AUC {report.cv_auc:.3f};"
+                      f" wording model out-of-fold ROC AUC {report.wording_auc:.3f})"),
     }
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -18,8 +18,8 @@ import gradio as gr
 import pandas as pd
 
 from eval.api import ABLATION, load_gold_for, run_evaluation
-from eval.followup import FOLLOWUP_DEV, FOLLOWUP_SEALED
-from eval.gold import DEV_SET, GOLD_DIR, SEALED_SET, GoldError
+from eval.followup import FOLLOWUP_DEV, FOLLOWUP_SEALED_SETS
+from eval.gold import DEV_SET, SEALED_SETS, GoldError
 from eval.report import summary_rows, type_rows
 from qa.records import QueryError
 from ui import render
@@ -36,11 +36,8 @@ CONFIG_LABELS = [
     ("混合检索·不用问题库 hybrid-no-bank", "hybrid-no-bank"),
 ]
 STAGES = {"answers": "回答评测", "follow-ups": "追问评测", "no-harm": "追问无害检查"}
-# The sealed sets in the order they were written; the newest has steered the fewest decisions.
-SHIPPED = {"dev": DEV_SET, "sealed": SEALED_SET, "sealed2": GOLD_DIR / "sealed_test2.jsonl",
-           "sealed3": GOLD_DIR / "sealed_test3.jsonl"}
-FOLLOWUPS = {"dev": FOLLOWUP_DEV, "sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "followup_sealed2.jsonl",
-             "sealed3": GOLD_DIR / "followup_sealed3.jsonl"}
+SHIPPED = {"dev": DEV_SET, **SEALED_SETS}
+FOLLOWUPS = {"dev": FOLLOWUP_DEV, **FOLLOWUP_SEALED_SETS}
 SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"), ("封存测试集 sealed_test.jsonl（只用于最终检验）", "sealed"),
                   ("第二封存测试集 sealed_test2.jsonl", "sealed2"), ("第三封存测试集 sealed_test3.jsonl（最新，最少被看过）", "sealed3")]
 
