@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from corpus.bank import BankError
 from corpus.records import CorpusError
 from eval.api import ABLATION, load_gold_for, run_evaluation
 from eval.followup import FOLLOWUP_DEV
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "robustness":
             return _robustness(args)
         return _run(args) if args.command == "run" else _bench(args)
-    except (GoldError, QueryError, CorpusError, IndexProblem, WebLoadError) as exc:
+    except (GoldError, QueryError, CorpusError, IndexProblem, WebLoadError, BankError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

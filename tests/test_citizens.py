@@ -283,3 +283,18 @@ def test_the_answerability_training_folder_rejects_duplicates_out_of_scope_files
 def test_a_when_question_about_a_figure_is_answered(service):
     answer = service.ask("青岛城镇化哪一年过的70%")
     assert not answer.abstained and "2016年" in answer.citations[0].quote
+
+
+def test_a_broken_training_file_stops_training_with_a_clear_message_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    import corpus.bank.store as store
+    from eval.__main__ import main
+
+    folder = tmp_path / "qingdao-2021"
+    folder.mkdir()
+    (folder / "figures.jsonl").write_text('{"id": "t1", "question": "青岛多少人"}\n', encoding="utf-8")
+    monkeypatch.setattr(store, "SHIPPED_TRAINING", tmp_path)
+    before = {path: path.read_bytes() for path in (MODEL_FILE, WORDING_FILE)}
+    assert main(["train-answerability"]) == 2
+    err = capsys.readouterr().err
+    assert "answerability training questions" in err and "line 1" in err and "Traceback" not in err
+    assert {path: path.read_bytes() for path in before} == before
