@@ -175,7 +175,7 @@ class PlanSentences:
             clauses = [clause_id for clause_id, _ in state.ranking[: self.top]]
             if not found or (self.check_confidence and not self.confident(query.words, found, clauses)):
                 return refuse(NOT_FOUND)
-            chosen = self.retriever.scorer.choose(self._bank_lead(state, found), limit=3)
+            chosen = self.retriever.scorer.choose(self._bank_vote(state, found), limit=3)
         else:
             chosen = self._per_part(state, intent.parts)
         if not chosen:
@@ -191,20 +191,21 @@ class PlanSentences:
             return refuse("规划没有给出这个问题所问的具体数字。")
         return Decision("text", sentences=chosen)
 
-    def _bank_lead(self, state: AskState, found: list[Candidate]) -> list[Candidate]:
-        """When a bank question matches the question closely, its evidence sentence leads (if it is a candidate)."""
+    def _bank_vote(self, state: AskState, found: list[Candidate]) -> list[Candidate]:
+        """The candidates re-scored with the nearest bank questions' votes for their evidence sentences (residents'
+        questions like this one were answered by that sentence), best first; unchanged without the bank or a weight."""
+        config = self.retriever.tuning.sentences
         bank = self.retriever.rankers.get("bank")
-        lead_similarity = self.retriever.tuning.sentences.bank_lead_similarity
-        if bank is None or state.query.vector is None or not lead_similarity:
+        if bank is None or state.query.vector is None or not config.bank_vote_weight:
             return found
-        match = bank.neighbours(state.query.vector)
-        if match.in_scope is None or match.in_similarity < lead_similarity:
-            return found
-        lead = next((c for c in found if c.start == match.in_scope.sentence_start), None)
-        if lead is None:
-            return found
-        promoted = replace(lead, score=max(c.score for c in found) + self.retriever.tuning.sentences.support_margin)
-        return [promoted, *(c for c in found if c is not lead)]
+        votes = bank.sentence_votes(state.query.vector, config.bank_vote_neighbours, config.bank_vote_temperature)
+        weight = config.bank_vote_weight
+        if config.bank_vote_by_gap:  # like the bank rankers' weight: residents' words lean on the bank, the plan's do not
+            query = state.query
+            weight *= self.retriever.lexical_gap(query, self.retriever.rankers["bm25"].top_k(query, 1, query.filters))
+        rescored = [replace(c, score=c.score + weight * votes.get((c.doc_id, c.start), 0.0))
+                    for c in found]
+        return sorted(rescored, key=lambda c: -c.score)
 
     def confident(self, words: list[str], found: list[Candidate], clauses: list[str]) -> bool:
         """Whether the best sentences really address the query (similarity and shared words)."""

@@ -92,6 +92,22 @@ class BankDenseRanker(_BankBase):
                          self._bank.out_of_scope[o] if o >= 0 else None, float(outs[o]) if o >= 0 else 0.0, share,
                          _top_mean(ins, 3), _top_mean(outs, 3), weighted)
 
+    def sentence_votes(self, vector: np.ndarray, neighbours: int, temperature: float) -> dict[tuple[str, int], float]:
+        """How strongly the nearest in-scope bank questions point at each evidence sentence: their similarity-weighted
+        (softmax) shares, keyed by (document, sentence start); several residents asking alike outvote one."""
+        sims = self.similarities(vector)[: self._n_in]
+        if not len(sims) or neighbours < 1 or temperature <= 0:
+            return {}
+        nearest = np.argsort(-sims, kind="stable")[:neighbours]
+        weights = np.exp((sims[nearest] - sims[nearest[0]]) / temperature)
+        weights /= weights.sum()
+        votes: dict[tuple[str, int], float] = {}
+        for row, weight in zip(nearest, weights, strict=True):
+            question = self._bank.in_scope[int(row)]
+            key = (question.doc_id, question.sentence_start)
+            votes[key] = votes.get(key, 0.0) + float(weight)
+        return votes
+
     @property
     def _index_of(self) -> dict[str, int]:
         if not hasattr(self, "_ids"):
