@@ -192,19 +192,17 @@ class PlanSentences:
         return Decision("text", sentences=chosen)
 
     def _bank_vote(self, state: AskState, found: list[Candidate]) -> list[Candidate]:
-        """The candidates re-scored with the nearest bank questions' votes for their evidence sentences (residents'
-        questions like this one were answered by that sentence), best first; unchanged without the bank or a weight."""
+        """The candidates re-scored with the nearest bank questions' votes for their evidence sentences, best first."""
         config = self.retriever.tuning.sentences
         bank = self.retriever.rankers.get("bank")
-        if bank is None or state.query.vector is None or not config.bank_vote_weight:
+        query = state.query
+        if bank is None or query.vector is None or not config.bank_vote_weight:
             return found
-        votes = bank.sentence_votes(state.query.vector, config.bank_vote_neighbours, config.bank_vote_temperature)
+        votes = bank.sentence_votes(query.vector, config.bank_vote_neighbours, config.bank_vote_temperature, query.filters)
         weight = config.bank_vote_weight
         if config.bank_vote_by_gap:  # like the bank rankers' weight: residents' words lean on the bank, the plan's do not
-            query = state.query
-            weight *= self.retriever.lexical_gap(query, self.retriever.rankers["bm25"].top_k(query, 1, query.filters))
-        rescored = [replace(c, score=c.score + weight * votes.get((c.doc_id, c.start), 0.0))
-                    for c in found]
+            weight *= self.retriever.query_gap(query)
+        rescored = [replace(c, score=c.score + weight * votes.get((c.doc_id, c.start), 0.0)) for c in found]
         return sorted(rescored, key=lambda c: -c.score)
 
     def confident(self, words: list[str], found: list[Candidate], clauses: list[str]) -> bool:

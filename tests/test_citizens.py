@@ -76,12 +76,21 @@ def test_residents_asking_alike_lead_the_answer_with_the_sentence_that_answered_
 
 
 def test_the_bank_vote_is_a_share_of_the_nearest_questions_evidence_sentences(service):
+    from qa.retrieval import Filters
+
     retriever = service.answerer.retriever
     bank = retriever.rankers["bank"]
-    votes = bank.sentence_votes(retriever.encode_query("地铁现在一共跑了多长"), neighbours=10, temperature=0.02)
+    asked = next(q for q in retriever.bank.in_scope if q.clause_id.startswith("qingdao-2021/6."))
+    votes = bank.sentence_votes(retriever.encode_query(asked.question), neighbours=10, temperature=0.02)
     assert 1 <= len(votes) <= 10 and abs(sum(votes.values()) - 1.0) < 1e-6
-    evidence = {(q.doc_id, q.sentence_start) for q in retriever.bank.in_scope}
-    assert set(votes) <= evidence
+    # A bank question asked again is its own nearest neighbour: its evidence sentence gets the largest share.
+    assert max(votes, key=votes.get) == (asked.doc_id, asked.sentence_start)
+    # Only questions about clauses the filters allow vote: another chapter's vote has none of this sentence.
+    elsewhere = bank.sentence_votes(retriever.encode_query(asked.question), 10, 0.02, Filters(chapter=3))
+    assert elsewhere and (asked.doc_id, asked.sentence_start) not in elsewhere
+    assert abs(sum(elsewhere.values()) - 1.0) < 1e-6
+    chapter_3 = {q.sentence_start for q in retriever.bank.in_scope if q.clause_id.startswith("qingdao-2021/3.")}
+    assert {start for _, start in elsewhere} <= chapter_3
     assert bank.sentence_votes(retriever.encode_query("地铁"), neighbours=0, temperature=0.02) == {}
 
 

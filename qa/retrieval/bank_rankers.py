@@ -92,18 +92,23 @@ class BankDenseRanker(_BankBase):
                          self._bank.out_of_scope[o] if o >= 0 else None, float(outs[o]) if o >= 0 else 0.0, share,
                          _top_mean(ins, 3), _top_mean(outs, 3), weighted)
 
-    def sentence_votes(self, vector: np.ndarray, neighbours: int, temperature: float) -> dict[tuple[str, int], float]:
-        """How strongly the nearest in-scope bank questions point at each evidence sentence: their similarity-weighted
-        (softmax) shares, keyed by (document, sentence start); several residents asking alike outvote one."""
-        sims = self.similarities(vector)[: self._n_in]
-        if not len(sims) or neighbours < 1 or temperature <= 0:
+    def sentence_votes(self, vector: np.ndarray, neighbours: int, temperature: float,
+                       filters: Filters | None = None) -> dict[tuple[str, int], float]:
+        """Softmax shares of the nearest in-scope bank questions (within the filters) per evidence sentence, keyed by
+        (document, sentence start): residents who asked alike vote for the sentence that answered them."""
+        if not len(self._questions) or neighbours < 1 or temperature <= 0:
             return {}
-        nearest = np.argsort(-sims, kind="stable")[:neighbours]
+        sims = self.similarities(vector)[: self._n_in][self._rows]  # aligned with self._questions
+        mask = self._catalog.mask(filters or Filters())
+        allowed = np.flatnonzero(mask[self._clause]) if mask is not None else np.arange(len(sims))
+        if not len(allowed):
+            return {}
+        nearest = allowed[np.argsort(-sims[allowed], kind="stable")[:neighbours]]
         weights = np.exp((sims[nearest] - sims[nearest[0]]) / temperature)
         weights /= weights.sum()
         votes: dict[tuple[str, int], float] = {}
         for row, weight in zip(nearest, weights, strict=True):
-            question = self._bank.in_scope[int(row)]
+            question = self._questions[int(row)]
             key = (question.doc_id, question.sentence_start)
             votes[key] = votes.get(key, 0.0) + float(weight)
         return votes

@@ -38,6 +38,8 @@ class Query:
     filters: Filters = field(default_factory=Filters)
     vector: np.ndarray | None = None  # dense embedding (text plus the first few expansion terms)
     history: list[str] = field(default_factory=list)
+    # The lexical gap for these filters, once computed (Retriever.query_gap): ranking and answering both read it.
+    gap_memo: tuple[Filters, float] | None = None
 
     @property
     def match_words(self) -> list[str]:

@@ -155,10 +155,18 @@ class Retriever:
                  for name, weight in config.weights.items() if weight and name in self.rankers}
         weights = dict(config.weights)
         if config.lexical_gap_rankers:
-            gap = self.lexical_gap(query, lists.get("bm25") or self.rankers["bm25"].top_k(query, 1, query.filters))
+            gap = self.query_gap(query, lists.get("bm25"))
             for name in config.lexical_gap_rankers:
                 weights[name] = weights.get(name, 0.0) * gap
         return reciprocal_rank_fusion(lists, weights, config.rrf_k, self.catalog.position)[:k]
+
+    def query_gap(self, query: Query, bm25_ranking: list[tuple[str, float]] | None = None) -> float:
+        """The query's lexical gap under its own filters, computed once (bm25_ranking: its BM25 list, when at hand)."""
+        if query.gap_memo is None or query.gap_memo[0] != query.filters:
+            if bm25_ranking is None:
+                bm25_ranking = self.rankers["bm25"].top_k(query, 1, query.filters)
+            query.gap_memo = (query.filters, self.lexical_gap(query, bm25_ranking))
+        return query.gap_memo[1]
 
     def lexical_gap(self, query: Query, bm25_ranking: list[tuple[str, float]]) -> float:
         """Share of the question's words missing from its best BM25 clause (1.0 when nothing matches)."""
