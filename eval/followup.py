@@ -17,6 +17,7 @@ from eval.gold import GOLD_DIR, GoldError, GoldSet, raise_problems, read_gold_te
 from qa.records import Answer
 
 FOLLOWUP_DEV = GOLD_DIR / "followup_dev.jsonl"
+FOLLOWUP_DEV5 = GOLD_DIR / "followup_dev5.jsonl"  # written blind with dev_everyday.jsonl, weighted to slot and detail
 FOLLOWUP_SEALED = GOLD_DIR / "followup_sealed.jsonl"  # written before any follow-up code; never tuned on
 # The sealed conversations beside each sealed set of eval.gold.SEALED_SETS, by the same names.
 FOLLOWUP_SEALED_SETS = {"sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "followup_sealed2.jsonl",

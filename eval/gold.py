@@ -11,6 +11,8 @@ from corpus.jsonl import numbered_objects
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 DEV_SET = GOLD_DIR / "dev.jsonl"
 DEV_JUDGEMENT = GOLD_DIR / "dev_judgement.jsonl"  # judgement-shaped questions on both sides of the line (dev)
+# Residents' everyday questions written blind from the plan alone, the way the sealed sets are (dev: tune on it).
+DEV_EVERYDAY = GOLD_DIR / "dev_everyday.jsonl"
 SEALED_SET = GOLD_DIR / "sealed_test.jsonl"  # written before tuning; run once per finished change, never tuned on
 # Every sealed set in the order they were written (each blind at its first run; the newest has steered the fewest
 # decisions), by the name the evaluation tab offers it under.
