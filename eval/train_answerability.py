@@ -22,7 +22,7 @@ from corpus.bank.store import load_training_questions
 from corpus.files import atomic_write_text
 from corpus.store import CorpusStore
 from eval.followup import load_conversations
-from eval.gold import DEV_JUDGEMENT, GOLD_DIR, GoldSet, load_gold
+from eval.gold import DEV_EVERYDAY, DEV_JUDGEMENT, GOLD_DIR, GoldSet, load_gold
 from eval.robustness import REWORDINGS
 from qa.answerability import FEATURES, MODEL_FILE, AnswerabilityModel, FeatureReader, sha256_of
 from qa.pipeline import AskState
@@ -41,7 +41,8 @@ class TrainingError(ValueError):
 # Residents' in-plan development questions the operating point must not refuse more than MAX_WRONG_REFUSALS of:
 # the rewordings of dev questions and the first turns of the follow-up development conversations. The dev set's own
 # in-plan questions are mostly in the plan's words; these are in residents'.
-FOLLOWUP_DEV_SETS = ("followup_dev.jsonl", "followup_dev2.jsonl", "followup_dev3.jsonl")
+FOLLOWUP_DEV_SETS = ("followup_dev.jsonl", "followup_dev2.jsonl", "followup_dev3.jsonl", "followup_dev4.jsonl",
+                     "followup_dev5.jsonl")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class DevQuestions:
         texts = [d.clean_text for d in CorpusStore.default().load_all()]
         judgement = load_gold(DEV_JUDGEMENT, texts)
         rewordings = load_gold(REWORDINGS, texts)
+        everyday = load_gold(DEV_EVERYDAY, texts)
         first_turns = [c.turns[0].question for name in FOLLOWUP_DEV_SETS
                        for c in load_conversations(GOLD_DIR / name, texts) if not c.turns[0].refuse]
         return cls(
@@ -65,6 +67,7 @@ class DevQuestions:
             in_plan={dev.path.name: [q.question for q in dev.questions if q.in_plan],
                      judgement.path.name: [q.question for q in judgement.questions if q.in_plan],
                      rewordings.path.name: [q.question for q in rewordings.questions if q.in_plan],
+                     everyday.path.name: [q.question for q in everyday.questions if q.in_plan],
                      "follow-up first turns": first_turns},
             out_of_plan_from=(dev.path.name, judgement.path.name),
         )

@@ -193,7 +193,7 @@ def test_an_in_plan_question_in_a_judgement_like_frame_is_still_answered(service
 def test_the_operating_point_keeps_residents_in_plan_questions_answered():
     chosen_on = load_tuning().answerability.chosen_on
     # Chosen with wrong refusals held on residents' in-plan development questions, not on the dev set alone.
-    for name in ("dev.jsonl", "dev_judgement.jsonl", "rewordings.jsonl", "follow-up first turns"):
+    for name in ("dev.jsonl", "dev_judgement.jsonl", "rewordings.jsonl", "dev_everyday.jsonl", "follow-up first turns"):
         assert name in chosen_on
     assert "sealed" not in chosen_on
 
