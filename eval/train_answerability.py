@@ -39,7 +39,7 @@ class TrainingError(ValueError):
 
 
 # Residents' in-plan development questions the operating point must not refuse more than MAX_WRONG_REFUSALS of:
-# the rewordings of dev questions and the first turns of the follow-up development conversations. The dev set's own
+# the rewordings of dev questions, the blind everyday set and the first turns of the follow-up development conversations. The dev set's own
 # in-plan questions are mostly in the plan's words; these are in residents'.
 FOLLOWUP_DEV_SETS = ("followup_dev.jsonl", "followup_dev2.jsonl", "followup_dev3.jsonl", "followup_dev4.jsonl",
                      "followup_dev5.jsonl")

@@ -198,10 +198,12 @@ class PlanSentences:
         query = state.query
         if bank is None or query.vector is None or not config.bank_vote_weight:
             return found
-        votes = bank.sentence_votes(query.vector, config.bank_vote_neighbours, config.bank_vote_temperature, query.filters)
         weight = config.bank_vote_weight
         if config.bank_vote_by_gap:  # like the bank rankers' weight: residents' words lean on the bank, the plan's do not
             weight *= self.retriever.query_gap(query)
+        if not weight:  # a question wholly in the plan's words: no vote to count
+            return found
+        votes = bank.sentence_votes(query.vector, config.bank_vote_neighbours, config.bank_vote_temperature, query.filters)
         rescored = [replace(c, score=c.score + weight * votes.get((c.doc_id, c.start), 0.0)) for c in found]
         return sorted(rescored, key=lambda c: -c.score)
 
