@@ -37,13 +37,17 @@ def states_a_figure(text: str) -> bool:
     return bool(_FIGURE.search(text))
 
 
+OPINION_REFUSAL = "规划问答只说明规划里写了什么，不替任何人评价好坏、也不预测结果。"
+
+
 def refuse(message: str) -> Decision:
     """A refusal with a message for the user."""
     return Decision("refuse", message)
 
 
 class ExactSignals:
-    """Refuses on facts, not guesses: another place, a numbered term or a year the plans never mention."""
+    """Refuses on facts, not guesses: another place, a numbered term the plans never mention, or a request for
+    PlanQA's own view (it has none)."""
 
     name = "exact signals"
 
@@ -58,6 +62,8 @@ class ExactSignals:
             return refuse(f"本规划是{self.place_label}的规划，没有关于{intent.other_place}的相关内容。")
         if intent.missing_numbers:
             return refuse(f"规划中没有提到“{intent.missing_numbers[0]}”。")
+        if intent.asks_opinion:
+            return refuse(OPINION_REFUSAL)
         return None
 
 

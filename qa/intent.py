@@ -50,6 +50,7 @@ class Intent:
     asks_number: bool = False
     asks_time: bool = False
     asks_procedure: bool = False  # where to go, which office or documents: the plan states policies, not procedures
+    asks_opinion: bool = False  # "你觉得…": PlanQA's own view, which it does not have
     parts: list[str] = field(default_factory=list)
 
 
@@ -71,6 +72,7 @@ class IntentReader:
         self.places = [p for p in (normalise(p) for p in _lines("places.txt")) if p not in self.home]
         self.chitchat = [re.compile(p, re.IGNORECASE) for p in _lines("chitchat.txt")]
         self.procedure = [re.compile(p, re.IGNORECASE) for p in _lines("procedure.txt")]
+        self.opinion = [re.compile(p, re.IGNORECASE) for p in _lines("opinion.txt")]
         self.plan_years = {int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", self.plan)}
 
     def read(self, query: Query) -> Intent:
@@ -88,6 +90,7 @@ class IntentReader:
             asks_number=bool(_ASKS_NUMBER.search(text)),
             asks_time=bool(_ASKS_TIME.search(text)),
             asks_procedure=any(p.search(text) for p in self.procedure),
+            asks_opinion=any(p.search(text) for p in self.opinion),
             parts=split_parts(question, self.segment),
         )
 

@@ -387,3 +387,17 @@ def test_the_measured_unshipped_bank_wave_is_valid_and_shares_no_question_with_t
     banked = {plain(q.question) for q in [*service.retriever.bank.in_scope, *service.retriever.bank.out_of_scope]}
     assert not {plain(q.question) for q in wave.in_scope} & (gold | banked)
     assert len(service.retriever.bank.in_scope) == 2205  # not loaded: it did not pass its sealed bar (README)
+
+
+def test_a_request_for_planqas_own_view_is_refused_with_the_nearest_clauses(service):
+    from qa.decide import OPINION_REFUSAL
+
+    answer = service.ask("你觉得青岛搞海绵城市有用吗")
+    assert answer.abstained and answer.kind == "refusal" and not answer.citations
+    assert answer.answer.startswith(OPINION_REFUSAL)
+    assert answer.related[0].clause_id == "qingdao-2021/6.1.3.p1"  # the sponge-city clause, shown for reference
+    forecast = service.ask("你认为到2025年住城里的人真能占到78%吗")  # before the figure table could answer it
+    assert forecast.abstained and forecast.related[0].clause_id == "qingdao-2021/2.3.p3"
+    # "你说" is also a filler before a plain question: answered, from the village water-supply clause.
+    water = service.ask("你说俺村以后能通上自来水不")
+    assert not water.abstained and water.citations[0].clause_id == "qingdao-2021/8.2.2.p1"
