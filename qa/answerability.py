@@ -191,7 +191,8 @@ def figure_in_asked_unit(question: str, words: list[str], asks_number: bool, top
 
 
 class Answerability:
-    """Decider: refuses when the model's probability that the plan answers is below the tuned operating point."""
+    """Decider: a question that only asks a procedure gets the plan's policy, said not to be the procedure; any other
+    question is refused when the model's probability that the plan answers is below the tuned operating point."""
 
     name = "answerability"
 
@@ -214,10 +215,13 @@ class Answerability:
         p = self.probability(state)
         state.answerability = p
         # Plans state policies, never which office, which documents or opening hours: however well the topic matches,
-        # the procedure asked for is not in the plan. (The patterns match none of 3,531 in-scope bank and wave-3 questions.)
-        if state.intent.asks_procedure:
+        # the procedure asked for is not in the plan. (The patterns match none of 3,531 in-scope bank and wave-3
+        # questions.) A question with another part besides ("能在这上学吗？去哪报名？") is answered, with the note.
+        if state.intent.only_procedure:
             return self.procedure(state, p)
         if p < self.threshold:
+            if state.intent.asks_procedure:
+                return self.procedure(state, p)
             return Decision("refuse", self.explain(state), reason=f"answerability {p:.2f}")
         return None
 

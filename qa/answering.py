@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
-from qa.decide import ExactSignals, FigureTable, MissingYear, PatternSignals, PlanSentences
+from qa.decide import ExactSignals, FigureTable, MissingYear, OwnView, PatternSignals, PlanSentences
 from qa.followup import FollowUpReader
 from qa.followup_deciders import FollowUpAttribute, FollowUpContrast, FollowUpDetail, FollowUpYear
 from qa.indicators import IndicatorTable
@@ -53,6 +53,7 @@ class Answerer:
                                   self.contacts)]
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
+            OwnView(),
             FollowUpDetail(retriever, self.answer_alone),
             FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
             FollowUpAttribute(retriever, self.answer_alone),
@@ -109,7 +110,7 @@ class Answerer:
     def lead_of(self, question: str, filters: Filters) -> str:
         """The sentence the answer to this (standalone) question leads with ('' for a refusal)."""
         answer = self.answer_alone(question, filters)
-        return "" if answer.abstained or not answer.citations else answer.citations[0].quote
+        return answer.citations[0].quote if answer.quotes_the_plan() else ""
 
     def run(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> AskState:
         """The whole pipeline state for one question (the answer, and how it was reached)."""

@@ -46,8 +46,7 @@ def refuse(message: str) -> Decision:
 
 
 class ExactSignals:
-    """Refuses on facts, not guesses: another place, a numbered term the plans never mention, or a request for
-    PlanQA's own view (it has none)."""
+    """Refuses on facts, not guesses: another place, or a numbered term the plans never mention."""
 
     name = "exact signals"
 
@@ -62,9 +61,18 @@ class ExactSignals:
             return refuse(f"本规划是{self.place_label}的规划，没有关于{intent.other_place}的相关内容。")
         if intent.missing_numbers:
             return refuse(f"规划中没有提到“{intent.missing_numbers[0]}”。")
-        if intent.asks_opinion:
-            return refuse(OPINION_REFUSAL)
         return None
+
+
+class OwnView:
+    """Refuses a request for PlanQA's own view ("你觉得…"), typed alone or in a conversation: it has none, and the
+    nearest clauses are shown with the refusal."""
+
+    name = "own view"
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Refuse, or pass."""
+        return refuse(OPINION_REFUSAL) if state.intent.asks_opinion else None
 
 
 class MissingYear:

@@ -39,7 +39,7 @@ class FollowUpDetail:
         if followup is None or followup.kind != "detail":
             return None
         earlier = self.answer_of(followup.previous, state.filters)
-        if earlier.abstained or not earlier.citations:
+        if not earlier.quotes_the_plan():
             return None  # nothing to continue: the earlier question itself decides
         given = {c.start for c in earlier.citations}
         page = slice(PAGE * (followup.depth - 1), PAGE * followup.depth)  # "还有呢" after "具体呢": the next ones
@@ -145,7 +145,7 @@ class FollowUpAttribute:
         if followup is None or followup.kind != "pronoun" or not (intent.asks_time or intent.asks_number):
             return None
         earlier = self.answer_of(followup.previous, state.filters)
-        if earlier.abstained or not earlier.citations:
+        if not earlier.quotes_the_plan():
             return None
         clause = self.retriever.candidates(state.query, [(earlier.citations[0].clause_id, 1.0)], min_chars=0)
         states = states_when if intent.asks_time else states_a_figure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from corpus.profile import DocumentProfile
@@ -50,6 +50,7 @@ class Intent:
     asks_number: bool = False
     asks_time: bool = False
     asks_procedure: bool = False  # where to go, which office or documents: the plan states policies, not procedures
+    only_procedure: bool = False  # every part of the question asks a procedure (no part the plan could answer)
     asks_opinion: bool = False  # "你觉得…": PlanQA's own view, which it does not have
     parts: list[str] = field(default_factory=list)
 
@@ -80,6 +81,8 @@ class IntentReader:
         question = query.text
         text = query.normalised.replace(" ", "")
         years = [int(y) for y in _YEAR.findall(text)]
+        parts = split_parts(question, self.segment)
+        procedure = self.asks_procedure(text)
         return Intent(
             chitchat=any(p.search(text) for p in self.chitchat),
             other_place=self._other_place(text),
@@ -89,10 +92,29 @@ class IntentReader:
             why_clause=self._why(text),
             asks_number=bool(_ASKS_NUMBER.search(text)),
             asks_time=bool(_ASKS_TIME.search(text)),
-            asks_procedure=any(p.search(text) for p in self.procedure),
-            asks_opinion=any(p.search(text) for p in self.opinion),
-            parts=split_parts(question, self.segment),
+            asks_procedure=procedure,
+            only_procedure=procedure and all(self.asks_procedure(normalise(part).replace(" ", "")) for part in parts),
+            asks_opinion=self.asks_opinion(text),
+            parts=parts,
         )
+
+    def asks_procedure(self, text: str) -> bool:
+        """Whether the (normalised) text asks where to go, which office, which documents or when it is open."""
+        return any(p.search(text) for p in self.procedure)
+
+    def asks_opinion(self, text: str) -> bool:
+        """Whether the (normalised) text asks PlanQA's own view."""
+        return any(p.search(text) for p in self.opinion)
+
+    def with_typed(self, intent: Intent, typed: str) -> Intent:
+        """The intent of a rewritten follow-up with the typed turn's own signals added: "那你觉得2035年能到多少呢"
+        asks PlanQA's view and "那去哪办" a procedure, though their standalone rewrites may not say so."""
+        text = normalise(typed).replace(" ", "")
+        opinion, procedure = self.asks_opinion(text), self.asks_procedure(text)
+        if not (opinion or procedure):
+            return intent
+        return replace(intent, asks_opinion=intent.asks_opinion or opinion,
+                       asks_procedure=intent.asks_procedure or procedure)
 
     def _unknown_names(self, text: str) -> list[str]:
         """Proper names of three or more characters that the plan never mentions ("迪士尼")."""

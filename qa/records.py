@@ -58,6 +58,11 @@ class Answer:
     kind: str = "text"  # text | indicator | refusal | procedure
     understood_as: str = ""  # the standalone question answered (the question itself unless a follow-up was rewritten)
 
+    def quotes_the_plan(self) -> bool:
+        """Whether the answer quotes plan sentences a follow-up can continue from: a text or figure answer, or a
+        procedure answer (it abstains from the procedure, but cites the policy)."""
+        return bool(self.citations) and self.kind != "refusal"
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {

@@ -101,6 +101,8 @@ class Understand:
         state.query = self.retriever.prepare(state.question, state.filters)
         state.query.history = state.history
         state.intent = self.reader.read(state.query)
+        if state.asked and state.asked != state.question:  # a rewritten follow-up: what was typed counts too
+            state.intent = self.reader.with_typed(state.intent, state.asked)
 
 
 class Retrieve:

@@ -147,6 +147,16 @@ def test_a_procedure_question_on_a_well_matched_topic_still_says_the_plan_has_no
     assert answer.answer.startswith("规划写的是政策，没有写具体怎么办理") and "居民身份证办理“无纸化”" in answer.answer
 
 
+def test_a_question_with_a_part_besides_the_procedure_is_answered_and_a_follow_up_continues_from_the_policy(service):
+    both = service.ask("外地孩子能在这上学吗？去哪报名？")
+    assert not both.abstained and both.kind == "text" and both.citations[0].clause_id == "qingdao-2021/3.3.3.p1"
+    assert "纳入流入地义务教育" in both.answer and both.answer.endswith("具体办理方式请咨询相关部门或青岛市12345政务服务便民热线。")
+    # "具体呢" after a procedure answer reads on in the clause whose policy it cited, instead of repeating it.
+    more = service.ask("具体呢", history=["身份证丢了去哪补办"])
+    assert not more.abstained and more.kind == "text" and more.citations[0].clause_id == "qingdao-2021/3.2.4.p1"
+    assert "全面清除城市落户隐形门槛" in more.answer
+
+
 def test_a_figure_answered_beside_a_procedure_adds_that_the_plan_has_no_procedure(service):
     answer = service.ask("到2025年常住人口城镇化率目标是多少 哪个网站能查到")
     assert not answer.abstained and answer.kind == "indicator" and "78%左右" in answer.answer
@@ -396,8 +406,11 @@ def test_a_request_for_planqas_own_view_is_refused_with_the_nearest_clauses(serv
     assert answer.abstained and answer.kind == "refusal" and not answer.citations
     assert answer.answer.startswith(OPINION_REFUSAL)
     assert answer.related[0].clause_id == "qingdao-2021/6.1.3.p1"  # the sponge-city clause, shown for reference
-    forecast = service.ask("你认为到2025年住城里的人真能占到78%吗")  # before the figure table could answer it
-    assert forecast.abstained and forecast.related[0].clause_id == "qingdao-2021/2.3.p3"
+    forecast = service.ask("您认为到2025年住城里的人真能占到78%吗")  # before the figure table could answer it
+    assert forecast.answer.startswith(OPINION_REFUSAL) and forecast.related[0].clause_id == "qingdao-2021/2.3.p3"
+    # In a conversation too: the standalone rewrite drops "你觉得", the typed turn still asks PlanQA's view.
+    turn = service.ask("那你觉得2035年能到多少呢", history=["到2025年城镇化率目标是多少"])
+    assert turn.answer.startswith(OPINION_REFUSAL) and turn.understood_as == "到2035年，常住人口城镇化率目标是多少？"
     # "你说" is also a filler before a plain question: answered, from the village water-supply clause.
     water = service.ask("你说俺村以后能通上自来水不")
     assert not water.abstained and water.citations[0].clause_id == "qingdao-2021/8.2.2.p1"
