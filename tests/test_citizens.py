@@ -30,7 +30,8 @@ def test_the_shipped_model_and_its_operating_point_are_loaded(service):
     assert 0.0 < tuning.answerability.threshold < 0.5
     assert "dev.jsonl" in tuning.answerability.chosen_on and "sealed" not in tuning.answerability.chosen_on
     assert [d.name for d in service.answerer.decide.deciders] == [
-        "follow-up detail", "follow-up contrast", "follow-up attribute", "exact signals", "figure table", "follow-up year",
+        "own view", "follow-up detail", "follow-up contrast", "follow-up attribute", "exact signals", "figure table",
+        "follow-up year",
         "answerability",
         "figures in sentences", "missing year", "plan sentences"]
 
