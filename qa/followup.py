@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from corpus.profile import DocumentProfile
 from index.textnorm import normalise
+from qa.intent import procedure_patterns
 from qa.retrieval import QueryAnalyzer
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -76,7 +77,9 @@ _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个",
 class FollowUp:
     """How a question was read against the conversation: its kind and the standalone question it means."""
 
-    kind: str  # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail" | "focus" (asked beside the earlier)
+    # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail" | "focus" (asked beside the earlier) |
+    # "procedure" (how to get done what the earlier question asked about, asked beside it)
+    kind: str
     understood_as: str
     previous: str = ""  # the earlier question (standalone) it continues
     wants_figures: bool = False  # a detail request for numbers ("有啥数字吗")
@@ -151,6 +154,7 @@ class FollowUpReader:
         self.plan = normalise(plan_text).replace(" ", "")
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
         self.encode = encode
+        self.procedure = procedure_patterns()
 
     def depends(self, question: str, previous: str = "") -> bool:
         """Whether a question needs the earlier turns: little of its own to go on, plus a cue that it continues
@@ -162,6 +166,8 @@ class FollowUpReader:
         weight = sum(len(w) for w in own)  # characters of the question's own content words
         if (_DETAIL.search(text) or _CONTRAST.search(core)) and weight <= LIGHT:
             return True
+        if self._asks_only_procedure(core):
+            return True  # "那去哪办", "要带啥材料": how to get done what the earlier question asked about
         if _year_of(core) is not None and not self._new_topic(core, previous):
             return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
         if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own) \
@@ -205,6 +211,16 @@ class FollowUpReader:
                 and not tag.startswith(("r", "q", "m", "d", "u", "p", "c")) and word not in _HOW_FAR
                 and word not in previous and word not in _QUESTION_WORDS and not _ASKING.search(word)]
 
+    def _asks_only_procedure(self, core: str) -> bool:
+        """Whether a turn asks where to go, whom to ask or what to bring, and names nothing else ("去哪申请啊"; not
+        "身份证丢了去哪补办", which has a topic of its own)."""
+        text = normalise(core).replace(" ", "")
+        if not any(p.search(text) for p in self.procedure):
+            return False
+        for pattern in self.procedure:
+            text = pattern.sub("", text)
+        return not any(len(w) >= 2 for w in self._own_words(text))  # what a match leaves: "要", "名" of 报名
+
     def _own_words(self, text: str) -> list[str]:
         """Content words that are not years, question words or pronouns."""
         stripped = _YEAR_TEXT.sub("", text)
@@ -222,6 +238,11 @@ class FollowUpReader:
             return self._beside(previous, core)
         if _DETAIL.search(question):
             return self._detail(previous, figures=bool(_FIGURES.search(core)))
+        if self._asks_only_procedure(core):
+            # "那去哪办": asked beside the earlier question, so the answer is its policy with the plain statement that
+            # the plan has no procedure (not a slot swap: "外地人能申请公去哪办吗？"). Its words (材料, 报名) are never in
+            # the cited clauses, so unlike a "focus" turn it is not sent back to stand alone for naming them.
+            return replace(self._beside(previous, core), kind="procedure")
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
         year = _year_of(core)

@@ -55,6 +55,11 @@ class Intent:
     parts: list[str] = field(default_factory=list)
 
 
+def procedure_patterns() -> list[re.Pattern[str]]:
+    """The patterns of questions about how to get something done (qa/data/procedure.txt), over normalised text."""
+    return [re.compile(p, re.IGNORECASE) for p in _lines("procedure.txt")]
+
+
 def _lines(name: str) -> list[str]:
     path = DATA / name
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
@@ -72,7 +77,7 @@ class IntentReader:
         self.home = tuple(dict.fromkeys(normalise(n) for p in profiles for n in (p.place, *p.place_names) if n))
         self.places = [p for p in (normalise(p) for p in _lines("places.txt")) if p not in self.home]
         self.chitchat = [re.compile(p, re.IGNORECASE) for p in _lines("chitchat.txt")]
-        self.procedure = [re.compile(p, re.IGNORECASE) for p in _lines("procedure.txt")]
+        self.procedure = procedure_patterns()
         self.opinion = [re.compile(p, re.IGNORECASE) for p in _lines("opinion.txt")]
         self.plan_years = {int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", self.plan)}
 

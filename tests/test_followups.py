@@ -334,3 +334,17 @@ def test_history_flag_is_for_one_question(tmp_path, capsys):
     batch.write_text('{"id": 1, "question": "那农村呢"}\n', encoding="utf-8")
     assert qa_cli.main(["ask", "--batch", str(batch), "--history", "x"]) == 2
     assert "--history" in capsys.readouterr().err
+
+
+def test_asking_where_to_apply_after_a_question_gets_that_topics_policy_and_no_procedure(service):
+    earlier = ["外地人能申请公租房吗"]
+    where = service.ask("那去哪办", history=earlier)
+    # Asked beside the earlier question, not swapped into it ("外地人能申请公去哪办吗？" before).
+    assert where.understood_as == "外地人能申请公租房吗，去哪办？"
+    assert where.abstained and where.kind == "procedure" and where.answer.startswith("规划写的是政策，没有写具体怎么办理")
+    assert where.citations[0].clause_id == "qingdao-2021/3.3.1.p2" and "申请保障性住房" in where.citations[0].quote
+    papers = service.ask("要带啥材料", history=earlier)  # no cue of its own: it still asks about the earlier topic
+    assert papers.understood_as == "外地人能申请公租房吗，要带啥材料？" and papers.kind == "procedure"
+    # A procedure question with a topic of its own stands alone, as without the conversation.
+    alone = service.ask("身份证丢了去哪补办", history=earlier)
+    assert alone.understood_as == "身份证丢了去哪补办" and alone.citations[0].clause_id == "qingdao-2021/3.2.4.p1"
