@@ -19,7 +19,7 @@ import numpy as np
 
 from corpus.profile import DocumentProfile
 from index.textnorm import normalise
-from qa.intent import procedure_patterns
+from qa.intent import patterns
 from qa.retrieval import QueryAnalyzer
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -154,7 +154,7 @@ class FollowUpReader:
         self.plan = normalise(plan_text).replace(" ", "")
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
         self.encode = encode
-        self.procedure = procedure_patterns()
+        self.procedure = patterns("procedure.txt")
 
     def depends(self, question: str, previous: str = "") -> bool:
         """Whether a question needs the earlier turns: little of its own to go on, plus a cue that it continues

@@ -55,9 +55,9 @@ class Intent:
     parts: list[str] = field(default_factory=list)
 
 
-def procedure_patterns() -> list[re.Pattern[str]]:
-    """The patterns of questions about how to get something done (qa/data/procedure.txt), over normalised text."""
-    return [re.compile(p, re.IGNORECASE) for p in _lines("procedure.txt")]
+def patterns(name: str) -> list[re.Pattern[str]]:
+    """The regular expressions of one pattern file in qa/data (chitchat.txt, procedure.txt, opinion.txt)."""
+    return [re.compile(p, re.IGNORECASE) for p in _lines(name)]
 
 
 def _lines(name: str) -> list[str]:
@@ -76,9 +76,9 @@ class IntentReader:
         self.plan = normalise("".join(plan_texts)).replace(" ", "")
         self.home = tuple(dict.fromkeys(normalise(n) for p in profiles for n in (p.place, *p.place_names) if n))
         self.places = [p for p in (normalise(p) for p in _lines("places.txt")) if p not in self.home]
-        self.chitchat = [re.compile(p, re.IGNORECASE) for p in _lines("chitchat.txt")]
-        self.procedure = procedure_patterns()
-        self.opinion = [re.compile(p, re.IGNORECASE) for p in _lines("opinion.txt")]
+        self.chitchat = patterns("chitchat.txt")
+        self.procedure = patterns("procedure.txt")
+        self.opinion = patterns("opinion.txt")
         self.plan_years = {int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", self.plan)}
 
     def read(self, query: Query) -> Intent:

@@ -123,17 +123,9 @@ def test_second_sealed_test_set_follows_its_rules(plan):
                for q in gold.questions if q.in_plan)
 
 
-def test_third_sealed_test_set_follows_its_rules(plan):
-    gold = load_gold(GOLD_DIR / "sealed_test3.jsonl", [plan.clean_text])
-    out = [q for q in gold.questions if not q.in_plan]
-    assert len(gold.questions) == 220 and len(out) == 90 and len({q.category for q in out}) == 13
-    assert sum(q.category in ("opinion", "prediction", "comparison") for q in out) == 33
-    assert all(q.type == "everyday" and all(plan.clean_text.count(e) == 1 for e in q.evidence)
-               for q in gold.questions if q.in_plan)
-
-
-def test_fourth_sealed_test_set_follows_its_rules(plan):
-    gold = load_gold(GOLD_DIR / "sealed_test4.jsonl", [plan.clean_text])
+@pytest.mark.parametrize("name", ["sealed_test3.jsonl", "sealed_test4.jsonl"])
+def test_third_and_fourth_sealed_test_sets_follow_their_rules(plan, name):
+    gold = load_gold(GOLD_DIR / name, [plan.clean_text])
     out = [q for q in gold.questions if not q.in_plan]
     assert len(gold.questions) == 220 and len(out) == 90 and len({q.category for q in out}) == 13
     assert sum(q.category in ("opinion", "prediction", "comparison") for q in out) == 33
