@@ -14,6 +14,7 @@ from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Pipeline
 from qa.records import Answer, Indicator
 from qa.retrieval import Filters, Retriever
+from qa.retrieval.bank_rankers import BankDenseRanker
 from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
 from qa.years import clause_years
 
@@ -39,8 +40,9 @@ class Answerer:
         self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
         places = {d.doc_id: d.profile.place for d in documents if d.profile and d.profile.place}
         self.followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
-                                        retriever.encode_queries)
-        self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of, self.cited_text_of), Understand(retriever, reader), Retrieve(retriever),
+                                        retriever.encode_queries, retriever.tuning.followups)
+        self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of, self.cited_text_of,
+                                                self.bank_closeness), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
@@ -106,6 +108,18 @@ class Answerer:
         answer = self.answer_alone(question, filters)
         units = [self.retriever.unit(c.clause_id) for c in answer.citations]
         return " ".join(u.context_text() for u in units if u is not None)
+
+    def bank_closeness(self, question: str, filters: Filters) -> float:
+        """How close a question is to one residents ask: the similarity of its nearest bank question, in scope or out
+        (0 without a bank)."""
+        bank = self.retriever.rankers.get("bank")
+        if not isinstance(bank, BankDenseRanker):
+            return 0.0
+        query = self.retriever.prepare(question, filters)
+        if query.vector is None:
+            return 0.0
+        match = bank.neighbours(query.vector)
+        return max(match.in_similarity, match.out_similarity)
 
     def lead_of(self, question: str, filters: Filters) -> str:
         """The sentence the answer to this (standalone) question leads with ('' for a refusal)."""

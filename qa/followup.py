@@ -21,6 +21,7 @@ from corpus.profile import DocumentProfile
 from index.textnorm import normalise
 from qa.intent import patterns
 from qa.retrieval import QueryAnalyzer
+from qa.tuning import FollowUpConfig
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_TURNS = 3  # only the last few questions count: a conversation drifts, and old turns mislead
@@ -63,6 +64,10 @@ _MODAL_VERB = re.compile(r"[能会要可该][\u4e00-\u9fff]")  # "能干", "会�
 _LIGHT_VERBS = {"有", "是", "到", "能", "要", "会", "达", "弄", "搞", "做", "干", "办", "成", "变", "去", "来", "让", "给", "算"}
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
+# "1+1等于几", "2加3等于几": a sum, about nothing of the conversation
+_ARITHMETIC = re.compile(r"[\d一二三四五六七八九十]\s*([+\-*/×÷=＋－＝]|加|减|乘以?|除以?)\s*[\d一二三四五六七八九十]")
+_ADDRESSED = re.compile(r"[你您]")  # "你住哪", "你靠谱不": asks about PlanQA itself, not the earlier topic
+_ASKS = re.compile(r"[不没否][？?。!！~～\s]*$")  # a yes-no question ending in 不 / 没 ("有补贴不")
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
 # "这几年", "这些年": the recent years, a time, not a pointer back to a thing ("这几年涨得快不" is not "平度几年涨得快不").
 _RECENT = re.compile(r"(这|近|最近)(几|些|两|一两)年|这段时间|这阵子")
@@ -78,7 +83,8 @@ class FollowUp:
     """How a question was read against the conversation: its kind and the standalone question it means."""
 
     # "standalone" | "year" | "contrast" | "slot" | "pronoun" | "detail" | "focus" (asked beside the earlier) |
-    # "procedure" (how to get done what the earlier question asked about, asked beside it)
+    # "procedure" (how to get done what the earlier question asked about, asked beside it) | "light" (names too
+    # little to stand alone, asked beside it)
     kind: str
     understood_as: str
     previous: str = ""  # the earlier question (standalone) it continues
@@ -147,14 +153,16 @@ class FollowUpReader:
     """Reads a question against the earlier questions of its conversation."""
 
     def __init__(self, analyzer: QueryAnalyzer, profiles: list[DocumentProfile], plan_text: str,
-                 encode: Callable[[list[str]], np.ndarray] | None = None) -> None:
-        """Use the analyzer's words, the documents' places and status year, the plan's words, and the encoder."""
+                 encode: Callable[[list[str]], np.ndarray] | None = None, config: FollowUpConfig | None = None) -> None:
+        """Use the analyzer's words, the documents' places and status year, the plan's words, the encoder, and the
+        tuned bounds of a turn too light to stand alone."""
         self.analyzer = analyzer
         self.slots = Slots.load(profiles)
         self.plan = normalise(plan_text).replace(" ", "")
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
         self.encode = encode
         self.procedure = patterns("procedure.txt")
+        self.config = config or FollowUpConfig()
 
     def depends(self, question: str, previous: str = "") -> bool:
         """Whether a question needs the earlier turns: little of its own to go on, plus a cue that it continues
@@ -201,6 +209,24 @@ class FollowUpReader:
                     return True
         opens_or_trails = bool(_LEAD.match(text)) or bool(re.search(r"呢[？?。！!\s]*$", text))
         return opens_or_trails and weight <= LIGHT_WITH_CUE
+
+    def too_light(self, question: str) -> bool:
+        """Whether a short turn asks something without a cue but names too little to stand alone ("钱上有啥要求", "都配
+        些啥", "有补贴不": a word or two of its own, within the tuned bounds); not a greeting, a sum ("1+1等于几"), words
+        to PlanQA ("你住哪") or a slot word ("莱西有没有" is read as a slot already)."""
+        core = _core(question)
+        if not core or _ARITHMETIC.search(core) or _ADDRESSED.search(core) \
+                or not (_ASKING.search(core) or _ASKS.search(question.strip())):
+            return False
+        if len("".join(_HAN.findall(core))) > self.config.short_turn:
+            return False  # "地铁开了几条了": a longer turn about one thing is a question of its own
+        own = self._own_words(core)
+        return sum(len(w) for w in own) <= self.config.light_chars and not any(self.slots.is_slot_word(w) for w in own)
+
+    def beside(self, question: str, previous: str) -> FollowUp:
+        """A question too light to stand alone, asked beside the earlier question ("钱上有啥要求" after "说要培育小城市
+        得多大才算")."""
+        return replace(self._beside(previous, _core(question)), kind="light")
 
     def _new_topic(self, text: str, previous: str) -> list[str]:
         """The words of a year question that name something the earlier question did not: not a pronoun ("那会儿"),

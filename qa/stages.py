@@ -28,14 +28,16 @@ class Contextualise:
     def __init__(self, reader: FollowUpReader,
                  indicator_of: Callable[[str, Filters, int, bool, bool], Indicator | None] | None = None,
                  lead_of: Callable[[str, Filters], str] | None = None,
-                 cited_text_of: Callable[[str, Filters], str] | None = None) -> None:
+                 cited_text_of: Callable[[str, Filters], str] | None = None,
+                 bank_closeness: Callable[[str, Filters], float] | None = None) -> None:
         """Use the follow-up reader, a way to find the indicator the earlier question's answer gave (as the plan
-        names it for the year asked, status or target), a way to find the sentence that answer led with, and one to
-        find the clauses it cited."""
+        names it for the year asked, status or target), a way to find the sentence that answer led with, one to
+        find the clauses it cited, and one to say how near a question is to the bank's residents' questions."""
         self.reader = reader
         self.indicator_of = indicator_of
         self.lead_of = lead_of
         self.cited_text_of = cited_text_of
+        self.bank_closeness = bank_closeness
 
     def run(self, state: AskState) -> None:
         """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
@@ -70,6 +72,14 @@ class Contextualise:
             subject = self.reader.answer_subject(followup.previous, self.lead_of(followup.previous, filters))
             if subject:
                 followup = replace(followup, kind="pronoun", understood_as=self.reader.with_subject(question, subject))
+        # "钱上有啥要求", "有补贴不": a turn naming too little to be a question of its own (read alone, or sent back to
+        # stand alone above) asks about the earlier topic, beside the earlier question; unless the turn alone is nearer
+        # a question residents ask than that reading ("地铁几条了", or chit-chat the bank knows): it stood on its own.
+        if followup.kind == "standalone" and prior is not None and self.reader.too_light(question):
+            beside = self.reader.beside(question, prior.understood_as)
+            if self.bank_closeness is None or \
+                    self.bank_closeness(beside.understood_as, filters) > self.bank_closeness(question, filters):
+                return beside
         # "还有呢" after "具体呢" goes on from it; "有啥数字吗" after "具体呢" starts on the figures (a page of its own).
         if followup.kind == "detail" and prior is not None and prior.kind == "detail" and prior.previous == followup.previous \
                 and prior.wants_figures == followup.wants_figures:

@@ -81,6 +81,15 @@ class AnswerabilityConfig:
 
 
 @dataclass(frozen=True)
+class FollowUpConfig:
+    """When a conversation turn names too little to stand alone and is asked beside the earlier question."""
+
+    light_chars: int = 2  # characters of its own content words, at most ("钱上有啥要求": 要求)
+    short_turn: int = 6  # Chinese characters of the whole turn, at most ("地铁开了几条了" is a question of its own)
+    chosen_on: str = ""
+
+
+@dataclass(frozen=True)
 class CacheConfig:
     """Sizes of in-process caches."""
 
@@ -98,6 +107,7 @@ class Tuning:
     indicators: IndicatorConfig = field(default_factory=IndicatorConfig)
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+    followups: FollowUpConfig = field(default_factory=FollowUpConfig)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,7 +127,8 @@ def load_tuning(path: Path = TUNING_FILE) -> Tuning:
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     sections = {f.name: f.type for f in fields(Tuning) if f.name != "extra"}
     classes = {"fusion": FusionConfig, "sentences": SentenceConfig, "refusal": RefusalConfig,
-               "indicators": IndicatorConfig, "answerability": AnswerabilityConfig, "cache": CacheConfig}
+               "indicators": IndicatorConfig, "answerability": AnswerabilityConfig, "cache": CacheConfig,
+               "followups": FollowUpConfig}
     parsed = {name: _section(classes[name], data.get(name, {})) for name in sections}
     extra = {k: v for k, v in data.items() if k not in sections}
     return Tuning(**parsed, extra=extra)

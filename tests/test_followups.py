@@ -348,3 +348,26 @@ def test_asking_where_to_apply_after_a_question_gets_that_topics_policy_and_no_p
     # A procedure question with a topic of its own stands alone, as without the conversation.
     alone = service.ask("身份证丢了去哪补办", history=earlier)
     assert alone.understood_as == "身份证丢了去哪补办" and alone.citations[0].clause_id == "qingdao-2021/3.2.4.p1"
+
+
+def test_a_turn_naming_too_little_to_stand_alone_is_asked_beside_the_earlier_question(service):
+    # "钱上有啥要求" has no cue (那…, …呢, a pronoun) and one word of its own: alone it gets the city's budget rules.
+    alone = service.ask("钱上有啥要求")
+    assert "财政收入超过10亿元" not in quotes(alone)
+    later = service.ask("钱上有啥要求", history=["小城市要培育成啥样"])
+    assert later.understood_as == "小城市要培育成啥样，钱上有啥要求？" and not later.abstained
+    assert "财政收入超过10亿元" in later.citations[0].quote
+    teachers = service.ask("咋落实", history=["乡村学校老师太缺了"])
+    assert teachers.understood_as == "乡村学校老师太缺了，咋落实？" and "乡村特级教师" in teachers.citations[0].quote
+
+
+def test_a_short_question_of_its_own_is_not_read_against_the_conversation(service):
+    earlier = ["坐火车到北京上海要多久"]
+    # Longer than a follow-up turn, or nearer a resident's question alone: as typed, the metro lines cited.
+    for question in ("地铁开了几条了", "地铁几条了"):
+        metro = service.ask(question, history=earlier)
+        assert metro.understood_as == question and "4号线" in quotes(metro)
+    # Words to PlanQA itself and a sum are about nothing of the conversation: as typed, and refused.
+    for question in ("你住哪", "2加3等于几"):
+        aside = service.ask(question, history=earlier)
+        assert aside.understood_as == question and aside.abstained
