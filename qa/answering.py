@@ -98,10 +98,23 @@ class Answerer:
             about_figures = asks_figure or answer.kind == "indicator" or asks_for_number(question)
             found = next((i for i in cited if i.name in named), None)
             if found is None and about_figures:
-                found = next(iter(_asked_first(cited, status)), None)
+                ordered = _asked_first(cited, status)
+                found = next(iter(ordered), None)
+                if year is not None and found is not None and not self._gives(found, year, status):
+                    # "35年的呢" after an answer quoting 2.3倍 (incomes against 2010) and then the income ratio: the
+                    # plan gives no 2035 figure for the first, and one for the ratio it also quoted.
+                    found = next((i for i in ordered if self._gives(i, year, status)), found)
         if found is None or year is None:
             return found
         return self.table.for_year(found, year, "status" if status else "target")
+
+    def _gives(self, indicator: Indicator, year: int, status: bool) -> bool:
+        """Whether the plan gives this indicator (or its namesake for that year) a figure for the year, status or
+        target."""
+        kind = "status" if status else "target"
+        named = self.table.for_year(indicator, year, kind)
+        return any(i.name == named.name and i.doc_id == named.doc_id
+                   for i in self.table.filter(year=year, kind=kind, doc=indicator.doc_id))
 
     def cited_text_of(self, question: str, filters: Filters) -> str:
         """The clauses (heading path and text) the answer to this standalone question cites ('' for a refusal)."""

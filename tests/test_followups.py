@@ -371,3 +371,13 @@ def test_a_short_question_of_its_own_is_not_read_against_the_conversation(servic
     for question in ("你住哪", "2加3等于几"):
         aside = service.ask(question, history=earlier)
         assert aside.understood_as == question and aside.abstained
+
+
+def test_a_year_turn_continues_the_quoted_figure_the_plan_gives_for_that_year(service):
+    earlier = ["城里和乡下挣钱差几倍 以后要降到多少"]
+    # The answer quotes incomes against 2010 (2.3倍, 2.5倍) before the income ratio (2.36); only the ratio has targets.
+    later = service.ask("那2035年呢", history=earlier)
+    assert later.understood_as == "到2035年，城乡居民人均可支配收入比目标是多少？"
+    assert not later.abstained and "城乡居民人均可支配收入比降至2左右" in quotes(later)
+    sooner = service.ask("25年呢", history=earlier)
+    assert not sooner.abstained and "降至2.2左右" in quotes(sooner)
