@@ -33,6 +33,7 @@ class Answerer:
         # A follow-up turn consults the earlier question's own answer several times (its lead sentence, its figure,
         # its clause): answered once and kept, per question and scope, as long as the deciders stay the same.
         self.answer_alone = lru_cache(maxsize=EARLIER_ANSWERS)(self._answer_alone)
+        self.bank_closeness = lru_cache(maxsize=EARLIER_ANSWERS)(self._bank_closeness)
         profiles = [d.profile for d in documents if d.profile]
         reader = IntentReader([d.clean_text for d in documents], retriever.analyzer, profiles)
         self.place_label = "、".join(dict.fromkeys(p.place for p in profiles if p.place)) or "所收录地区"
@@ -102,7 +103,8 @@ class Answerer:
                 found = next(iter(ordered), None)
                 if year is not None and found is not None and not self._gives(found, year, status):
                     # "35年的呢" after an answer quoting 2.3倍 (incomes against 2010) and then the income ratio: the
-                    # plan gives no 2035 figure for the first, and one for the ratio it also quoted.
+                    # plan gives no 2035 figure for the first, and one for the ratio it also quoted. (Limiting this to
+                    # the first figure's own sentence lost two of the four development turns it gained.)
                     found = next((i for i in ordered if self._gives(i, year, status)), found)
         if found is None or year is None:
             return found
@@ -122,7 +124,7 @@ class Answerer:
         units = [self.retriever.unit(c.clause_id) for c in answer.citations]
         return " ".join(u.context_text() for u in units if u is not None)
 
-    def bank_closeness(self, question: str, filters: Filters) -> float:
+    def _bank_closeness(self, question: str, filters: Filters) -> float:
         """How close a question is to one residents ask: the similarity of its nearest bank question, in scope or out
         (0 without a bank)."""
         bank = self.retriever.rankers.get("bank")

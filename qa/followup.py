@@ -67,7 +67,7 @@ LIGHT = 4  # a question whose own content words add up to this many characters o
 # "1+1等于几", "2加3等于几": a sum, about nothing of the conversation
 _ARITHMETIC = re.compile(r"[\d一二三四五六七八九十]\s*([+\-*/×÷=＋－＝]|加|减|乘以?|除以?)\s*[\d一二三四五六七八九十]")
 _ADDRESSED = re.compile(r"[你您]")  # "你住哪", "你靠谱不": asks about PlanQA itself, not the earlier topic
-_ASKS = re.compile(r"[不没否][？?。!！~～\s]*$")  # a yes-no question ending in 不 / 没 ("有补贴不")
+_ASKS = re.compile(r"[不否][？?。!！~～\s]*$")  # a yes-no question ending in 不 ("有补贴不"; 没 is in _ASKING)
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
 # "这几年", "这些年": the recent years, a time, not a pointer back to a thing ("这几年涨得快不" is not "平度几年涨得快不").
 _RECENT = re.compile(r"(这|近|最近)(几|些|两|一两)年|这段时间|这阵子")
@@ -212,7 +212,7 @@ class FollowUpReader:
 
     def too_light(self, question: str) -> bool:
         """Whether a short turn asks something without a cue but names too little to stand alone ("钱上有啥要求", "都配
-        些啥", "有补贴不": a word or two of its own, within the tuned bounds); not a greeting, a sum ("1+1等于几"), words
+        些啥", "有补贴不": a word or two of its own, within the tuned bounds); not a sum ("1+1等于几"), words
         to PlanQA ("你住哪") or a slot word ("莱西有没有" is read as a slot already)."""
         core = _core(question)
         if not core or _ARITHMETIC.search(core) or _ADDRESSED.search(core) \

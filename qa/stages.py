@@ -12,7 +12,7 @@ from qa.decide import states_a_figure, states_when
 from qa.followup import FollowUp, FollowUpReader, indicator_question, recent
 from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Decision
-from qa.records import Indicator, check_query, sanitised_text
+from qa.records import MAX_QUERY_CHARS, Indicator, check_query, sanitised_text
 from qa.retrieval import Filters, Retriever
 
 
@@ -45,7 +45,8 @@ class Contextualise:
         state.history = [sanitised_text(h) for h in state.history if isinstance(h, str)]
         state.asked = state.question
         prior: FollowUp | None = None
-        for turn in recent(state.history):  # each earlier question as it was understood in its turn
+        # each earlier question as it was understood in its turn; one too long to be asked is no context to build on
+        for turn in recent([h for h in state.history if len(h) <= MAX_QUERY_CHARS]):
             prior = self.understand(turn, prior, state.filters)
         followup = self.understand(state.question, prior, state.filters)
         state.followup = followup
@@ -53,7 +54,12 @@ class Contextualise:
 
     def understand(self, question: str, prior: FollowUp | None, filters: Filters) -> FollowUp:
         """One question read against the earlier one (as it was understood), with the earlier answer's indicator
-        carried into a year or contrast turn, and a detail request after a detail request going on from it."""
+        carried into a year or contrast turn, a detail request after a detail request going on from it, and a turn
+        too light to stand alone asked beside it; as typed when the reading would be too long to ask."""
+        followup = self._read(question, prior, filters)
+        return followup if len(followup.understood_as) <= MAX_QUERY_CHARS else FollowUp("standalone", question)
+
+    def _read(self, question: str, prior: FollowUp | None, filters: Filters) -> FollowUp:
         followup = self.reader.rewrite(question, prior.understood_as if prior else "")
         # "空气还得咋治" after a question on the urbanisation rate: a request naming things the earlier question and
         # the clauses its answer cited do not all mention is a question of its own, not more of that answer.
@@ -75,9 +81,11 @@ class Contextualise:
         # "钱上有啥要求", "有补贴不": a turn naming too little to be a question of its own (read alone, or sent back to
         # stand alone above) asks about the earlier topic, beside the earlier question; unless the turn alone is nearer
         # a question residents ask than that reading ("地铁几条了", or chit-chat the bank knows): it stood on its own.
-        if followup.kind == "standalone" and prior is not None and self.reader.too_light(question):
+        # Without a bank to tell, a turn stays as typed.
+        if followup.kind == "standalone" and prior is not None and self.bank_closeness is not None \
+                and self.reader.too_light(question):
             beside = self.reader.beside(question, prior.understood_as)
-            if self.bank_closeness is None or \
+            if len(beside.understood_as) <= MAX_QUERY_CHARS and \
                     self.bank_closeness(beside.understood_as, filters) > self.bank_closeness(question, filters):
                 return beside
         # "还有呢" after "具体呢" goes on from it; "有啥数字吗" after "具体呢" starts on the figures (a page of its own).

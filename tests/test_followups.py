@@ -381,3 +381,17 @@ def test_a_year_turn_continues_the_quoted_figure_the_plan_gives_for_that_year(se
     assert not later.abstained and "城乡居民人均可支配收入比降至2左右" in quotes(later)
     sooner = service.ask("25年呢", history=earlier)
     assert not sooner.abstained and "降至2.2左右" in quotes(sooner)
+
+
+def test_a_reading_too_long_to_ask_leaves_the_turn_as_typed(service):
+    # The earlier question at the 500-character limit: asked beside it, "有补贴不" would be over it (a QueryError before).
+    longest = "外地人能申请公租房吗" * 50
+    assert len(longest) == 500
+    light = service.ask("有补贴不", history=[longest])
+    assert light.understood_as == "有补贴不"
+    # A history turn over the limit could never have been asked: it is no context, not an error about this question.
+    after = service.ask("那2035年呢", history=["青" * 600])
+    assert after.understood_as == "那2035年呢"
+    # and the turn after a light one still reads the light one as it was understood
+    chain = service.ask("地铁几条了", history=[longest, "有补贴不"])
+    assert chain.understood_as == "地铁几条了" and "4号线" in quotes(chain)
