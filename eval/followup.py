@@ -21,7 +21,8 @@ FOLLOWUP_DEV5 = GOLD_DIR / "followup_dev5.jsonl"  # written blind with dev_every
 FOLLOWUP_SEALED = GOLD_DIR / "followup_sealed.jsonl"  # written before any follow-up code; never tuned on
 # The sealed conversations beside each sealed set of eval.gold.SEALED_SETS, by the same names.
 FOLLOWUP_SEALED_SETS = {"sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "followup_sealed2.jsonl",
-                        "sealed3": GOLD_DIR / "followup_sealed3.jsonl", "sealed4": GOLD_DIR / "followup_sealed4.jsonl"}
+                        "sealed3": GOLD_DIR / "followup_sealed3.jsonl", "sealed4": GOLD_DIR / "followup_sealed4.jsonl",
+                        "sealed5": GOLD_DIR / "followup_sealed5.jsonl"}
 KINDS = ("year", "slot", "pronoun", "detail", "contrast", "standalone")
 Ask = Callable[[str, list[str]], Answer]
 
