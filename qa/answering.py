@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
-from qa.decide import ExactSignals, FigureTable, MissingYear, OwnView, PatternSignals, PlanSentences
+from qa.decide import ComposeRequest, ExactSignals, FigureTable, MissingYear, OwnView, PatternSignals, PlanSentences
 from qa.followup import FollowUpReader
 from qa.followup_deciders import FollowUpAttribute, FollowUpContrast, FollowUpDetail, FollowUpYear
 from qa.indicators import IndicatorTable
@@ -57,6 +57,7 @@ class Answerer:
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
             OwnView(),
+            ComposeRequest(),
             FollowUpDetail(retriever, self.answer_alone),
             FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
             FollowUpAttribute(retriever, self.answer_alone),

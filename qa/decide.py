@@ -38,6 +38,7 @@ def states_a_figure(text: str) -> bool:
 
 
 OPINION_REFUSAL = "规划问答只说明规划里写了什么，不替任何人评价好坏、也不预测结果。"
+COMPOSING_REFUSAL = "规划问答只说明规划里写了什么，不代写诗歌、故事、文案、讲稿等内容。"
 
 
 def refuse(message: str) -> Decision:
@@ -73,6 +74,17 @@ class OwnView:
     def decide(self, state: AskState) -> Decision | None:
         """Refuse, or pass."""
         return refuse(OPINION_REFUSAL) if state.intent.asks_opinion else None
+
+
+class ComposeRequest:
+    """Refuses a request to write a text ("帮我写首诗", "编个顺口溜"), typed alone or in a conversation: the plan holds
+    no such text, and the nearest clauses are shown with the refusal."""
+
+    name = "compose request"
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Refuse, or pass."""
+        return refuse(COMPOSING_REFUSAL) if state.intent.asks_composing else None
 
 
 class MissingYear:

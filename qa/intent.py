@@ -52,11 +52,13 @@ class Intent:
     asks_procedure: bool = False  # where to go, which office or documents: the plan states policies, not procedures
     only_procedure: bool = False  # every part of the question asks a procedure (no part the plan could answer)
     asks_opinion: bool = False  # "你觉得…": PlanQA's own view, which it does not have
+    asks_composing: bool = False  # "帮我写首诗…": a text to be written, which the plan does not hold
     parts: list[str] = field(default_factory=list)
 
 
 def patterns(name: str) -> list[re.Pattern[str]]:
-    """The regular expressions of one pattern file in qa/data (chitchat.txt, procedure.txt, opinion.txt)."""
+    """The regular expressions of one pattern file in qa/data (chitchat.txt, procedure.txt, opinion.txt,
+    creative.txt)."""
     return [re.compile(p, re.IGNORECASE) for p in _lines(name)]
 
 
@@ -79,6 +81,7 @@ class IntentReader:
         self.chitchat = patterns("chitchat.txt")
         self.procedure = patterns("procedure.txt")
         self.opinion = patterns("opinion.txt")
+        self.composing = patterns("creative.txt")
         self.plan_years = {int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", self.plan)}
 
     def read(self, query: Query) -> Intent:
@@ -100,6 +103,7 @@ class IntentReader:
             asks_procedure=procedure,
             only_procedure=procedure and all(self.asks_procedure(normalise(part).replace(" ", "")) for part in parts),
             asks_opinion=self.asks_opinion(text),
+            asks_composing=self.asks_composing(text),
             parts=parts,
         )
 
@@ -111,15 +115,20 @@ class IntentReader:
         """Whether the (normalised) text asks PlanQA's own view."""
         return any(p.search(text) for p in self.opinion)
 
+    def asks_composing(self, text: str) -> bool:
+        """Whether the (normalised) text asks for a text to be written (a poem, an advert, a speech)."""
+        return any(p.search(text) for p in self.composing)
+
     def with_typed(self, intent: Intent, typed: str) -> Intent:
         """The intent of a rewritten follow-up with the typed turn's own signals added: "那你觉得2035年能到多少呢"
         asks PlanQA's view and "那去哪办" a procedure, though their standalone rewrites may not say so."""
         text = normalise(typed).replace(" ", "")
-        opinion, procedure = self.asks_opinion(text), self.asks_procedure(text)
-        if not (opinion or procedure):
+        opinion, procedure, composing = self.asks_opinion(text), self.asks_procedure(text), self.asks_composing(text)
+        if not (opinion or procedure or composing):
             return intent
         return replace(intent, asks_opinion=intent.asks_opinion or opinion,
-                       asks_procedure=intent.asks_procedure or procedure)
+                       asks_procedure=intent.asks_procedure or procedure,
+                       asks_composing=intent.asks_composing or composing)
 
     def _unknown_names(self, text: str) -> list[str]:
         """Proper names of three or more characters that the plan never mentions ("迪士尼")."""

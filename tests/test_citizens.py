@@ -30,7 +30,7 @@ def test_the_shipped_model_and_its_operating_point_are_loaded(service):
     assert 0.0 < tuning.answerability.threshold < 0.5
     assert "dev.jsonl" in tuning.answerability.chosen_on and "sealed" not in tuning.answerability.chosen_on
     assert [d.name for d in service.answerer.decide.deciders] == [
-        "own view", "follow-up detail", "follow-up contrast", "follow-up attribute", "exact signals", "figure table",
+        "own view", "compose request", "follow-up detail", "follow-up contrast", "follow-up attribute", "exact signals", "figure table",
         "follow-up year",
         "answerability",
         "figures in sentences", "missing year", "plan sentences"]
@@ -415,3 +415,20 @@ def test_a_request_for_planqas_own_view_is_refused_with_the_nearest_clauses(serv
     # "你说" is also a filler before a plain question: answered, from the village water-supply clause.
     water = service.ask("你说俺村以后能通上自来水不")
     assert not water.abstained and water.citations[0].clause_id == "qingdao-2021/8.2.2.p1"
+
+
+def test_a_request_to_write_a_text_is_refused_with_the_nearest_clauses(service):
+    from qa.decide import COMPOSING_REFUSAL
+
+    rhyme = service.ask("编个顺口溜讲讲垃圾分类")
+    assert rhyme.abstained and rhyme.kind == "refusal" and not rhyme.citations
+    assert rhyme.answer.startswith(COMPOSING_REFUSAL)
+    assert rhyme.related[0].clause_id == "qingdao-2021/7.4.5.p1"  # the waste-sorting clause, shown for reference
+    for request in ("给俺们村写段快板 夸夸新修的路", "帮我整段说唱 唱唱青岛地铁", "替我写封信给市长 说说停车难"):
+        assert service.ask(request).answer.startswith(COMPOSING_REFUSAL)
+    # In a conversation the typed turn asks for the text, whatever its rewrite says.
+    turn = service.ask("那给它编个顺口溜", history=["垃圾分类以后咋搞"])
+    assert turn.answer.startswith(COMPOSING_REFUSAL)
+    # What the plan writes is asked about, not asked for: answered, from the elderly-care clause.
+    care = service.ask("规划里写了哪些养老的事")
+    assert not care.abstained and "多层次养老服务供给机制" in care.citations[0].quote
