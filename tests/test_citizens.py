@@ -417,6 +417,19 @@ def test_a_request_for_planqas_own_view_is_refused_with_the_nearest_clauses(serv
     assert not water.abstained and water.citations[0].clause_id == "qingdao-2021/8.2.2.p1"
 
 
+def test_asking_for_a_verdict_on_a_measure_is_refused_like_asking_planqas_view(service):
+    from qa.decide import OPINION_REFUSAL
+
+    waste = service.ask("修这么多地铁 是不是浪费钱")
+    assert waste.abstained and waste.answer.startswith(OPINION_REFUSAL) and not waste.citations
+    assert waste.related[0].clause_id == "qingdao-2021/6.2.1.p1"  # the metro clause, shown for reference
+    for verdict in ("老小区刷外墙算不算面子工程", "城中村改造对租房的是好事还是坏事"):
+        assert service.ask(verdict).answer.startswith(OPINION_REFUSAL)
+    # "靠谱吗" also opens questions the plan answers (an in-scope bank form): answered, from the rural finance clause.
+    pooling = service.ask("村里有人拉老人集资 靠谱吗")
+    assert not pooling.abstained and pooling.citations[0].clause_id == "qingdao-2021/8.1.6.p1"
+
+
 def test_a_request_to_write_a_text_is_refused_with_the_nearest_clauses(service):
     from qa.decide import COMPOSING_REFUSAL
 
