@@ -102,22 +102,15 @@ class Answerer:
             if found is None and about_figures:
                 ordered = _asked_first(cited, status)
                 found = next(iter(ordered), None)
-                if year is not None and found is not None and not self._gives(found, year, status):
+                kind = "status" if status else "target"
+                if year is not None and found is not None and self.table.given_for_year(found, year, kind) is None:
                     # "35年的呢" after an answer quoting 2.3倍 (incomes against 2010) and then the income ratio: the
                     # plan gives no 2035 figure for the first, and one for the ratio it also quoted. (Limiting this to
                     # the first figure's own sentence lost two of the four development turns it gained.)
-                    found = next((i for i in ordered if self._gives(i, year, status)), found)
+                    found = next((i for i in ordered if self.table.given_for_year(i, year, kind) is not None), found)
         if found is None or year is None:
             return found
         return self.table.for_year(found, year, "status" if status else "target")
-
-    def _gives(self, indicator: Indicator, year: int, status: bool) -> bool:
-        """Whether the plan gives this indicator (or its namesake for that year) a figure for the year, status or
-        target."""
-        kind = "status" if status else "target"
-        named = self.table.for_year(indicator, year, kind)
-        return any(i.name == named.name and i.doc_id == named.doc_id
-                   for i in self.table.filter(year=year, kind=kind, doc=indicator.doc_id))
 
     def cited_text_of(self, question: str, filters: Filters) -> str:
         """The clauses (heading path and text) the answer to this standalone question cites ('' for a refusal)."""
@@ -132,10 +125,7 @@ class Answerer:
         if not isinstance(bank, BankDenseRanker):
             return 0.0
         query = self.retriever.prepare(question, filters)
-        if query.vector is None:
-            return 0.0
-        match = bank.neighbours(query.vector)
-        return max(match.in_similarity, match.out_similarity)
+        return bank.closeness(query.vector) if query.vector is not None else 0.0
 
     def lead_of(self, question: str, filters: Filters) -> str:
         """The sentence the answer to this (standalone) question leads with ('' for a refusal)."""

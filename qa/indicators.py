@@ -274,12 +274,16 @@ class IndicatorTable:
         """The indicator itself when the plan gives it for this year and kind; else the same document's indicator
         of that year and kind whose name shares the most character pairs with it (高速公路总里程 -> 高速公路通车里程),
         when they share at least NAME_PAIRS of them; else the indicator itself."""
+        return self.given_for_year(indicator, year, kind) or indicator
+
+    def given_for_year(self, indicator: Indicator, year: int, kind: str) -> Indicator | None:
+        """As for_year, but None when the plan gives neither the indicator nor a namesake for this year and kind."""
         pool = self.filter(year=year, kind=kind, doc=indicator.doc_id)
         if any(i.name == indicator.name for i in pool):
             return indicator
         scored = [(name_likeness(indicator.name, i.name), i) for i in pool]
         best = max(scored, key=lambda item: item[0], default=(0.0, indicator))
-        return best[1] if best[0] >= NAME_PAIRS else indicator
+        return best[1] if best[0] >= NAME_PAIRS else None
 
     def in_clause(self, clause_id: str) -> tuple[Indicator, ...]:
         """The figures a clause states, in document order."""

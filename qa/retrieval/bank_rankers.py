@@ -73,6 +73,11 @@ class BankDenseRanker(_BankBase):
         scores = self.similarities(query.vector)[: self._n_in][self._rows]
         return self._catalog.top(self._unit_scores(scores, 0.0), k, self._catalog.mask(filters), keep_zero=False)
 
+    def closeness(self, vector: np.ndarray) -> float:
+        """The similarity of the nearest bank question, in scope or out (0.0 for an empty bank)."""
+        sims = self.similarities(vector)
+        return float(sims.max()) if len(sims) else 0.0
+
     def neighbours(self, vector: np.ndarray, exclude: str | None = None) -> BankMatch:
         """The nearest in-scope and out-of-scope bank questions (exclude: a bank id "doc:id" to leave out)."""
         sims = self.similarities(vector)
