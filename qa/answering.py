@@ -8,7 +8,13 @@ from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
 from qa.decide import ComposeRequest, ExactSignals, FigureTable, MissingYear, OwnView, PatternSignals, PlanSentences
 from qa.followup import FollowUpReader
-from qa.followup_deciders import FollowUpAttribute, FollowUpContrast, FollowUpDetail, FollowUpYear
+from qa.followup_deciders import (
+    FollowUpAntecedent,
+    FollowUpAttribute,
+    FollowUpContrast,
+    FollowUpDetail,
+    FollowUpYear,
+)
 from qa.indicators import IndicatorTable
 from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Pipeline
@@ -67,6 +73,7 @@ class Answerer:
             *(learned if model is not None else [PatternSignals()]),
             FigureTable(self.table, retriever, refusal, sentences=True),
             MissingYear(),
+            FollowUpAntecedent(retriever, self.answer_alone),
             PlanSentences(retriever, refusal, check_confidence=model is None),
         ]
         self.model = model

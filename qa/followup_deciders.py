@@ -155,6 +155,36 @@ class FollowUpAttribute:
         return Decision("refuse", f"规划提到了这件事，但没有写明它的{said}。", reason="follow-up attribute")
 
 
+class FollowUpAntecedent:
+    """Decider for "它以后要建成啥样" / "这个还能在哪用" once the plan is judged to answer it: a pronoun points at
+    what the earlier answer named (卡奥斯, 一码通城, 农贷通), which its lead clause describes, so that clause is read
+    first and the turn's own best clauses after it."""
+
+    name = "follow-up antecedent"
+
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters], Answer]) -> None:
+        """Use the retriever, and a way to answer the earlier question on its own."""
+        self.retriever = retriever
+        self.answer_of = answer_of
+        self.top = retriever.tuning.sentences.answer_clauses
+
+    def decide(self, state: AskState) -> Decision | None:
+        """The best sentences of the earlier answer's lead clause and the turn's best clauses, that clause ranked
+        first; pass for other turns, a question in several parts, or an earlier answer that quoted nothing."""
+        followup = state.followup
+        if followup is None or followup.kind != "pronoun" or len(state.intent.parts) != 1:
+            return None
+        earlier = self.answer_of(followup.previous, state.filters)
+        if not earlier.quotes_the_plan():
+            return None
+        # The rewritten turn carries the earlier question's subject, not what its answer named ("规划还管啥" for
+        # "它还管啥" after "这规划谁牵头落实"): its own ranking alone misses the clause the pronoun points at.
+        lead = earlier.citations[0].clause_id
+        ranking = [(lead, 1.0), *[(c, s) for c, s in state.ranking if c != lead][: self.top - 1]]
+        chosen = self.retriever.scorer.choose(self.retriever.candidates(state.query, ranking), limit=3)
+        return Decision("text", sentences=chosen, reason="follow-up antecedent") if chosen else None
+
+
 class FollowUpYear:
     """Decider for "那2035年呢？" about something other than a figure ("城乡一起发展的制度2025年能弄到啥程度" ->
     "2035年呢"): what the plan sets for that year, from the best-ranked clauses about that year (ranked for the topic
