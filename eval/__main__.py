@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="retrieval and answer metrics on a gold set")
     run.add_argument("--gold", type=Path, help="gold JSONL file (default: eval/gold/dev.jsonl)")
     run.add_argument("--retriever", choices=ABLATION,
-                     help="one configuration (default: the ablation of all four)")
+                     help="one configuration (default: every one, the ablation)")
     run.add_argument("--out", type=Path, help="report folder (default: reports/latest)")
     run.add_argument("--no-answers", action="store_true", help="skip the answer metrics")
     run.add_argument("--followups", type=Path,
@@ -52,12 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train-answerability",
                            help="train the answerability model on the question bank; choose its threshold on dev")
     train.add_argument("--gold", type=Path, help="development set to choose the threshold on (default: dev.jsonl)")
+    sub.add_parser("train-reranker", help="train the reranker of the fused top clauses on the development sets")
     robust = sub.add_parser("robustness", help="do reworded questions keep their top clause and lead citation?")
     robust.add_argument("--rewordings", type=Path, help="rewordings file (default: eval/gold/rewordings.jsonl)")
     args = parser.parse_args(argv)
     try:
         if args.command == "train-answerability":
             return _train(args)
+        if args.command == "train-reranker":
+            return _train_reranker()
         if args.command == "robustness":
             return _robustness(args)
         return _run(args) if args.command == "run" else _bench(args)
@@ -116,6 +119,23 @@ def _train(args: argparse.Namespace) -> int:
           f" {report.bank_wrong_refusals:.3f}, correct refusals {report.bank_correct_refusals:.3f};"
           f" {report.n_answerability_only} answerability-only questions out of fold: wrong refusals"
           f" {report.answerability_only_wrong_refusals:.3f}")
+    return 0
+
+
+def _train_reranker() -> int:
+    from eval.train_reranker import RerankTrainingError, train_reranker
+    from qa.service import PlanQA
+
+    try:
+        report = train_reranker(PlanQA.open())
+    except RerankTrainingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"trained on {report.n_questions} development questions; Recall@1 with each group held out, fused ->"
+          " reranked:")
+    for group, (n, before, after) in report.held_out.items():
+        print(f"  {group} ({n}): {before:.3f} -> {after:.3f}")
+    print(f"written: {report.path}")
     return 0
 
 

@@ -15,7 +15,7 @@ from eval.runner import AnswerRun, RetrievalRun, evaluate_answers, evaluate_retr
 from qa.service import PlanQA
 from qa.tuning import FusionConfig
 
-ABLATION = ("bm25", "dense", "hybrid", "hybrid-no-lexicon", "hybrid-no-bank")
+ABLATION = ("bm25", "dense", "hybrid", "hybrid-no-lexicon", "hybrid-no-bank", "hybrid-no-rerank")
 Progress = Callable[[str, int, int], None]
 
 
@@ -36,6 +36,8 @@ def configuration(service: PlanQA, name: str) -> tuple[str, FusionConfig | None]
     """Retriever mode and fusion settings for a configuration name."""
     if name == "hybrid-no-lexicon":
         return "hybrid", replace(service.retriever.config, use_lexicon=False)
+    if name == "hybrid-no-rerank":
+        return "hybrid", replace(service.retriever.config, rerank=False)
     if name == "hybrid-no-bank":
         return "hybrid", service.retriever.config.without("bank").without("bank_bm25")
     if name in ("bm25", "dense", "hybrid"):

@@ -18,6 +18,7 @@ import numpy as np
 from qa.compose import procedure_note
 from qa.decide import PlanSentences, states_a_time
 from qa.indicators import IndicatorTable, asked_kind, asked_unit
+from qa.logistic import StandardisedLogistic
 from qa.pipeline import AskState, Decision
 from qa.retrieval import Candidate, Retriever
 from qa.retrieval.bank_rankers import BankDenseRanker
@@ -55,34 +56,25 @@ FIGURE_SENTENCES = 5  # leading sentences searched for the figure asked (the ans
 
 
 @dataclass(frozen=True)
-class AnswerabilityModel:
-    """A standardised logistic model: p(answerable) = sigmoid(w . (x - mean) / scale + b)."""
+class AnswerabilityModel(StandardisedLogistic):
+    """The standardised logistic model of p(answerable), with what it was trained on and its wording model."""
 
-    features: tuple[str, ...]
-    weights: np.ndarray
-    bias: float
-    mean: np.ndarray
-    scale: np.ndarray
     trained_on: str = ""
     wording_sha256: str = ""  # the wording model it was trained with (qa/wording.json): the two are one pair
     wording: WordingModel | None = field(default=None, compare=False, repr=False)  # that model, once loaded
 
     def probability(self, x: np.ndarray) -> float:
         """Probability that the plan answers the question with features x."""
-        z = float(np.dot(self.weights, (x - self.mean) / self.scale) + self.bias)
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+        return float(self.probabilities(x))
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"features": list(self.features), "weights": self.weights.round(6).tolist(), "bias": round(self.bias, 6),
-                "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(), "trained_on": self.trained_on,
-                "wording_sha256": self.wording_sha256}
+        return {**self.coefficients(), "trained_on": self.trained_on, "wording_sha256": self.wording_sha256}
 
     @classmethod
     def from_dict(cls, data: dict) -> AnswerabilityModel:
         """Read a dict written by to_dict()."""
-        return cls(tuple(data["features"]), np.array(data["weights"]), float(data["bias"]), np.array(data["mean"]),
-                   np.array(data["scale"]), data.get("trained_on", ""), data.get("wording_sha256", ""))
+        return cls(*cls.read_coefficients(data), data.get("trained_on", ""), data.get("wording_sha256", ""))
 
 
 def load_model(path: Path = MODEL_FILE, wording_path: Path = WORDING_FILE) -> AnswerabilityModel | None:

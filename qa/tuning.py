@@ -24,6 +24,7 @@ class FusionConfig:
     # Rankers whose weight shrinks as the question's own words are found in the top BM25 clause: the question bank
     # matters for residents' words, and only gets in the way of a question in the plan's own words.
     lexical_gap_rankers: tuple[str, ...] = ()
+    rerank: bool = True  # the fused top clauses reordered by the learned reranker (qa/rerank.json), when trained
     chosen_on: str = ""
 
     def only(self, ranker: str) -> FusionConfig:

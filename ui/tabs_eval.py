@@ -1,7 +1,7 @@
 """评测 tab: evaluators run the retrieval and answer benchmarks on the dev set or an uploaded gold file.
 
 API: `evaluate` (api_name="evaluate") takes (gold_file or None for a shipped set, configurations
-list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank, answers: bool, shipped set: "dev"|"dev-everyday"|"sealed"|"sealed2"|"sealed3"|"sealed4"|"sealed5") and returns
+list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank|hybrid-no-rerank, answers: bool, shipped set: "dev"|"dev-everyday"|"sealed"|"sealed2"|"sealed3"|"sealed4"|"sealed5") and returns
 (status markdown, retrieval metrics table, answer metrics table, Recall@5-by-type table, answers by question type and
 out-of-plan category table, follow-up hit by kind table (shipped sets only, with answers), chart PNG,
 [report.md, report.json, report.png]).
@@ -34,6 +34,7 @@ CONFIG_LABELS = [
     ("语义向量 dense", "dense"),
     ("混合检索·不用口语词表 hybrid-no-lexicon", "hybrid-no-lexicon"),
     ("混合检索·不用问题库 hybrid-no-bank", "hybrid-no-bank"),
+    ("混合检索·不重排 hybrid-no-rerank", "hybrid-no-rerank"),
 ]
 STAGES = {"answers": "回答评测", "follow-ups": "追问评测", "no-harm": "追问无害检查"}
 SHIPPED = {"dev": DEV_SET, "dev-everyday": DEV_EVERYDAY, **SEALED_SETS}

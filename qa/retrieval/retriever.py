@@ -20,6 +20,7 @@ from qa.retrieval.catalog import UnitCatalog
 from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.retrieval.query import Filters, Query, QueryAnalyzer
 from qa.retrieval.rankers import Ranker, RankerContext, rankers_for
+from qa.retrieval.rerank import RANKERS, ClauseEvidence, RerankModel, feature_rows, load_reranker, reorder
 from qa.retrieval.sentences import Candidate, SentenceScorer
 from qa.tuning import FusionConfig, Tuning, load_tuning
 
@@ -29,8 +30,10 @@ HYBRID = "hybrid"
 class Retriever:
     """Search the indexed clauses of all documents; everything outside this package goes through these methods."""
 
-    def __init__(self, index: SearchIndex, embedder: Embedder | None, tuning: Tuning | None = None) -> None:
-        """Use a loaded index; embedder may be None for BM25-only search."""
+    def __init__(self, index: SearchIndex, embedder: Embedder | None, tuning: Tuning | None = None,
+                 reranker: RerankModel | None | bool = True) -> None:
+        """Use a loaded index; embedder may be None for BM25-only search; reranker: a model, None for fusion alone,
+        or True for the trained one (qa/rerank.json) when there is one."""
         self._index = index
         self._embedder = embedder
         self.tuning = tuning or load_tuning()
@@ -42,6 +45,7 @@ class Retriever:
         self._query_vectors: dict[str, np.ndarray] = {}
         context = RankerContext(index, self.catalog, self.encode_query if embedder else None, self.config)
         self.rankers: dict[str, Ranker] = {name: factory(context) for name, factory in rankers_for(index.backend).items()}
+        self.reranker: RerankModel | None = load_reranker() if reranker is True else reranker or None
 
     @classmethod
     def open(cls, model: str | None = None, auto_build: bool = True, progress: bool = False) -> Retriever:
@@ -150,7 +154,21 @@ class Retriever:
             raise QueryError(f"unknown retriever '{mode}'; choose one of {', '.join(self.modes)}")
         if mode != HYBRID:
             return self.rankers[mode].top_k(query, k, query.filters)
-        depth = max(k, config.candidates_per_ranker)
+        lists, fused = self._fuse(query, max(k, config.candidates_per_ranker), config)
+        if config.rerank and self.reranker is not None and query.vector is not None \
+                and all(name in lists for name in RANKERS):
+            head, tail = fused[: self.reranker.depth], fused[self.reranker.depth :]
+            clauses, features = self._rerank_inputs(query, lists, head)
+            reranked = reorder(clauses, self.reranker.probabilities(features))
+            if reranked and tail:  # beyond the reranked depth the fused order stays, scored under the last reranked
+                floor, last = reranked[-1][1], head[-1][1] or 1.0
+                tail = [(clause_id, floor * score / last) for clause_id, score in tail]
+            fused = reranked + tail
+        return fused[:k]
+
+    def _fuse(self, query: Query, depth: int, config: FusionConfig) -> tuple[dict[str, list[tuple[str, float]]],
+                                                                          list[tuple[str, float]]]:
+        """Each weighted ranker's top-depth list, and their weighted reciprocal rank fusion."""
         lists = {name: self.rankers[name].top_k(query, depth, query.filters)
                  for name, weight in config.weights.items() if weight and name in self.rankers}
         weights = dict(config.weights)
@@ -158,7 +176,46 @@ class Retriever:
             gap = self.query_gap(query, lists.get("bm25"))
             for name in config.lexical_gap_rankers:
                 weights[name] = weights.get(name, 0.0) * gap
-        return reciprocal_rank_fusion(lists, weights, config.rrf_k, self.catalog.position)[:k]
+        return lists, reciprocal_rank_fusion(lists, weights, config.rrf_k, self.catalog.position)
+
+    def rerank_inputs(self, query: Query, depth: int) -> tuple[list[ClauseEvidence], np.ndarray]:
+        """The first depth clauses of the fused ranking (the shipped fusion settings, never reranked) and their
+        reranker features: what the reranker is trained on."""
+        lists, fused = self._fuse(query, max(depth, self.config.candidates_per_ranker), self.config)
+        return self._rerank_inputs(query, lists, fused[:depth])
+
+    def _rerank_inputs(self, query: Query, lists: dict[str, list[tuple[str, float]]],
+                       head: list[tuple[str, float]]) -> tuple[list[ClauseEvidence], np.ndarray]:
+        clauses = self.clause_evidence(query, lists, head)
+        tops = {name: ranking[0][1] for name, ranking in lists.items() if ranking}
+        return clauses, feature_rows(clauses, tops, self.query_gap(query, lists.get("bm25")))
+
+    def clause_evidence(self, query: Query, lists: dict[str, list[tuple[str, float]]],
+                        fused: list[tuple[str, float]]) -> list[ClauseEvidence]:
+        """What the rankers, the best sentence, the bank's sentence votes and the shared words say of each fused
+        clause (the reranker's input)."""
+        ranks = {name: {clause_id: i for i, (clause_id, _) in enumerate(ranking)} for name, ranking in lists.items()}
+        scores = {name: dict(ranking) for name, ranking in lists.items()}
+        similarities = self._similarities(query, [clause_id for clause_id, _ in fused])
+        sentences = self.tuning.sentences
+        bank = self.rankers.get("bank")
+        votes = bank.sentence_votes(query.vector, sentences.bank_vote_neighbours, sentences.bank_vote_temperature,
+                                    query.filters) \
+            if isinstance(bank, bank_rankers.BankDenseRanker) and query.vector is not None else {}
+        evidence = []
+        for clause_id, fused_score in fused:
+            unit = self.catalog.unit(clause_id)
+            sims = similarities.get(clause_id)
+            vote = sum(votes.get((unit.doc_id, self.catalog.sentences[p].start), 0.0)
+                       for p in self.catalog.sentence_positions(clause_id)) if votes else 0.0
+            evidence.append(ClauseEvidence(
+                clause_id, fused_score,
+                {name: r[clause_id] for name, r in ranks.items() if clause_id in r},
+                {name: s[clause_id] for name, s in scores.items() if clause_id in s},
+                float(sims.max()) if sims is not None and len(sims) else 0.0, vote,
+                self.analyzer.coverage(query.words, [unit.context_text()]), len(unit.text), len(unit.path),
+            ))
+        return evidence
 
     def query_gap(self, query: Query, bm25_ranking: list[tuple[str, float]] | None = None) -> float:
         """The query's lexical gap under its own filters, computed once (bm25_ranking: its BM25 list, when at hand)."""

@@ -1,0 +1,101 @@
+"""The learned reranker of the fused top clauses, on the real plan and both backends."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from eval.api import configuration
+from eval.train_reranker import DEPTH, TrainingQuestion, fit, question_rows, recall_at_1, training_questions
+from qa.retrieval.rerank import FEATURES, load_reranker
+from tests.conftest import on_both_backends
+
+
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def retriever(request):
+    """Every test here runs on the embedded backend and on Milvus Lite (started by the suite)."""
+    return on_both_backends(request)
+
+
+@pytest.fixture(scope="module")
+def service():
+    from qa.service import PlanQA
+
+    return PlanQA.open()
+
+
+def test_the_shipped_reranker_is_trained_on_development_questions_only(retriever):
+    model = retriever.reranker
+    assert model is not None and model.features == FEATURES and model.depth == DEPTH
+    assert "development questions" in model.trained_on and "sealed" not in model.trained_on
+    # Its provenance says what each development group gained with that group held out of training.
+    assert "held out of training" in model.trained_on and "everyday (140)" in model.trained_on
+
+
+@pytest.mark.parametrize(
+    ("question", "fused_first", "reranked_first"),
+    [
+        # The plan's review states the figure (每千人口执业(助理)医师数达到4人, 人才总量达到230万人); fusion put the
+        # clauses on doctors' pay and on the shortage of workers first.
+        ("一千个人里有几个大夫", "qingdao-2021/1.1.2.4.p1", "qingdao-2021/1.1.1.3.p1"),
+        ("全市人才一共多少人", "qingdao-2021/1.1.2.1.p1", "qingdao-2021/1.1.1.4.p1"),
+    ],
+)
+def test_reranking_leads_with_the_clause_that_states_what_was_asked(retriever, question, fused_first, reranked_first):
+    query = retriever.prepare(question)
+    fused = retriever.rank(query, 20, config=replace(retriever.config, rerank=False))
+    reranked = retriever.rank(query, 20)
+    assert fused[0][0] == fused_first and reranked[0][0] == reranked_first
+    # Only the fused top ten are reordered, each scored by the model's probability, best first; the rest keep the
+    # fused order below them.
+    assert {c for c, _ in reranked[:DEPTH]} == {c for c, _ in fused[:DEPTH]}
+    assert [c for c, _ in reranked[DEPTH:]] == [c for c, _ in fused[DEPTH:]]
+    scores = [s for _, s in reranked]
+    assert scores == sorted(scores, reverse=True) and 0.0 < scores[0] < 1.0
+    assert retriever.search(question, k=1)[0].clause_id == reranked_first
+
+
+def test_the_ablation_without_the_reranker_is_fusion_alone(service):
+    mode, config = configuration(service, "hybrid-no-rerank")
+    assert mode == "hybrid" and config.rerank is False
+    hits = service.retriever.search("一千个人里有几个大夫", k=1, config=config)
+    assert hits[0].clause_id == "qingdao-2021/1.1.2.4.p1"
+    # Without a bank ranker to read there is nothing the model was trained on: fusion alone ranks.
+    _, no_bank = configuration(service, "hybrid-no-bank")
+    query = service.retriever.prepare("一千个人里有几个大夫")
+    assert service.retriever.rank(query, 10, config=no_bank) == service.retriever.rank(
+        query, 10, config=replace(no_bank, rerank=False))
+
+
+def test_training_reads_the_fused_clauses_and_writes_a_model_that_loads(service, tmp_path):
+    questions = training_questions(service)
+    groups = {q.group for q in questions}
+    assert groups == {"dev and its rewordings", "everyday", "judgement", "follow-up first turns"}
+    assert sum(q.group == "everyday" for q in questions) == 140
+    sample = [q for q in questions if q.group == "everyday"][:40]
+    rows = question_rows(service, sample, DEPTH)
+    assert all(f.shape == (DEPTH, len(FEATURES)) and len(labels) == DEPTH for f, labels in rows)
+    # The features of the first fused clause: its own share of the top fused score is 1, its fused rank 1.
+    first = rows[0][0][0]
+    assert first[FEATURES.index("fused_share")] == 1.0 and first[FEATURES.index("fused_rank")] == 1.0
+    model = fit(rows, DEPTH, "test")
+    assert recall_at_1(model, rows) >= recall_at_1(None, rows)  # in-sample: it cannot do worse than fusion here
+    path = tmp_path / "rerank.json"
+    path.write_text(json.dumps(model.to_dict()), encoding="utf-8")
+    loaded = load_reranker(path)
+    assert loaded is not None and np.allclose(loaded.weights, model.weights, atol=1e-6)
+    # A model trained on other features is not used.
+    stale = model.to_dict() | {"features": list(FEATURES[:-1])}
+    path.write_text(json.dumps(stale), encoding="utf-8")
+    assert load_reranker(path) is None
+
+
+def test_training_on_questions_without_any_evidence_clause_stops_with_a_clear_error(service):
+    from eval.train_reranker import RerankTrainingError
+
+    nowhere = [TrainingQuestion("x", "今天天气怎么样", ["这句话不在规划里"])]
+    with pytest.raises(RerankTrainingError, match="nothing to learn"):
+        fit(question_rows(service, nowhere, DEPTH), DEPTH)
