@@ -162,6 +162,7 @@ class FollowUpReader:
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
         self.encode = encode
         self.procedure = patterns("procedure.txt")
+        self.chitchat = patterns("chitchat.txt")
         self.config = config or FollowUpConfig()
 
     def depends(self, question: str, previous: str = "") -> bool:
@@ -187,8 +188,10 @@ class FollowUpReader:
             return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
             return True
-        if _RECENT.search(core) and weight <= LIGHT:
-            return True  # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on
+        if _RECENT.search(core) and weight <= LIGHT and not self._names_a_thing(core, previous):
+            # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on ("这些年大伙挣的钱比
+            # 2010年多了几倍" names what it asks about, after whatever was asked before)
+            return True
         words = self.analyzer.segment(_RECENT.sub("", core))
         for i, word in enumerate(words):
             if word in _PERSONAL:  # 其: always points back
@@ -215,7 +218,7 @@ class FollowUpReader:
         些啥", "有补贴不": a word or two of its own, within the tuned bounds); not a sum ("1+1等于几"), words
         to PlanQA ("你住哪") or a slot word ("莱西有没有" is read as a slot already)."""
         core = _core(question)
-        if not core or _ARITHMETIC.search(core) or _ADDRESSED.search(core) \
+        if not core or _ARITHMETIC.search(core) or _ADDRESSED.search(core) or self._chitchat(question) \
                 or not (_ASKING.search(core) or _ASKS.search(question.strip())):
             return False
         if len("".join(_HAN.findall(core))) > self.config.short_turn:
@@ -237,6 +240,16 @@ class FollowUpReader:
                 and not tag.startswith(("r", "q", "m", "d", "u", "p", "c")) and word not in _HOW_FAR
                 and word not in previous and word not in _QUESTION_WORDS and not _ASKING.search(word)]
 
+    def _chitchat(self, question: str) -> bool:
+        """Whether the turn is small talk or an instruction to PlanQA (qa/data/chitchat.txt), read as typed."""
+        text = normalise(question).replace(" ", "")
+        return any(p.search(text) for p in self.chitchat)
+
+    def _names_a_thing(self, text: str, previous: str) -> bool:
+        """Whether the question names a thing (a noun) the earlier question did not."""
+        new = set(self._new_topic(text, previous))
+        return any(tag.startswith("n") and word in new for word, tag in self.analyzer.tag(_YEAR_TEXT.sub("", text)))
+
     def _asks_only_procedure(self, core: str) -> bool:
         """Whether a turn asks where to go, whom to ask or what to bring, and names nothing else ("去哪申请啊"; not
         "身份证丢了去哪补办", which has a topic of its own)."""
@@ -255,7 +268,8 @@ class FollowUpReader:
 
     def rewrite(self, question: str, previous: str) -> FollowUp:
         """The question read against the earlier (standalone) question; itself when it stands alone."""
-        if not previous or not self.depends(question, previous):
+        if not previous or self._chitchat(question) or not self.depends(question, previous):
+            # Small talk ("你几岁了", "谢谢") is answered as small talk whatever came before: "几" in it asks no figure.
             return FollowUp("standalone", question)
         core = _core(question)
         if _DETAIL.search(question) and not _MORE.search(question) and self._focus(core, previous):
