@@ -60,6 +60,7 @@ class Answerer:
         threshold = retriever.tuning.answerability.threshold if threshold is None else threshold
         learned = [Answerability(FeatureReader(retriever, self.table, model.wording if model else None), model, threshold,
                                   self.contacts)]
+        sentences = PlanSentences(retriever, refusal, check_confidence=model is None)
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
             OwnView(),
@@ -73,8 +74,8 @@ class Answerer:
             *(learned if model is not None else [PatternSignals()]),
             FigureTable(self.table, retriever, refusal, sentences=True),
             MissingYear(),
-            FollowUpAntecedent(retriever, self.answer_alone),
-            PlanSentences(retriever, refusal, check_confidence=model is None),
+            FollowUpAntecedent(retriever, self.answer_alone, sentences),
+            sentences,
         ]
         self.model = model
         self.answer_alone.cache_clear()  # answers given under other deciders

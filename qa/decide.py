@@ -195,7 +195,6 @@ class PlanSentences:
     def decide(self, state: AskState) -> Decision:
         """Sentences to answer with, or a refusal."""
         intent, query = state.intent, state.query
-        analyzer = self.retriever.analyzer
         if len(intent.parts) == 1:
             found = [c for c in state.candidates if c.clause_rank < self.top]
             clauses = [clause_id for clause_id, _ in state.ranking[: self.top]]
@@ -204,6 +203,13 @@ class PlanSentences:
             chosen = self.retriever.scorer.choose(self._bank_vote(state, found), limit=3)
         else:
             chosen = self._per_part(state, intent.parts)
+        return self.checked(state, chosen)
+
+    def checked(self, state: AskState, chosen: list[Candidate]) -> Decision:
+        """The chosen sentences as the answer, unless they lead with a clause that lacks the claim a "why" question
+        makes (or, under v1's rules, the time or figure asked): then a refusal."""
+        intent, query = state.intent, state.query
+        analyzer = self.retriever.analyzer
         if not chosen:
             return refuse(NOT_FOUND)
         lead = self.retriever.unit(chosen[0].clause_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from qa.decide import states_a_figure, states_when
+from qa.decide import PlanSentences, states_a_figure, states_when
 from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
@@ -162,10 +162,13 @@ class FollowUpAntecedent:
 
     name = "follow-up antecedent"
 
-    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters], Answer]) -> None:
-        """Use the retriever, and a way to answer the earlier question on its own."""
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters], Answer],
+                 sentences: PlanSentences) -> None:
+        """Use the retriever, a way to answer the earlier question on its own, and the plan-sentence decider whose
+        checks (a "why" question's claim; v1's time and figure) the chosen sentences pass like its own."""
         self.retriever = retriever
         self.answer_of = answer_of
+        self.sentences = sentences
         self.top = retriever.tuning.sentences.answer_clauses
 
     def decide(self, state: AskState) -> Decision | None:
@@ -182,7 +185,7 @@ class FollowUpAntecedent:
         lead = earlier.citations[0].clause_id
         ranking = [(lead, 1.0), *[(c, s) for c, s in state.ranking if c != lead][: self.top - 1]]
         chosen = self.retriever.scorer.choose(self.retriever.candidates(state.query, ranking), limit=3)
-        return Decision("text", sentences=chosen, reason="follow-up antecedent") if chosen else None
+        return self.sentences.checked(state, chosen) if chosen else None
 
 
 class FollowUpYear:

@@ -142,8 +142,11 @@ def test_a_pronoun_is_answered_from_the_clause_the_earlier_answer_led_with(servi
     assert service.ask(history[0]).citations[0].clause_id == "qingdao-2021/3.3.5.p1"
     built = service.ask("这个建在哪", history=history)
     assert any("在中小学、幼儿园周边" in c.quote and c.clause_id == "qingdao-2021/3.3.5.p1" for c in built.citations)
-    # A pronoun turn the plan does not answer is still refused before this reading: no date for the tunnel.
+    # A pronoun turn the plan does not answer is still refused before this reading: no date for the tunnel; and the
+    # claim a "why" turn makes is checked in the clause it is answered from, as for any question.
     assert service.ask("它啥时候能通车", history=["听说胶州湾底下还要再挖一条隧道？"]).abstained
+    why = service.ask("它为什么要取消", history=["一码通城是啥"])
+    assert why.abstained and why.answer.startswith("规划中没有“取消”这样的说法。")
 
 
 def test_a_question_naming_its_own_subject_and_year_is_not_read_against_an_unrelated_one(service):

@@ -154,9 +154,17 @@ class Retriever:
             raise QueryError(f"unknown retriever '{mode}'; choose one of {', '.join(self.modes)}")
         if mode != HYBRID:
             return self.rankers[mode].top_k(query, k, query.filters)
-        lists, fused = self._fuse(query, max(k, config.candidates_per_ranker), config)
+        # The ranking is the same whatever k asks for: fused from the tuned depth of each ranker's list (what the
+        # reranker was trained on); a longer k only extends it, under its last score, from deeper lists.
+        lists, fused = self._fuse(query, config.candidates_per_ranker, config)
+        if k > len(fused):
+            seen, floor = {clause_id for clause_id, _ in fused}, fused[-1][1] if fused else 0.0
+            _, deeper = self._fuse(query, k, config)
+            fused += [(clause_id, min(score, floor)) for clause_id, score in deeper if clause_id not in seen]
+        # Only with every ranker it was trained on, the dense bank ranker answering: an empty bank, or a filter no
+        # bank question reaches, would give it features it never saw (the lexical bank ranker is often silent).
         if config.rerank and self.reranker is not None and query.vector is not None \
-                and all(name in lists for name in RANKERS):
+                and all(name in lists for name in RANKERS) and lists["bank"]:
             head, tail = fused[: self.reranker.depth], fused[self.reranker.depth :]
             clauses, features = self._rerank_inputs(query, lists, head)
             reranked = reorder(clauses, self.reranker.probabilities(features))
