@@ -30,10 +30,9 @@ HYBRID = "hybrid"
 class Retriever:
     """Search the indexed clauses of all documents; everything outside this package goes through these methods."""
 
-    def __init__(self, index: SearchIndex, embedder: Embedder | None, tuning: Tuning | None = None,
-                 reranker: RerankModel | None | bool = True) -> None:
-        """Use a loaded index; embedder may be None for BM25-only search; reranker: a model, None for fusion alone,
-        or True for the trained one (qa/rerank.json) when there is one."""
+    def __init__(self, index: SearchIndex, embedder: Embedder | None, tuning: Tuning | None = None) -> None:
+        """Use a loaded index and the trained reranker (qa/rerank.json) when there is one; embedder may be None for
+        BM25-only search."""
         self._index = index
         self._embedder = embedder
         self.tuning = tuning or load_tuning()
@@ -45,7 +44,7 @@ class Retriever:
         self._query_vectors: dict[str, np.ndarray] = {}
         context = RankerContext(index, self.catalog, self.encode_query if embedder else None, self.config)
         self.rankers: dict[str, Ranker] = {name: factory(context) for name, factory in rankers_for(index.backend).items()}
-        self.reranker: RerankModel | None = load_reranker() if reranker is True else reranker or None
+        self.reranker: RerankModel | None = load_reranker()
 
     @classmethod
     def open(cls, model: str | None = None, auto_build: bool = True, progress: bool = False) -> Retriever:
@@ -189,7 +188,7 @@ class Retriever:
     def rerank_inputs(self, query: Query, depth: int) -> tuple[list[ClauseEvidence], np.ndarray]:
         """The first depth clauses of the fused ranking (the shipped fusion settings, never reranked) and their
         reranker features: what the reranker is trained on."""
-        lists, fused = self._fuse(query, max(depth, self.config.candidates_per_ranker), self.config)
+        lists, fused = self._fuse(query, self.config.candidates_per_ranker, self.config)  # as rank() fuses them
         return self._rerank_inputs(query, lists, fused[:depth])
 
     def _rerank_inputs(self, query: Query, lists: dict[str, list[tuple[str, float]]],
