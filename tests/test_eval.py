@@ -143,11 +143,22 @@ def test_fifth_sealed_test_set_follows_its_rules(plan):
                for q in gold.questions if q.in_plan)
 
 
+def test_sixth_sealed_test_set_follows_its_rules(plan):
+    gold = load_gold(GOLD_DIR / "sealed_test6.jsonl", [plan.clean_text])
+    out = [q for q in gold.questions if not q.in_plan]
+    # 220 written; the 2 that were word for word bank questions ("青岛的市花是啥", "你好") dropped unrun
+    assert len(gold.questions) == 218 and len(out) == 88 and len({q.category for q in out}) == 13
+    assert sum(q.category in ("opinion", "prediction", "near_miss") for q in out) == 36
+    assert all(q.type == "everyday" and all(plan.clean_text.count(e) == 1 for e in q.evidence)
+               for q in gold.questions if q.in_plan)
+
+
 @pytest.mark.parametrize(("name", "conversations", "later_turns"), [
     ("followup_dev.jsonl", 77, 85), ("followup_dev2.jsonl", 64, 71), ("followup_dev3.jsonl", 80, 103),
     ("followup_dev4.jsonl", 70, 77), ("followup_dev5.jsonl", 70, 90),
     ("followup_sealed.jsonl", 63, 77), ("followup_sealed2.jsonl", 80, 96),
-    ("followup_sealed3.jsonl", 80, 111), ("followup_sealed4.jsonl", 80, 121), ("followup_sealed5.jsonl", 80, 108)])
+    ("followup_sealed3.jsonl", 80, 111), ("followup_sealed4.jsonl", 80, 121), ("followup_sealed5.jsonl", 80, 108),
+    ("followup_sealed6.jsonl", 80, 117)])
 def test_shipped_follow_up_sets_validate(plan, name, conversations, later_turns):
     found = load_conversations(GOLD_DIR / name, [plan.clean_text])
     assert len(found) == conversations and sum(len(c.turns) - 1 for c in found) == later_turns
