@@ -6,7 +6,16 @@ from functools import lru_cache
 
 from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
-from qa.decide import ComposeRequest, ExactSignals, FigureTable, MissingYear, OwnView, PatternSignals, PlanSentences
+from qa.decide import (
+    ComposeRequest,
+    ExactSignals,
+    FigureTable,
+    MissingYear,
+    OwnView,
+    PatternSignals,
+    PlanSentences,
+    RealTimeRequest,
+)
 from qa.followup import FollowUpReader
 from qa.followup_deciders import (
     FollowUpAntecedent,
@@ -65,6 +74,7 @@ class Answerer:
         self.decide.deciders = [
             OwnView(),
             ComposeRequest(),
+            RealTimeRequest(),
             FollowUpDetail(retriever, self.answer_alone),
             FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
             FollowUpAttribute(retriever, self.answer_alone),

@@ -39,6 +39,8 @@ def states_a_figure(text: str) -> bool:
 
 OPINION_REFUSAL = "规划问答只说明规划里写了什么，不替任何人评价好坏、也不预测结果。"
 COMPOSING_REFUSAL = "规划问答只说明规划里写了什么，不代写诗歌、故事、文案、讲稿等内容。"
+REALTIME_REFUSAL = ("规划问答只说明规划里写了什么：规划讲的是今后十几年的安排，没有某一天、某一时刻的实时情况"
+                    "（天气、路况、排队、停水停电、班次、新闻等），这些请以有关部门当时发布的信息为准。")
 
 
 def refuse(message: str) -> Decision:
@@ -85,6 +87,18 @@ class ComposeRequest:
     def decide(self, state: AskState) -> Decision | None:
         """Refuse, or pass."""
         return refuse(COMPOSING_REFUSAL) if state.intent.asks_composing else None
+
+
+class RealTimeRequest:
+    """Refuses a question about a particular day or moment near now ("今天下雨不", "这会儿隧道堵不堵", "那明天呢" in a
+    conversation): a plan holds no weather, traffic, queues or news, and the nearest clauses are shown with the
+    refusal."""
+
+    name = "real-time request"
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Refuse, or pass."""
+        return refuse(REALTIME_REFUSAL) if state.intent.asks_realtime else None
 
 
 class MissingYear:

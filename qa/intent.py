@@ -53,12 +53,13 @@ class Intent:
     only_procedure: bool = False  # every part of the question asks a procedure (no part the plan could answer)
     asks_opinion: bool = False  # "你觉得…": PlanQA's own view, which it does not have
     asks_composing: bool = False  # "帮我写首诗…": a text to be written, which the plan does not hold
+    asks_realtime: bool = False  # "今天下雨不", "这会儿堵不堵": one day's or one moment's news, which a plan cannot hold
     parts: list[str] = field(default_factory=list)
 
 
 def patterns(name: str) -> list[re.Pattern[str]]:
     """The regular expressions of one pattern file in qa/data (chitchat.txt, procedure.txt, opinion.txt,
-    creative.txt)."""
+    creative.txt, realtime.txt)."""
     return [re.compile(p, re.IGNORECASE) for p in _lines(name)]
 
 
@@ -82,6 +83,7 @@ class IntentReader:
         self.procedure = patterns("procedure.txt")
         self.opinion = patterns("opinion.txt")
         self.composing = patterns("creative.txt")
+        self.realtime = patterns("realtime.txt")
         self.plan_years = {int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", self.plan)}
 
     def read(self, query: Query) -> Intent:
@@ -104,6 +106,7 @@ class IntentReader:
             only_procedure=procedure and all(self.asks_procedure(normalise(part).replace(" ", "")) for part in parts),
             asks_opinion=self.asks_opinion(text),
             asks_composing=self.asks_composing(text),
+            asks_realtime=self.asks_realtime(text),
             parts=parts,
         )
 
@@ -119,16 +122,23 @@ class IntentReader:
         """Whether the (normalised) text asks for a text to be written (a poem, an advert, a speech)."""
         return any(p.search(text) for p in self.composing)
 
+    def asks_realtime(self, text: str) -> bool:
+        """Whether the (normalised) text asks about a particular day or moment near now (today, tomorrow, just now)."""
+        return any(p.search(text) for p in self.realtime)
+
     def with_typed(self, intent: Intent, typed: str) -> Intent:
         """The intent of a rewritten follow-up with the typed turn's own signals added: "那你觉得2035年能到多少呢"
-        asks PlanQA's view and "那去哪办" a procedure, though their standalone rewrites may not say so."""
+        asks PlanQA's view, "那去哪办" a procedure and "那明天呢" one day's news, though their standalone rewrites may
+        not say so."""
         text = normalise(typed).replace(" ", "")
         opinion, procedure, composing = self.asks_opinion(text), self.asks_procedure(text), self.asks_composing(text)
-        if not (opinion or procedure or composing):
+        realtime = self.asks_realtime(text)
+        if not (opinion or procedure or composing or realtime):
             return intent
         return replace(intent, asks_opinion=intent.asks_opinion or opinion,
                        asks_procedure=intent.asks_procedure or procedure,
-                       asks_composing=intent.asks_composing or composing)
+                       asks_composing=intent.asks_composing or composing,
+                       asks_realtime=intent.asks_realtime or realtime)
 
     def _unknown_names(self, text: str) -> list[str]:
         """Proper names of three or more characters that the plan never mentions ("迪士尼")."""

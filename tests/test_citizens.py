@@ -430,6 +430,23 @@ def test_asking_for_a_verdict_on_a_measure_is_refused_like_asking_planqas_view(s
     assert not pooling.abstained and pooling.citations[0].clause_id == "qingdao-2021/8.1.6.p1"
 
 
+def test_a_question_about_one_day_or_moment_is_refused_with_the_nearest_clauses(service):
+    from qa.decide import REALTIME_REFUSAL
+
+    weather = service.ask("今天青岛下雨不")
+    assert weather.abstained and weather.kind == "refusal" and not weather.citations
+    assert weather.answer.startswith(REALTIME_REFUSAL) and len(weather.related) == 3
+    for moment in ("这会儿胶州湾隧道堵不堵", "明天去黄岛的轮渡开不开", "刚才拉的警报是咋回事", "这周末栈桥人多不"):
+        assert service.ask(moment).answer.startswith(REALTIME_REFUSAL), moment
+    # Typed in a conversation, the turn's own moment counts, whatever its rewrite says.
+    assert service.ask("那明天呢", history=["今天海上风大不"]).answer.startswith(REALTIME_REFUSAL)
+    # "今天的青岛" is nowadays and "以后天更蓝" is 以后 + 天: not moments, answered from the plan.
+    nowadays = service.ask("今天的青岛城镇化率是多少")
+    assert not nowadays.abstained and "76.34%" in nowadays.answer
+    sky = service.ask("以后天能更蓝吗")
+    assert not sky.abstained and not sky.answer.startswith(REALTIME_REFUSAL)
+
+
 def test_a_request_to_write_a_text_is_refused_with_the_nearest_clauses(service):
     from qa.decide import COMPOSING_REFUSAL
 
