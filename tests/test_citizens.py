@@ -447,6 +447,34 @@ def test_a_question_about_one_day_or_moment_is_refused_with_the_nearest_clauses(
     assert not sky.abstained and not sky.answer.startswith(REALTIME_REFUSAL)
 
 
+def test_the_real_time_patterns_match_a_new_writers_probe_and_no_residents_in_scope_question(service, tmp_path, monkeypatch):
+    import shutil
+
+    import corpus.bank.store as store
+    from index.textnorm import normalise
+    from qa.intent import IntentReader
+
+    plan = service.documents()[0]
+    folder = tmp_path / plan.doc_id
+    folder.mkdir()
+    candidates = store.SHIPPED_DOCS / "bank_candidates" / plan.doc_id
+    for path in [candidates / "out_of_scope_realtime_probe.jsonl", *candidates.glob("in_scope_wave3_*.jsonl")]:
+        shutil.copy(path, folder / path.name)
+    monkeypatch.setattr(store, "bank_folders", lambda doc_id: [folder])
+    loaded = store.load_bank([plan])  # validated as a bank: evidence offsets of the in-scope questions checked
+    probe = [q.question for q in loaded.out_of_scope]
+    assert len(probe) == 100 and {q.category for q in loaded.out_of_scope} == {"realtime"}
+    reader = IntentReader([plan.clean_text], service.retriever.analyzer, [plan.profile])
+
+    def moment(text: str) -> bool:
+        return reader.asks_realtime(normalise(text).replace(" ", ""))
+
+    # Measured when the patterns were written (session 14): 70 of the probe's 100; none of the residents' 3,531
+    # in-scope questions (the loaded bank and the unloaded third wave).
+    assert sum(map(moment, probe)) == 70
+    assert not [q.question for q in [*service.retriever.bank.in_scope, *loaded.in_scope] if moment(q.question)]
+
+
 def test_a_request_to_write_a_text_is_refused_with_the_nearest_clauses(service):
     from qa.decide import COMPOSING_REFUSAL
 
