@@ -55,8 +55,10 @@ class Answerer:
         self.decide = Decide([])
         self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
         places = {d.doc_id: d.profile.place for d in documents if d.profile and d.profile.place}
+        targets = [i.year for i in self.table.all if i.kind == "target" and i.year]
         self.followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
-                                        retriever.encode_queries, retriever.tuning.followups)
+                                        retriever.encode_queries, retriever.tuning.followups,
+                                        target_year=min(targets, default=None))
         self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of, self.cited_text_of,
                                                 self.bank_closeness), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])

@@ -38,6 +38,8 @@ _DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看
 _FIGURES = re.compile(r"数字|数据|指标|多少")
 _AMOUNT = re.compile(r"多少|几")  # asks how much or how many
 _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
+# The other way round: after today's figure, "以后打算到多少" / "目标定的多少" / "以后能咋样" asks for the plan's aim.
+_AHEAD = re.compile(r"^(以后|将来|往后|今后|未来|到时候)|目标")
 _YEAR4 = re.compile(r"(?<!\d)(20\d{2})(?:年)?(?!\d)")
 _YEAR2 = re.compile(r"(?<![\d年])([2-5]\d)年")
 _YEAR_TEXT = re.compile(r"(到|至|在)?(20\d{2}|(?<![\d年])[2-5]\d)年(底|末|前|时)?|十[三四五]五(期间|时期|末)?")
@@ -153,9 +155,11 @@ class FollowUpReader:
     """Reads a question against the earlier questions of its conversation."""
 
     def __init__(self, analyzer: QueryAnalyzer, profiles: list[DocumentProfile], plan_text: str,
-                 encode: Callable[[list[str]], np.ndarray] | None = None, config: FollowUpConfig | None = None) -> None:
+                 encode: Callable[[list[str]], np.ndarray] | None = None, config: FollowUpConfig | None = None,
+                 target_year: int | None = None) -> None:
         """Use the analyzer's words, the documents' places and status year, the plan's words, the encoder, and the
-        tuned bounds of a turn too light to stand alone."""
+        tuned bounds of a turn too light to stand alone, and the first year the plans set targets for (what "以后"
+        asks about after today's figure)."""
         self.analyzer = analyzer
         self.slots = Slots.load(profiles)
         self.plan = normalise(plan_text).replace(" ", "")
@@ -164,6 +168,7 @@ class FollowUpReader:
         self.procedure = patterns("procedure.txt")
         self.chitchat = patterns("chitchat.txt")
         self.config = config or FollowUpConfig()
+        self.target_year = target_year
 
     def depends(self, question: str, previous: str = "") -> bool:
         """Whether a question needs the earlier turns: little of its own to go on, plus a cue that it continues
@@ -177,6 +182,8 @@ class FollowUpReader:
             return True
         if self._asks_only_procedure(core):
             return True  # "那去哪办", "要带啥材料": how to get done what the earlier question asked about
+        if self._asks_ahead(core):
+            return True  # "以后目标定的多少": the aim for what the earlier question asked, nothing of its own
         if _year_of(core) is not None and not self._new_topic(core, previous):
             return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
         if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own) \
@@ -230,6 +237,15 @@ class FollowUpReader:
         """A question too light to stand alone, asked beside the earlier question ("钱上有啥要求" after "说要培育小城市
         得多大才算")."""
         return replace(self._beside(previous, _core(question)), kind="light")
+
+    def _asks_ahead(self, core: str) -> bool:
+        """Whether a turn asks only what the plan aims at ("以后打算到多少", "以后能咋样"): a word for later or for the
+        aim, and no word of its own besides words about the future, ways, figures or how far ("以后房价会跌吗" has 房价)."""
+        if self.target_year is None or not _AHEAD.search(core) or _year_of(core) is not None:
+            return False
+        own = [w for w in self._own_words(core)
+               if w not in _FUTURE and w not in _MEANS and w not in _HOW_FAR and w not in ("以后", "将来", "往后", "今后", "未来", "到时候")]
+        return not own
 
     def _new_topic(self, text: str, previous: str) -> list[str]:
         """The words of a year question that name something the earlier question did not: not a pronoun ("那会儿"),
@@ -287,6 +303,9 @@ class FollowUpReader:
             return replace(self._beside(previous, core), kind="procedure")
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
+        if self._asks_ahead(core):
+            year = self.target_year
+            return FollowUp("year", self._with_year(previous, year, status=False), previous, year=year)
         year = _year_of(core)
         if year is not None:
             return FollowUp("year", self._with_year(previous, year, status=self.status_year == year), previous, year=year)

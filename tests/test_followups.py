@@ -230,6 +230,19 @@ def test_a_contrast_asks_for_todays_figure(service):
     assert answer.answer.index("76.34%") < answer.answer.index("78%左右")
 
 
+def test_asking_only_for_the_aim_after_todays_figure_asks_for_the_first_target_year(service):
+    # The other way round from a contrast: after today's figure, "往后打算到多少" (nothing of its own) asks for the plan's
+    # target of the same measure, or is told which years the plan gives for it.
+    rate = service.ask("往后打算到多少", history=["城镇化率现在多少"])
+    assert rate.understood_as == "到2025年，常住人口城镇化率目标是多少？"
+    assert rate.answer == "到2025年，常住人口城镇化率目标为78%左右[1]。"
+    doctors = service.ask("以后目标定的多少", history=["现在每千人有几个大夫"])
+    assert doctors.abstained and doctors.answer.startswith("规划没有给出2025年的每千人口执业(助理)医师数，只给出了2020年的数字")
+    # A word of its own makes it a question of its own: 房价 is not the earlier question's.
+    prices = service.ask("以后房价会跌吗", history=["城镇化率现在多少"])
+    assert prices.understood_as == "以后房价会跌吗" and prices.abstained
+
+
 def test_a_contrast_finds_the_status_figure_under_the_plans_other_name_for_it(service):
     # The target says 高速公路总里程, the status figure 高速公路通车里程: one measure, two names in the plan.
     answer = service.ask("跟现在比呢", history=["高速路到25年总共修多少公里"])
