@@ -69,7 +69,7 @@ class SearchIndex:
     vectors: VectorStore
     tokenizer: Tokenizer
     bank: BankSet
-    bank_vectors: VectorStore  # in-scope questions first, then out-of-scope ones, in BankSet order
+    bank_vectors: VectorStore  # in-scope questions first, then out-of-scope ones, then voters, in BankSet order
     milvus: Any = None  # the MilvusBackend holding the vectors and BM25 rows, when the backend is Milvus
 
     @property
@@ -125,7 +125,14 @@ def bank_fingerprint(bank: BankSet) -> str:
         digest.update(f"{q.doc_id}|{q.id}|{q.question}|{q.clause_id}|{q.start}\n".encode())
     for q in bank.out_of_scope:
         digest.update(f"{q.doc_id}|{q.id}|{q.question}|{q.category}\n".encode())
+    for q in bank.voters:
+        digest.update(f"voter|{q.doc_id}|{q.id}|{q.question}|{q.clause_id}|{q.start}\n".encode())
     return digest.hexdigest()[:20]
+
+
+def bank_rows(bank: BankSet) -> list[InScopeQuestion | OutOfScopeQuestion]:
+    """The bank's questions in the order of its vectors: in-scope, out-of-scope, then the sentence voters."""
+    return [*bank.in_scope, *bank.out_of_scope, *bank.voters]
 
 
 def read_bank(documents: list[Document]) -> BankSet:
@@ -165,9 +172,9 @@ def build_artefacts(documents: list[Document], embedder, progress: bool = False,
     vectors, embedded_new = embedder.encode_passages(texts, progress=progress)
     build_store = FaissStore.build
     bank = bank if bank is not None else read_bank(documents)
-    questions = [q.question for q in bank.in_scope] + [q.question for q in bank.out_of_scope]
+    questions = [q.question for q in bank_rows(bank)]
     bank_vectors, bank_new = embedder.encode_questions_cached(questions, progress=progress)
-    bank_ids = [f"{q.doc_id}:{q.id}" for q in bank.in_scope] + [f"{q.doc_id}:{q.id}" for q in bank.out_of_scope]
+    bank_ids = [f"{q.doc_id}:{q.id}" for q in bank_rows(bank)]
     if not questions:
         bank_vectors = np.zeros((0, vectors.shape[1]), dtype=np.float32)
     return Artefacts(paragraphs, sentences, tokenizer, lexical, build_store(vectors, [s.id for s in sentences], FILE),
@@ -187,6 +194,7 @@ def persist(artefacts: Artefacts, folder: Path, manifest: dict[str, Any]) -> Non
         artefacts.bank_vectors.save(tmp)
         write_jsonl(tmp / "bank_in_scope.jsonl", [q.to_dict() for q in artefacts.bank.in_scope])
         write_jsonl(tmp / "bank_out_of_scope.jsonl", [q.to_dict() for q in artefacts.bank.out_of_scope])
+        write_jsonl(tmp / "bank_voters.jsonl", [q.to_dict() for q in artefacts.bank.voters])
         artefacts.lexical.save(tmp / "bm25")
         manifest = {**manifest, "files": {name: _sha256(tmp / name) for name in _all_files(tmp)}}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -246,7 +254,7 @@ def build_index(
         "builder": builder_version(),
         "corpus": fingerprint,
         "bank": bank_print,
-        "bank_counts": {"in_scope": len(bank.in_scope), "out_of_scope": len(bank.out_of_scope)},
+        "bank_counts": {"in_scope": len(bank.in_scope), "out_of_scope": len(bank.out_of_scope), "voters": len(bank.voters)},
         "documents": [d.doc_id for d in documents],
         "model": Path(model_name).name,
         "model_key": embedder.key,
@@ -342,8 +350,9 @@ def load_index(documents: list[Document] | None = None, folder: Path | None = No
         terms = (folder / "terms.txt").read_text(encoding="utf-8").split("\n")
         lexical = LexicalIndex.load(folder / "bm25")
         bank = BankSet([InScopeQuestion(**row) for row in read_jsonl(folder / "bank_in_scope.jsonl")],
-                       [OutOfScopeQuestion(**row) for row in read_jsonl(folder / "bank_out_of_scope.jsonl")])
-        bank_ids = [f"{q.doc_id}:{q.id}" for q in [*bank.in_scope, *bank.out_of_scope]]
+                       [OutOfScopeQuestion(**row) for row in read_jsonl(folder / "bank_out_of_scope.jsonl")],
+                       voters=[InScopeQuestion(**row) for row in read_jsonl(folder / "bank_voters.jsonl")])
+        bank_ids = [f"{q.doc_id}:{q.id}" for q in bank_rows(bank)]
         bank_vectors = FaissStore.load(folder, bank_ids, BANK_VECTORS)
         milvus = None
         if store == MILVUS:

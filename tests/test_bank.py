@@ -54,3 +54,25 @@ def test_a_bad_bank_file_names_its_lines(plan, tmp_path, monkeypatch):
     assert "in_scope_bad.jsonl, line 2: question must be" in message
     assert "in_scope_bad.jsonl, line 3: clause_id and evidence" in message
     assert "in_scope_bad.jsonl, line 4: not valid JSON" in message
+
+
+def test_the_sentence_voters_are_validated_apart_and_may_not_hold_a_bank_id_or_an_out_of_scope_question(
+        plan, tmp_path, monkeypatch):
+    voters = tmp_path / "voters" / plan.doc_id
+    voters.mkdir(parents=True)
+    clash = {"id": "p1-0001", "question": "外地娃能在这念书不", "clause_id": "qingdao-2021/3.3.3.p1", "evidence": "纳入流入地义务教育"}
+    (voters / "in_scope_v.jsonl").write_text(json.dumps(clash, ensure_ascii=False) + "\n", encoding="utf-8")
+    (voters / "out_of_scope.jsonl").write_text(json.dumps({"id": "v2", "question": "今天下雨不", "category": "realtime"},
+                                                          ensure_ascii=False) + "\n", encoding="utf-8")
+    monkeypatch.setattr("corpus.bank.store.SHIPPED_VOTERS", tmp_path / "voters")
+    with pytest.raises(BankError) as caught:
+        load_bank([plan])
+    message = str(caught.value)
+    assert "2 problem(s) in the sentence voters" in message
+    assert "out_of_scope.jsonl: out-of-scope questions belong in the question bank" in message
+    assert "in_scope_v.jsonl: id 'p1-0001' is also a bank question's" in message
+    (voters / "out_of_scope.jsonl").unlink()
+    clash["id"] = "v1"
+    (voters / "in_scope_v.jsonl").write_text(json.dumps(clash, ensure_ascii=False) + "\n", encoding="utf-8")
+    loaded = load_bank([plan])
+    assert [q.question for q in loaded.voters] == ["外地娃能在这念书不"] and len(loaded.in_scope) == 2205

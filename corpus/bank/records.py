@@ -59,6 +59,9 @@ class BankSet:
     out_of_scope: list[OutOfScopeQuestion] = field(default_factory=list)
     # Questions whose clause or evidence is no longer in the (revised) document: left out, named here.
     stale: list[str] = field(default_factory=list)
+    # Residents' questions that only vote for the sentence answering them (corpus/docs/bank_voters/): never matched to
+    # a clause, never a neighbour of the answerability decision, never training data.
+    voters: list[InScopeQuestion] = field(default_factory=list)
 
     def size(self, doc_id: str) -> tuple[int, int]:
         """(in-scope, out-of-scope) question counts of one document."""

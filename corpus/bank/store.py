@@ -13,6 +13,9 @@ SHIPPED_BANKS = SHIPPED_DOCS / "banks"
 # Residents' questions that only train the answerability decision: not matched at run time (as bank questions they
 # moved answers to other clauses; see README), validated like the bank.
 SHIPPED_TRAINING = SHIPPED_DOCS / "answerability"
+# Residents' questions that only vote for answer sentences (see README: as matched bank questions they moved answers
+# on one sealed set); validated like the bank, in-scope only.
+SHIPPED_VOTERS = SHIPPED_DOCS / "bank_voters"
 MAX_QUESTION_CHARS = 500
 OUT_OF_SCOPE_FILE = "out_of_scope.jsonl"
 
@@ -23,8 +26,18 @@ def bank_folders(doc_id: str) -> list[Path]:
 
 
 def load_bank(documents: list[Document]) -> BankSet:
-    """Every bank question of these documents, validated against their text; raise BankError listing the problems."""
-    return _load({d.doc_id: bank_folders(d.doc_id) for d in documents}, documents, "the question bank")
+    """Every bank question of these documents and the sentence voters beside them, validated against their text;
+    raise BankError listing the problems."""
+    bank = _load({d.doc_id: bank_folders(d.doc_id) for d in documents}, documents, "the question bank")
+    voters = _load({d.doc_id: [SHIPPED_VOTERS / d.doc_id] for d in documents}, documents, "the sentence voters")
+    taken = {f"{q.doc_id}:{q.id}" for q in [*bank.in_scope, *bank.out_of_scope]}
+    problems = [f"{q.source}: out-of-scope questions belong in the question bank, not among the voters"
+                for q in voters.out_of_scope]
+    problems += [f"{q.source}: id '{q.id}' is also a bank question's" for q in voters.in_scope if f"{q.doc_id}:{q.id}" in taken]
+    if problems:
+        raise BankError(_problem_text(problems, "the sentence voters"))
+    bank.voters, bank.stale = voters.in_scope, [*bank.stale, *voters.stale]
+    return bank
 
 
 def load_training_questions(documents: list[Document]) -> BankSet:

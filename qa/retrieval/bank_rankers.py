@@ -57,13 +57,23 @@ class BankDenseRanker(_BankBase):
     name = "bank"
 
     def __init__(self, context: RankerContext) -> None:
-        """Use the index's bank question vectors."""
+        """Use the index's bank question vectors (the sentence voters' rows after the bank's)."""
         super().__init__(context)
         self._vectors = context.index.bank_vectors
         self._n_in = len(self._bank.in_scope)
+        self._n_bank = self._n_in + len(self._bank.out_of_scope)
+        # Who votes for answer sentences: the in-scope bank questions, then the voters, each with a clause in the catalog.
+        position = context.catalog.position
+        voter_rows = [self._n_bank + i for i, q in enumerate(self._bank.voters) if q.clause_id in position]
+        self._voting = [*self._questions, *(self._bank.voters[row - self._n_bank] for row in voter_rows)]
+        self._voting_rows = np.array([*self._rows, *voter_rows], dtype=np.int64)
+        self._voting_clause = np.array([position[q.clause_id] for q in self._voting], dtype=np.int64)
 
     def similarities(self, vector: np.ndarray) -> np.ndarray:
-        """Similarity of the vector with every bank question (in-scope first, then out-of-scope)."""
+        """Similarity of the vector with every bank question (in-scope first, then out-of-scope; not the voters)."""
+        return self._all_similarities(vector)[: self._n_bank]
+
+    def _all_similarities(self, vector: np.ndarray) -> np.ndarray:
         return self._vectors.scores(vector) if len(self._vectors.ids) else np.zeros(0, dtype=np.float32)
 
     def top_k(self, query: Query, k: int, filters: Filters) -> list[tuple[str, float]]:
@@ -81,7 +91,7 @@ class BankDenseRanker(_BankBase):
     def neighbours(self, vector: np.ndarray, exclude: str | None = None) -> BankMatch:
         """The nearest in-scope and out-of-scope bank questions (exclude: a bank id "doc:id" to leave out)."""
         sims = self.similarities(vector)
-        if exclude is not None and exclude in self._index_of:
+        if exclude is not None and self._index_of.get(exclude, len(sims)) < len(sims):
             sims = sims.copy()
             sims[self._index_of[exclude]] = -1.0
         ins, outs = sims[: self._n_in], sims[self._n_in :]
@@ -99,13 +109,14 @@ class BankDenseRanker(_BankBase):
 
     def sentence_votes(self, vector: np.ndarray, neighbours: int, temperature: float,
                        filters: Filters | None = None) -> dict[tuple[str, int], float]:
-        """Softmax shares of the nearest in-scope bank questions (within the filters) per evidence sentence, keyed by
-        (document, sentence start): residents who asked alike vote for the sentence that answered them."""
-        if not len(self._questions) or neighbours < 1 or temperature <= 0:
+        """Softmax shares of the nearest in-scope bank questions and sentence voters (within the filters) per evidence
+        sentence, keyed by (document, sentence start): residents who asked alike vote for the sentence that answered
+        them."""
+        if not len(self._voting) or neighbours < 1 or temperature <= 0:
             return {}
-        sims = self.similarities(vector)[: self._n_in][self._rows]  # aligned with self._questions
+        sims = self._all_similarities(vector)[self._voting_rows]  # aligned with self._voting
         mask = self._catalog.mask(filters or Filters())
-        allowed = np.flatnonzero(mask[self._clause]) if mask is not None else np.arange(len(sims))
+        allowed = np.flatnonzero(mask[self._voting_clause]) if mask is not None else np.arange(len(sims))
         if not len(allowed):
             return {}
         nearest = allowed[np.argsort(-sims[allowed], kind="stable")[:neighbours]]
@@ -113,7 +124,7 @@ class BankDenseRanker(_BankBase):
         weights /= weights.sum()
         votes: dict[tuple[str, int], float] = {}
         for row, weight in zip(nearest, weights, strict=True):
-            question = self._questions[int(row)]
+            question = self._voting[int(row)]
             key = (question.doc_id, question.sentence_start)
             votes[key] = votes.get(key, 0.0) + float(weight)
         return votes
