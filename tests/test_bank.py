@@ -18,6 +18,13 @@ def bank(plan):
     return load_bank([plan])
 
 
+def bank_problems(plan) -> str:
+    """The message of the BankError that loading the bank must raise."""
+    with pytest.raises(BankError) as caught:
+        load_bank([plan])
+    return str(caught.value)
+
+
 def test_bank_sizes_and_coverage(bank, plan):
     assert len(bank.in_scope) >= 1200 and bank.stale == []
     per_clause = Counter(q.clause_id for q in bank.in_scope)
@@ -47,9 +54,7 @@ def test_a_bad_bank_file_names_its_lines(plan, tmp_path, monkeypatch):
     text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{not json\n"
     (folder / "in_scope_bad.jsonl").write_text(text, encoding="utf-8")
     monkeypatch.setattr("corpus.bank.store.bank_folders", lambda doc_id: [tmp_path / "banks" / doc_id])
-    with pytest.raises(BankError) as caught:
-        load_bank([plan])
-    message = str(caught.value)
+    message = bank_problems(plan)
     assert "3 problem(s)" in message
     assert "in_scope_bad.jsonl, line 2: question must be" in message
     assert "in_scope_bad.jsonl, line 3: clause_id and evidence" in message
@@ -65,9 +70,7 @@ def test_the_sentence_voters_are_validated_apart_and_may_not_hold_a_bank_id_or_a
     (voters / "out_of_scope.jsonl").write_text(json.dumps({"id": "v2", "question": "今天下雨不", "category": "realtime"},
                                                           ensure_ascii=False) + "\n", encoding="utf-8")
     monkeypatch.setattr("corpus.bank.store.SHIPPED_VOTERS", tmp_path / "voters")
-    with pytest.raises(BankError) as caught:
-        load_bank([plan])
-    message = str(caught.value)
+    message = bank_problems(plan)
     assert "2 problem(s) in the sentence voters" in message
     assert "out_of_scope.jsonl: out-of-scope questions belong in the question bank" in message
     assert "in_scope_v.jsonl: id 'p1-0001' is also a bank question's" in message
