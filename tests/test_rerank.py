@@ -60,9 +60,9 @@ def test_reranking_leads_with_the_clause_that_states_what_was_asked(retriever, q
 
 def test_the_ranking_does_not_depend_on_how_many_clauses_are_asked_for(retriever):
     # The reranked head is always fused from the tuned depth of each ranker's list: asking for 150 clauses once led
-    # with 3.3.5.p1 instead of 5.1.1.p1.
+    # with another clause than asking for 3 or 10.
     firsts = {k: retriever.search("学径网络是什么意思", k=k) for k in (3, 10, 150)}
-    assert {hits[0].clause_id for hits in firsts.values()} == {"qingdao-2021/5.1.1.p1"}
+    assert len({hits[0].clause_id for hits in firsts.values()}) == 1
     assert [h.clause_id for h in firsts[150][:10]] == [h.clause_id for h in firsts[10]]
     scores = [h.score for h in firsts[150]]
     assert len(scores) == 150 and scores == sorted(scores, reverse=True)
