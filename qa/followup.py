@@ -182,7 +182,7 @@ class FollowUpReader:
             return True
         if self._asks_only_procedure(core):
             return True  # "那去哪办", "要带啥材料": how to get done what the earlier question asked about
-        if self._asks_ahead(core):
+        if self._asks_ahead(core, previous):
             return True  # "以后目标定的多少": the aim for what the earlier question asked, nothing of its own
         if _year_of(core) is not None and not self._new_topic(core, previous):
             return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
@@ -238,10 +238,13 @@ class FollowUpReader:
         得多大才算")."""
         return replace(self._beside(previous, _core(question)), kind="light")
 
-    def _asks_ahead(self, core: str) -> bool:
-        """Whether a turn asks only what the plan aims at ("以后打算到多少", "以后能咋样"): a word for later or for the
-        aim, and no word of its own besides words about the future, ways, figures or how far ("以后房价会跌吗" has 房价)."""
+    def _asks_ahead(self, core: str, previous: str) -> bool:
+        """Whether a turn asks only what the plan aims at ("以后打算到多少", "以后能咋样") after a question about today:
+        a word for later or for the aim, and no word of its own besides words about the future, ways, figures or how
+        far ("以后房价会跌吗" has 房价); after a question naming a target year ("到2035年…" -> "以后呢") it is not this."""
         if self.target_year is None or not _AHEAD.search(core) or _year_of(core) is not None:
+            return False
+        if _year_of(_core(previous)) not in (None, self.status_year):
             return False
         own = [w for w in self._own_words(core)
                if w not in _FUTURE and w not in _MEANS and w not in _HOW_FAR and w not in ("以后", "将来", "往后", "今后", "未来", "到时候")]
@@ -303,7 +306,7 @@ class FollowUpReader:
             return replace(self._beside(previous, core), kind="procedure")
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
-        if self._asks_ahead(core):
+        if self._asks_ahead(core, previous):
             year = self.target_year
             return FollowUp("year", self._with_year(previous, year, status=False), previous, year=year)
         year = _year_of(core)

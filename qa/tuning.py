@@ -47,7 +47,7 @@ class SentenceConfig:
     answer_clauses: int = 3
     multipart_clauses: int = 5
     bank_vote_weight: float = 0.0  # weight of the nearest bank questions' votes for answer sentences (0 = off)
-    bank_vote_neighbours: int = 10  # how many nearest in-scope bank questions vote
+    bank_vote_neighbours: int = 10  # how many nearest voters (in-scope bank questions and sentence voters) vote
     bank_vote_temperature: float = 0.02  # softmax temperature of their similarities
     bank_vote_by_gap: bool = True  # scale the weight by the question's lexical gap (as the bank rankers' weights)
     chosen_on: str = ""

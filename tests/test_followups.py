@@ -237,6 +237,9 @@ def test_asking_only_for_the_aim_after_todays_figure_asks_for_the_first_target_y
     assert rate.answer == "到2025年，常住人口城镇化率目标为78%左右[1]。"
     doctors = service.ask("以后目标定的多少", history=["现在每千人有几个大夫"])
     assert doctors.abstained and doctors.answer.startswith("规划没有给出2025年的每千人口执业(助理)医师数，只给出了2020年的数字")
+    # After a question naming a target year, "以后呢" is not asked for an earlier year.
+    later = service.ask("以后呢", history=["到2035年城镇化率能到多少"])
+    assert "2025" not in later.understood_as
     # A word of its own makes it a question of its own: 房价 is not the earlier question's.
     prices = service.ask("以后房价会跌吗", history=["城镇化率现在多少"])
     assert prices.understood_as == "以后房价会跌吗" and prices.abstained
