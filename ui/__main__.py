@@ -63,9 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     url = f"http://{args.host}:{args.port}/"
     accounts = f"{len(staff)} staff account(s)" if staff else "no staff account yet: python -m ui staff add NAME"
-    print(f"PlanQA 规划问答 ready at {url} (staff: {url}staff/, {accounts}; started in "
-          f"{time.perf_counter() - started:.1f} s); Ctrl+C to stop.", flush=True)
-    serve(app, args.host, args.port)
+
+    def announce() -> None:  # once the port accepts connections: the worker supervisor and tests rely on it
+        print(f"PlanQA 规划问答 ready at {url} (staff: {url}staff/, {accounts}; started in "
+              f"{time.perf_counter() - started:.1f} s); Ctrl+C to stop.", flush=True)
+
+    serve(app, args.host, args.port, on_ready=announce)
     return 0
 
 

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -206,7 +207,22 @@ def serve_in_thread(app: FastAPI, host: str, port: int) -> RunningServer:
     return RunningServer(app, host, port).start()
 
 
-def serve(app: FastAPI, host: str, port: int) -> None:
-    """Serve in the foreground until SIGINT or SIGTERM (both drain in-flight requests, bounded)."""
-    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                  timeout_graceful_shutdown=GRACEFUL_SECONDS)).run()
+class _AnnouncingServer(uvicorn.Server):
+    """A uvicorn server that calls `on_ready` once it accepts connections (not before: a client told the server is
+    ready, such as the worker supervisor, must find the port listening)."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self.on_ready = on_ready
+
+    async def startup(self, sockets: list | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self.on_ready is not None:
+            self.on_ready()
+
+
+def serve(app: FastAPI, host: str, port: int, on_ready: Callable[[], None] | None = None) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM (both drain in-flight requests, bounded); on_ready is called
+    once the port accepts connections."""
+    _AnnouncingServer(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                     timeout_graceful_shutdown=GRACEFUL_SECONDS), on_ready).run()
