@@ -56,8 +56,9 @@ def _list(store: CorpusStore, as_json: bool) -> int:
     bank = load_bank(documents)
     for document in documents:
         in_scope, out_of_scope = bank.size(document.doc_id)
+        voters = sum(q.doc_id == document.doc_id for q in bank.voters)
         row = {"doc_id": document.doc_id, "title": document.title, "source": document.source_name, **document.stats,
-               "bank": {"in_scope": in_scope, "out_of_scope": out_of_scope}}
+               "bank": {"in_scope": in_scope, "out_of_scope": out_of_scope, "voters": voters}}
         if as_json:
             print(json.dumps(row, ensure_ascii=False))
             continue
@@ -67,7 +68,7 @@ def _list(store: CorpusStore, as_json: bool) -> int:
             + " ".join(f"{k}={v}" for k, v in levels.items())
             + f" sentences={row['sentences']} page_break_joins={row['page_break_joins']}"
             + f" repeated_chars_removed={row['repeated_chars_removed']}"
-            + f" bank={in_scope}+{out_of_scope}"
+            + f" bank={in_scope}+{out_of_scope} voters={voters}"
         )
     return 0
 

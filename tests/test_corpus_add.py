@@ -151,6 +151,7 @@ def test_shipped_plan_cannot_be_replaced(tmp_path):
 def test_list_and_show_on_the_real_plan(tmp_path):
     listing = run_cli(["list"], tmp_path / "data")
     assert "qingdao-2021" in listing.stdout and "chapter=10 section=37 item=114 subitem=17" in listing.stdout
+    assert "bank=2205+512 voters=2788" in listing.stdout  # the question bank and its sentence voters
     shown = run_cli(["show", "qingdao-2021/3.2.2.p1"], tmp_path / "data")
     assert shown.stdout.splitlines()[0] == "第三章 第二节 二、优化完善居住证制度"
     assert "推动以居住证为载体为非户籍常住人口提供基本公共服务" in shown.stdout
