@@ -147,8 +147,8 @@ class FigureTable:
             return None
         lookup = self.table.lookup(question, state.filters.doc)
         if lookup.score >= self.table.config.min_name_score:
-            if self.sentences:
-                return None
+            if self.sentences or not self._in_asked_unit(question, lookup.name, state.filters.doc):
+                return None  # "地铁要花多少钱": the rail network's length is named, but money is asked
             if lookup.matches:
                 return Decision("indicator", indicators=lookup.matches)
             if lookup.available_years:
@@ -156,6 +156,12 @@ class FigureTable:
         elif self.sentences and state.intent.asks_number:
             return self._from_sentences(state)
         return None
+
+    def _in_asked_unit(self, question: str, name: str, doc: str | None) -> bool:
+        """Whether the named indicator is given in the unit the question asks for (any, when it asks none)."""
+        unit = asked_unit(question)
+        return not unit or any(i.unit.endswith(unit) for i in self.table.all
+                               if i.name == name and (doc is None or i.doc_id == doc))
 
     def _missing_year(self, asked: int | None, name: str, available: list[int | None], doc: str | None) -> Decision:
         given = [ind for ind in self.table.all if ind.name == name and (doc is None or ind.doc_id == doc)]

@@ -220,7 +220,7 @@ _QUESTION_FILLER = re.compile(
     r"目标是|目标|计划|预计|力争|现状|目前|现在|已经|当前|实际|情况|是|为|有|要|将|几|吗|呢|了|的|怎么样|如何|什么|"
     r"多长|多大|多高|\d+(?:\.\d+)?%?|[？?，,。！!、\s]"
 )
-_SYNONYMS = {"公交": "公共交通", "收入差距": "收入比"}
+_SYNONYMS = {"公交": "公共交通", "收入差距": "收入比", "地铁": "轨道交通"}
 _ALIASES = {
     # Everyday names for indicators the plan words differently.
     "常住总人口": ("常住人口", "总人口", "人口总量"),

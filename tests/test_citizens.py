@@ -506,3 +506,13 @@ def test_a_request_to_write_a_text_is_refused_with_the_nearest_clauses(service):
     # What the plan writes is asked about, not asked for: answered, from the elderly-care clause.
     care = service.ask("规划里写了哪些养老的事")
     assert not care.abstained and "多层次养老服务供给机制" in care.citations[0].quote
+
+
+def test_the_metro_is_the_plans_rail_transit_and_a_figure_in_another_unit_is_not_an_answer(service):
+    # "地铁" is what residents call 城市轨道交通: its length, not the highway's (which shares 通车 with the question).
+    length = service.ask("地铁现在通车多少公里了")
+    assert length.answer == "2020年，城市轨道交通线路总里程为255公里[1]。"
+    assert length.citations[0].clause_id == "qingdao-2021/1.1.1.3.p1"
+    # Money is asked, the rail network's length is what the table names: not answered with kilometres.
+    cost = service.ask("地铁要花多少钱")
+    assert cost.abstained and "公里" not in cost.answer
