@@ -160,11 +160,14 @@ class FigureTable:
     def _in_asked_unit(self, question: str, name: str, doc: str | None) -> bool:
         """Whether the named indicator is given in the unit the question asks for (any, when it asks none)."""
         unit = asked_unit(question)
-        return not unit or any(i.unit.endswith(unit) for i in self.table.all
-                               if i.name == name and (doc is None or i.doc_id == doc))
+        return not unit or any(i.unit.endswith(unit) for i in self._given(name, doc))
+
+    def _given(self, name: str, doc: str | None) -> list[Indicator]:
+        """The table's figures of one indicator (of one document, when given)."""
+        return [ind for ind in self.table.all if ind.name == name and (doc is None or ind.doc_id == doc)]
 
     def _missing_year(self, asked: int | None, name: str, available: list[int | None], doc: str | None) -> Decision:
-        given = [ind for ind in self.table.all if ind.name == name and (doc is None or ind.doc_id == doc)]
+        given = self._given(name, doc)
         return Decision("missing_year", indicators=given, asked_year=asked, name=name, available_years=available)
 
     def _from_sentences(self, state: AskState) -> Decision | None:

@@ -39,7 +39,8 @@ _FIGURES = re.compile(r"数字|数据|指标|多少")
 _AMOUNT = re.compile(r"多少|几")  # asks how much or how many
 _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
 # The other way round: after today's figure, "以后打算到多少" / "目标定的多少" / "以后能咋样" asks for the plan's aim.
-_AHEAD = re.compile(r"^(以后|将来|往后|今后|未来|到时候)|目标")
+_LATER = ("以后", "将来", "往后", "今后", "未来", "到时候")
+_AHEAD = re.compile(rf"^({'|'.join(_LATER)})|目标")
 _YEAR4 = re.compile(r"(?<!\d)(20\d{2})(?:年)?(?!\d)")
 _YEAR2 = re.compile(r"(?<![\d年])([2-5]\d)年")
 _YEAR_TEXT = re.compile(r"(到|至|在)?(20\d{2}|(?<![\d年])[2-5]\d)年(底|末|前|时)?|十[三四五]五(期间|时期|末)?")
@@ -247,7 +248,7 @@ class FollowUpReader:
         if _year_of(_core(previous)) not in (None, self.status_year):
             return False
         own = [w for w in self._own_words(core)
-               if w not in _FUTURE and w not in _MEANS and w not in _HOW_FAR and w not in ("以后", "将来", "往后", "今后", "未来", "到时候")]
+               if w not in _FUTURE and w not in _MEANS and w not in _HOW_FAR and w not in _LATER]
         return not own
 
     def _new_topic(self, text: str, previous: str) -> list[str]:

@@ -68,13 +68,23 @@ class BankDenseRanker(_BankBase):
         self._voting = [*self._questions, *(self._bank.voters[row - self._n_bank] for row in voter_rows)]
         self._voting_rows = np.array([*self._rows, *voter_rows], dtype=np.int64)
         self._voting_clause = np.array([position[q.clause_id] for q in self._voting], dtype=np.int64)
+        # One question asks the bank four times (ranking, reranker votes, answerability, answer votes): the last
+        # vector's similarities are kept, one (key, array) pair swapped in whole so concurrent answers cannot mix.
+        self._last: tuple[bytes, np.ndarray] | None = None
 
     def similarities(self, vector: np.ndarray) -> np.ndarray:
         """Similarity of the vector with every bank question (in-scope first, then out-of-scope; not the voters)."""
         return self._all_similarities(vector)[: self._n_bank]
 
     def _all_similarities(self, vector: np.ndarray) -> np.ndarray:
-        return self._vectors.scores(vector) if len(self._vectors.ids) else np.zeros(0, dtype=np.float32)
+        key = np.asarray(vector, dtype=np.float32).tobytes()
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        sims = self._vectors.scores(vector) if len(self._vectors.ids) else np.zeros(0, dtype=np.float32)
+        sims.flags.writeable = False  # shared by every caller of this question: copied before any change
+        self._last = (key, sims)
+        return sims
 
     def top_k(self, query: Query, k: int, filters: Filters) -> list[tuple[str, float]]:
         """Clauses by best bank-question similarity; clauses no bank question points at are not ranked."""
