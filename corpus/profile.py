@@ -27,6 +27,7 @@ class DocumentProfile:
     title: str
     place: str = ""  # "青岛市"
     place_names: list[str] = field(default_factory=list)  # names that mean this place: "青岛", "黄岛", "西海岸"...
+    localities: list[str] = field(default_factory=list)  # smaller places inside it the text names: "姜山", "蓝谷"...
     period: tuple[int, int] | None = None  # (2021, 2035)
     status_year: int | None = None  # the year of "发展现状" figures (the year before the period starts)
     named_periods: dict[str, int] = field(default_factory=dict)  # "十四五" -> 2025 (only periods the text names)
@@ -72,6 +73,7 @@ def derive_profile(doc_id: str, title: str, clean_text: str, overrides: dict[str
         "title": title,
         "place": place,
         "place_names": names,
+        "localities": [],
         "period": period,
         "status_year": period[0] - 1 if period else None,
         "named_periods": {name: year for name, year in FIVE_YEAR_PLANS.items() if name in clean_text},
@@ -92,6 +94,9 @@ def read_overrides(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
+    localities = data.get("localities", [])
+    if not isinstance(localities, list) or not all(isinstance(n, str) and n.strip() for n in localities):
+        raise ValueError(f"{path.name}: localities must be a list of non-empty names")
     for number, row in enumerate(data.get("indicator_names", []), 1):
         if not isinstance(row, dict) or not all(isinstance(row.get(k), str) and row[k] for k in ("value", "read_as", "name")):
             raise ValueError(f"{path.name}: indicator_names entry {number} needs non-empty value, read_as and name")

@@ -25,7 +25,8 @@ from qa.tuning import FollowUpConfig
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_TURNS = 3  # only the last few questions count: a conversation drifts, and old turns mislead
-_LEAD = re.compile(r"^(那么|那要是|那如果|那|还有|另外|然后|再问一下|再问|而|至于|关于)")
+# "那些老手艺呢" leads with 那些 as "那农村呢" with 那: both go (leaving "些老手艺" swapped in a slot).
+_LEAD = re.compile(r"^(那么|那要是|那如果|那些(?=[\u4e00-\u9fff])|那个(?=[\u4e00-\u9fff])|那|还有|另外|然后|再问一下|再问|而|至于|关于)")
 _TAIL = re.compile(r"(的话)?(呢|咧|嘞)?[？?。!！~～\s]*$")
 _PUNCT = re.compile(r"[\s，,。.？?！!、；;：:~～…]+")
 _PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事|那个|那些|该项|其)")
@@ -107,8 +108,8 @@ class Slots:
     @classmethod
     def load(cls, profiles: list[DocumentProfile]) -> Slots:
         """Places of the documents and the slot lexicon."""
-        places = sorted({n for p in profiles for n in (p.short_place, *p.place_names) if n and n not in ("本市", "我市", "全市")},
-                        key=len, reverse=True)
+        places = sorted({n for p in profiles for n in (p.short_place, *p.place_names, *p.localities)
+                         if n and n not in ("本市", "我市", "全市")}, key=len, reverse=True)
         types: dict[str, list[str]] = {"place": places}
         for line in (DATA / "slots.txt").read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#") and ":" in line:
@@ -326,7 +327,7 @@ class FollowUpReader:
         if own and all(self.slots.is_slot_word(w) for w in own):
             slot = "".join(own)  # "莱西有没有": the place, without the question words
         else:
-            slot = _PUNCT.sub("", re.sub(r"^(那|还有)", "", core))
+            slot = _PUNCT.sub("", core)  # core has lost its leading 那 / 还有 already
         if slot:
             return FollowUp("slot", _question(self._swap(previous, slot)), previous)
         return FollowUp("standalone", question)
@@ -467,11 +468,11 @@ class FollowUpReader:
             same = self.slots.find(kind, text)
             if same:
                 for word in same:
-                    text = text.replace(word, slot)
+                    text = _replace(text, word, slot)
                 return text
         target = self._nearest(slot, self._noun_runs(text))
         if target:
-            return text.replace(target, slot, 1)
+            return _replace(text, target, slot, once=True)
         return f"{slot}，{text}"
 
     def _noun_runs(self, text: str) -> list[str]:
@@ -495,6 +496,14 @@ class FollowUpReader:
         vectors = self.encode([slot, *words])
         scores = vectors[1:] @ vectors[0]
         return words[int(np.argmax(scores))]
+
+
+def _replace(text: str, word: str, slot: str, once: bool = False) -> str:
+    """text with word replaced by slot; a slot ending in 的 takes the 的 after the word too ("摆地摊的以后还让摆不" with
+    "跑外卖的" is "跑外卖的以后还让摆不", not "跑外卖的的…")."""
+    if slot.endswith("的") and word + "的" in text:
+        word += "的"
+    return text.replace(word, slot, 1) if once else text.replace(word, slot)
 
 
 def _pairs(text: str) -> set[str]:

@@ -116,6 +116,22 @@ def test_a_different_group_or_place_replaces_the_slot(service):
     assert place.understood_as == "平度那边要建啥垃圾处理的？" and "平度市餐厨垃圾处理厂" in quotes(place)
 
 
+def test_a_place_inside_the_city_the_plan_names_is_a_place_slot(service):
+    # 董家口 and 姜山 are localities of the document's profile, so one replaces the other like two districts.
+    port = service.ask("董家口呢", history=["姜山那边以后上啥产业"])
+    assert port.understood_as == "董家口那边以后上啥产业？"
+    assert quotes(port).startswith("推动董家口港产城一体化发展")
+
+
+def test_a_slot_is_swapped_cleanly(service):
+    # A group ending in 的 takes the earlier question's 的 with it (not "跑外卖的的以后…").
+    riders = service.ask("跑外卖的呢", history=["摆地摊的以后还让摆不"])
+    assert riders.understood_as == "跑外卖的以后还让摆不？"
+    # 那些 leading the turn goes whole: "些老手艺" was asked before.
+    crafts = service.ask("那些老手艺呢", history=["老城区以后咋保护"])
+    assert crafts.understood_as == "老手艺，老城区以后咋保护？"
+
+
 def test_a_pronoun_takes_the_earlier_subject(service):
     # The earlier answer names it in the plan's words ("以“新型社区邻里中心”建设为载体，…").
     answer = service.ask("它能给居民干点啥", history=["邻里中心是个啥东西"])

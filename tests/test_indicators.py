@@ -316,3 +316,6 @@ def test_malformed_corrected_name_is_reported(tmp_path):
     path.write_text(json.dumps({"indicator_names": [{"value": "7", "name": "缺少read_as"}]}), encoding="utf-8")
     with pytest.raises(ValueError, match="x.profile.json: indicator_names entry 1"):
         read_overrides(path)
+    path.write_text(json.dumps({"localities": ["姜山", ""]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="x.profile.json: localities must be a list of non-empty names"):
+        read_overrides(path)
