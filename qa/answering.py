@@ -14,6 +14,7 @@ from qa.decide import (
     OwnView,
     PatternSignals,
     PlanSentences,
+    PlanTerm,
     RealTimeRequest,
 )
 from qa.followup import FollowUpReader
@@ -50,7 +51,8 @@ class Answerer:
         self.answer_alone = lru_cache(maxsize=EARLIER_ANSWERS)(self._answer_alone)
         self.bank_closeness = lru_cache(maxsize=EARLIER_ANSWERS)(self._bank_closeness)
         profiles = [d.profile for d in documents if d.profile]
-        reader = IntentReader([d.clean_text for d in documents], retriever.analyzer, profiles)
+        reader = IntentReader([d.clean_text for d in documents], retriever.analyzer, profiles,
+                              retriever.tuning.terms.max_mentions)
         self.place_label = "、".join(dict.fromkeys(p.place for p in profiles if p.place)) or "所收录地区"
         self.decide = Decide([])
         self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
@@ -83,6 +85,7 @@ class Answerer:
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
             FollowUpYear(retriever, self.years, self.followups.without_year),
+            PlanTerm(retriever),
             *(learned if model is not None else [PatternSignals()]),
             FigureTable(self.table, retriever, refusal, sentences=True),
             MissingYear(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from index.textnorm import normalise
 from qa.indicators import IndicatorTable, asked_unit, asked_year, is_numeric_question
 from qa.pipeline import AskState, Decision
 from qa.records import Indicator
@@ -65,6 +66,37 @@ class ExactSignals:
         if intent.missing_numbers:
             return refuse(f"规划中没有提到“{intent.missing_numbers[0]}”。")
         return None
+
+
+class PlanTerm:
+    """Answers "东方氢岛是什么" with the plan's sentences that name the term: the plan names it, so what it says of it
+    is the answer (the learned decision, trained on questions about what the plan does, refused such questions)."""
+
+    name = "plan term"
+
+    def __init__(self, retriever: Retriever) -> None:
+        """Use the retriever's clauses and sentence scorer."""
+        self.retriever = retriever
+
+    def decide(self, state: AskState) -> Decision | None:
+        """The best sentences naming the term, or pass (no term asked, or none in the documents allowed)."""
+        term = state.intent.defines
+        if not term:
+            return None
+        # The clauses naming it, in their text or their heading ("五、加快“无废城市”建设"), in retrieval order.
+        naming = {u.clause_id for u in self.retriever.units(state.filters) if term in _plain(u.context_text())}
+        if not naming:
+            return None
+        ranked = [c for c in state.ranking if c[0] in naming]
+        ranked += [(clause_id, 0.0) for clause_id in sorted(naming - {c for c, _ in ranked})]
+        sentences = self.retriever.candidates(state.query, ranked, min_chars=0)
+        found = [c for c in sentences if term in _plain(c.text)] or sentences
+        return Decision("text", sentences=self.retriever.scorer.choose(found, limit=3), reason=self.name)
+
+
+def _plain(text: str) -> str:
+    """Text as a question's words are matched against it (normalised, without spaces)."""
+    return normalise(text).replace(" ", "")
 
 
 class OwnView:

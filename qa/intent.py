@@ -32,6 +32,15 @@ _PART_SPLIT = re.compile(r"[；;？?]|以及|还有|另外")
 _CONNECTORS = ("和", "与", "及", "、", "跟")
 # Asking: a question word or particle, or an "A不A" choice (缺不缺, 让不让).
 _ASKS = re.compile(r"吗|呢|么|什么|啥|多少|几|哪|怎|如何|是否|咋|谁|多久|为何|为什么|(.)[不没]\1")
+# Asking what a term means: "东方氢岛是什么", "三湾三城到底啥意思", "什么是标准地", "东方氢岛是怎么回事".
+_ENDING = r"[？?吗呢啊呀哈嘛]*$"
+_DEFINE = (
+    re.compile(r"^(?:什么|啥)(?:是|叫)(?P<term>.+?)" + _ENDING),
+    re.compile(r"^(?P<term>.+?)(?:到底|究竟|具体)?(?:是|指|指的是|说的是)?(?:个|的)?(?:什么|啥)(?:意思|东西|玩意儿?|概念)?" + _ENDING),
+    re.compile(r"^(?P<term>.+?)(?:到底|究竟|具体)?是?(?:怎么|咋)回事" + _ENDING),
+)
+# What residents put before the term: where they heard it ("老听人说", "规划里要建的"), a pointer ("这个", "所谓的").
+_TERM_LEAD = re.compile(r"^((老|常|总)?(听人|听)说(的)?|规划(里|上|中)?(说|讲|提|写|要建|要搞|倡导|提到)?的?|这个|那个|所谓的?|[“\"'])+")
 _GENERIC = {"别的", "其他", "其它", "这个", "那个", "这些", "那些", "还有", "有没有", "是不是", "能不能", "会不会",
             "可以", "什么", "怎么", "多少", "哪些", "一下"}
 _DISTRIBUTIVE = ("分别", "各自", "各", "都")
@@ -54,6 +63,7 @@ class Intent:
     asks_opinion: bool = False  # "你觉得…": PlanQA's own view, which it does not have
     asks_composing: bool = False  # "帮我写首诗…": a text to be written, which the plan does not hold
     asks_realtime: bool = False  # "今天下雨不", "这会儿堵不堵": one day's or one moment's news, which a plan cannot hold
+    defines: str = ""  # "东方氢岛是什么": the plan's own term whose meaning is asked ("" when none is)
     parts: list[str] = field(default_factory=list)
 
 
@@ -71,8 +81,10 @@ def _lines(name: str) -> list[str]:
 class IntentReader:
     """Reads questions against the text of the stored plans."""
 
-    def __init__(self, plan_texts: list[str], analyzer: QueryAnalyzer, profiles: list[DocumentProfile]) -> None:
-        """Prepare pattern lists, the places the documents are about, and the normalised plan text."""
+    def __init__(self, plan_texts: list[str], analyzer: QueryAnalyzer, profiles: list[DocumentProfile],
+                 term_max_mentions: int = 0) -> None:
+        """Prepare pattern lists, the places the documents are about, and the normalised plan text; a term the plans
+        mention at most term_max_mentions times is one whose meaning they can answer (0: none is)."""
         self.segment = analyzer.segment
         self.tag = analyzer.tag
         self.known = analyzer.known_phrases()
@@ -85,6 +97,7 @@ class IntentReader:
         self.composing = patterns("creative.txt")
         self.realtime = patterns("realtime.txt")
         self.plan_years = {int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", self.plan)}
+        self.term_max_mentions = term_max_mentions
 
     def read(self, query: Query) -> Intent:
         """Signals for one question."""
@@ -107,8 +120,29 @@ class IntentReader:
             asks_opinion=self.asks_opinion(text),
             asks_composing=self.asks_composing(text),
             asks_realtime=self.asks_realtime(text),
+            defines=self.defines(question),
             parts=parts,
         )
+
+    def defines(self, question: str) -> str:
+        """The term a question asks the meaning of, when the plans name it, and name it seldom enough to be a thing of
+        their own ("东方氢岛", "学径网络"), not a theme they mention throughout ("城镇化", "青岛"); else ''."""
+        if not self.term_max_mentions:
+            return ""
+        # The whole question without spaces ("老听人说三湾三城 到底啥意思"), else its pieces ("东方氢岛啥意思 跟氢能有关不").
+        pieces = [re.sub(r"[\s，,]+", "", question), *re.split(r"[\s，,。！!；;]+", question.strip())]
+        for piece in pieces:
+            for pattern in _DEFINE:
+                match = pattern.match(piece)
+                if not match:
+                    continue
+                term = normalise(_TERM_LEAD.sub("", match.group("term"))).replace(" ", "").strip("”\"'")
+                term = re.sub(r"(到底|究竟|具体)$", "", term)
+                # A name, not a common word ("流程是啥"): three characters or more, Latin ("TOD"), or quoted in the plan.
+                named = len(term) >= 3 or (len(term) == 2 and (term.isascii() or f"“{term}”" in self.plan))
+                if named and 0 < self.plan.count(term) <= self.term_max_mentions:
+                    return term
+        return ""
 
     def asks_procedure(self, text: str) -> bool:
         """Whether the (normalised) text asks where to go, which office, which documents or when it is open."""

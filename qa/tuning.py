@@ -91,6 +91,14 @@ class FollowUpConfig:
 
 
 @dataclass(frozen=True)
+class TermConfig:
+    """When "X是什么" is answered with the plan's sentences naming X."""
+
+    max_mentions: int = 0  # the plans name X at least once and at most this often (0: never answered this way)
+    chosen_on: str = ""
+
+
+@dataclass(frozen=True)
 class CacheConfig:
     """Sizes of in-process caches."""
 
@@ -109,6 +117,7 @@ class Tuning:
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     followups: FollowUpConfig = field(default_factory=FollowUpConfig)
+    terms: TermConfig = field(default_factory=TermConfig)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,7 +138,7 @@ def load_tuning(path: Path = TUNING_FILE) -> Tuning:
     sections = {f.name: f.type for f in fields(Tuning) if f.name != "extra"}
     classes = {"fusion": FusionConfig, "sentences": SentenceConfig, "refusal": RefusalConfig,
                "indicators": IndicatorConfig, "answerability": AnswerabilityConfig, "cache": CacheConfig,
-               "followups": FollowUpConfig}
+               "followups": FollowUpConfig, "terms": TermConfig}
     parsed = {name: _section(classes[name], data.get(name, {})) for name in sections}
     extra = {k: v for k, v in data.items() if k not in sections}
     return Tuning(**parsed, extra=extra)

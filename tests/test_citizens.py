@@ -31,7 +31,7 @@ def test_the_shipped_model_and_its_operating_point_are_loaded(service):
     assert "dev.jsonl" in tuning.answerability.chosen_on and "sealed" not in tuning.answerability.chosen_on
     assert [d.name for d in service.answerer.decide.deciders] == [
         "own view", "compose request", "real-time request", "follow-up detail", "follow-up contrast", "follow-up attribute", "exact signals", "figure table",
-        "follow-up year",
+        "follow-up year", "plan term",
         "answerability",
         "figures in sentences", "missing year", "follow-up antecedent", "plan sentences"]
 
@@ -516,3 +516,29 @@ def test_the_metro_is_the_plans_rail_transit_and_a_figure_in_another_unit_is_not
     # Money is asked, the rail network's length is what the table names: not answered with kilometres.
     cost = service.ask("地铁要花多少钱")
     assert cost.abstained and "公里" not in cost.answer
+
+
+@pytest.mark.parametrize("question, term, quoted", [
+    ("东方氢岛是什么", "东方氢岛", "建设“东方氢岛”"),
+    ("老听人说三湾三城 到底啥意思", "三湾三城", "形成“三湾三城”城市发展格局"),
+    ("什么是标准地", "标准地", "推行“标准地”制度"),
+    ("TOD是啥", "tod", "按TOD模式在轨道交通沿线集中建设大型公共住房片区"),
+])
+def test_the_meaning_of_a_term_the_plan_names_is_answered_with_its_sentences(service, question, term, quoted):
+    # The learned decision, trained on what the plan does, refused "东方氢岛是什么": the plan names it, so what it
+    # says of it is the answer.
+    state = service.answerer.run(question)
+    assert state.intent.defines == term and state.decision.reason == "plan term"
+    assert not state.answer.abstained and quoted in state.answer.citations[0].quote
+
+
+def test_a_term_named_only_in_a_heading_is_answered_from_the_clauses_under_it(service):
+    answer = service.ask("无废城市指的是什么")  # "五、加快“无废城市”建设" heads the clauses
+    assert not answer.abstained
+    assert {c.clause_id for c in answer.citations} == {"qingdao-2021/7.4.5.p1"}
+    assert service.retriever.unit("qingdao-2021/7.4.5.p1").path[-1] == "加快“无废城市”建设"
+
+
+@pytest.mark.parametrize("question", ["青岛是什么", "城镇化是啥", "公租房怎么申请 流程是啥", "元宇宙是什么", "到底啥意思"])
+def test_a_theme_a_common_word_or_a_term_the_plan_never_names_is_not_read_as_a_plan_term(service, question):
+    assert service.answerer.run(question).intent.defines == ""
