@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from corpus.files import atomic_write_text
+from corpus.paths import SHIPPED_DOCS
 from eval.followup import load_conversations
 from eval.gold import DEV_EVERYDAY, DEV_JUDGEMENT, DEV_SET, GOLD_DIR, load_gold, squash
 from eval.robustness import REWORDINGS
@@ -26,6 +27,7 @@ from qa.retrieval.rerank import FEATURES, RERANK_FILE, RerankModel
 from qa.service import PlanQA
 
 DEPTH = 10  # fused clauses reranked: Recall@10 of fusion is 0.97-1.00 on the development sets
+CANDIDATE_QUESTIONS = "in_scope_wave5_part*.jsonl"  # bank candidates the reranker also learns from
 REGULARISATION = 0.1  # C of the logistic model; leave-group-out Recall@1 on dev was flat between 0.1 and 1
 
 
@@ -60,6 +62,13 @@ def training_questions(service: PlanQA) -> list[TrainingQuestion]:
         for path in paths:
             questions += [TrainingQuestion(group, q.question, q.evidence) for q in load_gold(path, texts).questions
                           if q.in_plan and q.evidence]
+    # Residents' questions written for the bank and kept as candidates (never voters or bank questions, so the
+    # rankers' features know nothing of them): training data of the same kind as the bank, by other writers.
+    for path in sorted(SHIPPED_DOCS.glob(f"bank_candidates/*/{CANDIDATE_QUESTIONS}")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                questions.append(TrainingQuestion("residents' candidates", row["question"], [row["evidence"]]))
     for name in FOLLOWUP_DEV_SETS:
         for conversation in load_conversations(GOLD_DIR / name, texts):
             first = conversation.turns[0]

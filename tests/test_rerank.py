@@ -83,8 +83,12 @@ def test_the_ablation_without_the_reranker_is_fusion_alone(service):
 def test_training_reads_the_fused_clauses_and_writes_a_model_that_loads(service, tmp_path):
     questions = training_questions(service)
     groups = {q.group for q in questions}
-    assert groups == {"dev and its rewordings", "everyday", "judgement", "follow-up first turns"}
+    assert groups == {"dev and its rewordings", "everyday", "judgement", "follow-up first turns", "residents' candidates"}
     assert sum(q.group == "everyday" for q in questions) == 140
+    # The fifth wave of residents' questions, kept as candidates (neither bank questions nor voters): 1,459.
+    candidates = [q for q in questions if q.group == "residents' candidates"]
+    assert len(candidates) == 1459 and all(len(q.evidence) == 1 for q in candidates)
+    assert not {q.question for q in candidates} & {q.question for q in service.retriever.bank.voters}
     sample = [q for q in questions if q.group == "everyday"][:40]
     rows = question_rows(service, sample, DEPTH)
     assert all(f.shape == (DEPTH, len(FEATURES)) and len(labels) == DEPTH for f, labels in rows)
