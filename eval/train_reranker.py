@@ -27,7 +27,7 @@ from qa.retrieval.rerank import FEATURES, RERANK_FILE, RerankModel
 from qa.service import PlanQA
 
 DEPTH = 10  # fused clauses reranked: Recall@10 of fusion is 0.97-1.00 on the development sets
-CANDIDATE_QUESTIONS = "in_scope_wave5_part*.jsonl"  # bank candidates the reranker also learns from
+CANDIDATE_QUESTIONS = "in_scope_wave[5-9]_part*.jsonl"  # bank candidates the reranker also learns from
 REGULARISATION = 0.1  # C of the logistic model; leave-group-out Recall@1 on dev was flat between 0.1 and 1
 
 
@@ -65,10 +65,11 @@ def training_questions(service: PlanQA) -> list[TrainingQuestion]:
     # Residents' questions written for the bank and kept as candidates (never voters or bank questions, so the
     # rankers' features know nothing of them): training data of the same kind as the bank, by other writers.
     for path in sorted(SHIPPED_DOCS.glob(f"bank_candidates/*/{CANDIDATE_QUESTIONS}")):
+        wave = path.name.split("_")[2]  # in_scope_wave5_part1.jsonl: each wave's writers are held out together
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                questions.append(TrainingQuestion("residents' candidates", row["question"], [row["evidence"]]))
+                questions.append(TrainingQuestion(f"residents' candidates ({wave})", row["question"], [row["evidence"]]))
     for name in FOLLOWUP_DEV_SETS:
         for conversation in load_conversations(GOLD_DIR / name, texts):
             first = conversation.turns[0]
