@@ -131,7 +131,7 @@ def _train_reranker() -> int:
     except RerankTrainingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"trained on {report.n_questions} development questions; Recall@1 with each group held out, fused ->"
+    print(f"trained on {report.n_questions} questions (development sets and bank candidates); Recall@1 with each group held out, fused ->"
           " reranked:")
     for group, (n, before, after) in report.held_out.items():
         print(f"  {group} ({n}): {before:.3f} -> {after:.3f}")

@@ -1,7 +1,8 @@
-"""Train the reranker of the fused top clauses on the development sets.
+"""Train the reranker of the fused top clauses on the development sets and residents' candidate questions.
 
 `python -m eval train-reranker` reads every development question with evidence (dev, its rewordings, the blind
-everyday set, the judgement set's in-plan half, the follow-up development sets' first turns), takes the first
+everyday set, the judgement set's in-plan half, the follow-up development sets' first turns) and the residents'
+questions kept as bank candidates (CANDIDATE_QUESTIONS), takes the first
 clauses of the fused ranking (never reranked) with their features, and fits a standardised logistic model of "this
 clause holds the evidence". Before writing qa/rerank.json it reports Recall@1 per group with the group held out of
 training (a group is a writer's set: dev and its rewordings are one), fused against reranked. The sealed test sets
@@ -97,7 +98,7 @@ def fit(rows: list[tuple[np.ndarray, np.ndarray]], depth: int, trained_on: str =
     x = np.vstack([f for f, _ in rows])
     y = np.concatenate([labels for _, labels in rows])
     if not y.any() or y.all():
-        raise RerankTrainingError("the development questions give no clause that holds its evidence, or only such"
+        raise RerankTrainingError("the training questions give no clause that holds its evidence, or only such"
                                   " clauses: nothing to learn")
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
@@ -124,7 +125,7 @@ def train_reranker(service: PlanQA, depth: int = DEPTH, path: Path = RERANK_FILE
         test = [r for r, q in zip(rows, questions, strict=True) if q.group == group]
         held_out[group] = (len(test), recall_at_1(None, test), recall_at_1(fit(train, depth), test))
     summary = "; ".join(f"{g} ({n}) {before:.3f} -> {after:.3f}" for g, (n, before, after) in held_out.items())
-    trained_on = (f"{len(questions)} development questions with evidence ({', '.join(groups)}), the first {depth} fused"
+    trained_on = (f"{len(questions)} questions with evidence ({', '.join(groups)}), the first {depth} fused"
                   f" clauses of each, logistic C={REGULARISATION} (`python -m eval train-reranker`). Recall@1 with each"
                   f" group held out of training, fused -> reranked: {summary}")
     model = fit(rows, depth, trained_on)
