@@ -123,16 +123,17 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _train_reranker() -> int:
+    from corpus.bank.records import BankError
     from eval.train_reranker import RerankTrainingError, train_reranker
     from qa.service import PlanQA
 
     try:
         report = train_reranker(PlanQA.open())
-    except RerankTrainingError as exc:
+    except (RerankTrainingError, BankError) as exc:  # BankError: a candidate question file that does not validate
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"trained on {report.n_questions} questions (development sets and bank candidates); Recall@1 with each group held out, fused ->"
-          " reranked:")
+    print(f"trained on {report.n_questions} questions (development sets and bank candidates); Recall@1 with each group"
+          " held out, fused -> reranked:")
     for group, (n, before, after) in report.held_out.items():
         print(f"  {group} ({n}): {before:.3f} -> {after:.3f}")
     print(f"written: {report.path}")

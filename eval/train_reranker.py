@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from corpus.bank.store import load_candidate_questions
 from corpus.files import atomic_write_text
-from corpus.paths import SHIPPED_DOCS
 from eval.followup import load_conversations
 from eval.gold import DEV_EVERYDAY, DEV_JUDGEMENT, DEV_SET, GOLD_DIR, load_gold, squash
 from eval.robustness import REWORDINGS
@@ -30,7 +30,7 @@ from qa.service import PlanQA
 DEPTH = 10  # fused clauses reranked: Recall@10 of fusion is 0.97-1.00 on the development sets
 # Bank candidates the reranker also learns from. The seventh wave is kept out: trained on too, it left every held-out
 # group within a point and lowered the development sets' Recall@1 (session 15); it stays as data.
-CANDIDATE_QUESTIONS = ("in_scope_wave5_part*.jsonl", "in_scope_wave6_part*.jsonl")
+CANDIDATE_QUESTIONS = {"wave5": "in_scope_wave5_part*.jsonl", "wave6": "in_scope_wave6_part*.jsonl"}
 REGULARISATION = 0.1  # C of the logistic model; leave-group-out Recall@1 on dev was flat between 0.1 and 1
 
 
@@ -67,12 +67,10 @@ def training_questions(service: PlanQA) -> list[TrainingQuestion]:
                           if q.in_plan and q.evidence]
     # Residents' questions written for the bank and kept as candidates (never voters or bank questions, so the
     # rankers' features know nothing of them): training data of the same kind as the bank, by other writers.
-    for path in sorted(p for pattern in CANDIDATE_QUESTIONS for p in SHIPPED_DOCS.glob(f"bank_candidates/*/{pattern}")):
-        wave = path.name.split("_")[2]  # in_scope_wave5_part1.jsonl: each wave's writers are held out together
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                questions.append(TrainingQuestion(f"residents' candidates ({wave})", row["question"], [row["evidence"]]))
+    # Each wave's writers are held out together.
+    for wave, pattern in CANDIDATE_QUESTIONS.items():
+        questions += [TrainingQuestion(f"residents' candidates ({wave})", q.question, [q.evidence])
+                      for q in load_candidate_questions(service.documents(), pattern).in_scope]
     for name in FOLLOWUP_DEV_SETS:
         for conversation in load_conversations(GOLD_DIR / name, texts):
             first = conversation.turns[0]

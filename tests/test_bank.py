@@ -79,3 +79,20 @@ def test_the_sentence_voters_are_validated_apart_and_may_not_hold_a_bank_id_or_a
     (voters / "in_scope_v.jsonl").write_text(json.dumps(clash, ensure_ascii=False) + "\n", encoding="utf-8")
     loaded = load_bank([plan])
     assert [q.question for q in loaded.voters] == ["外地娃能在这念书不"] and len(loaded.in_scope) == 2205
+
+
+def test_candidate_questions_are_validated_like_the_bank_and_a_stale_one_is_named(plan, tmp_path, monkeypatch):
+    from corpus.bank.store import load_candidate_questions
+
+    # The shipped waves the reranker learns from load whole (checked against the text, offsets verified).
+    assert len(load_candidate_questions([plan], "in_scope_wave5_part*.jsonl").in_scope) == 1459
+    folder = tmp_path / plan.doc_id
+    folder.mkdir()
+    rows = [{"id": "c1", "question": "孩子上学", "clause_id": "qingdao-2021/3.3.3.p1", "evidence": "纳入流入地义务教育"},
+            {"id": "c2", "question": "老房子", "clause_id": "qingdao-2021/3.3.3.p1", "evidence": "不在这一条里的话"}]
+    (folder / "in_scope_wave9_part1.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    (folder / "other.jsonl").write_text("{not json\n", encoding="utf-8")  # not named like the pattern: not read
+    monkeypatch.setattr("corpus.bank.store.SHIPPED_CANDIDATES", tmp_path)
+    with pytest.raises(BankError, match="in_scope_wave9_part1.jsonl, line 2: evidence is not inside one sentence"):
+        load_candidate_questions([plan], "in_scope_wave9_part*.jsonl")

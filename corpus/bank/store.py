@@ -16,6 +16,9 @@ SHIPPED_TRAINING = SHIPPED_DOCS / "answerability"
 # Residents' questions that only vote for answer sentences (see README: as matched bank questions they moved answers
 # on one sealed set); validated like the bank, in-scope only.
 SHIPPED_VOTERS = SHIPPED_DOCS / "bank_voters"
+# Residents' questions written for the bank and kept aside (measured, not loaded at run time; see README); some of
+# them train the reranker (eval/train_reranker.py).
+SHIPPED_CANDIDATES = SHIPPED_DOCS / "bank_candidates"
 MAX_QUESTION_CHARS = 500
 OUT_OF_SCOPE_FILE = "out_of_scope.jsonl"
 
@@ -53,13 +56,25 @@ def load_training_questions(documents: list[Document]) -> BankSet:
     return bank
 
 
-def _load(folders: dict[str, list[Path]], documents: list[Document], label: str) -> BankSet:
-    """Every question in the folders' JSONL files, validated; raise BankError listing the problems."""
+def load_candidate_questions(documents: list[Document], pattern: str) -> BankSet:
+    """The candidate questions of these documents in files named like pattern ("in_scope_wave5_part*.jsonl"),
+    validated like bank files; raise BankError listing the problems, a stale question among them."""
+    bank = _load({d.doc_id: [SHIPPED_CANDIDATES / d.doc_id] for d in documents}, documents,
+                 f"the candidate questions {pattern}", pattern)
+    if bank.stale:
+        raise BankError(_problem_text([f"{stale} (rewrite it for the revised document)" for stale in bank.stale],
+                                      f"the candidate questions {pattern}"))
+    return bank
+
+
+def _load(folders: dict[str, list[Path]], documents: list[Document], label: str, pattern: str = "*.jsonl") -> BankSet:
+    """Every question in the folders' JSONL files (named like pattern), validated; raise BankError listing the
+    problems."""
     bank = BankSet()
     problems: list[str] = []
     for document in documents:
         for folder in folders[document.doc_id]:
-            for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+            for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
                 _read_file(path, document, bank, problems)
     seen: set[str] = set()
     for q in [*bank.in_scope, *bank.out_of_scope]:
