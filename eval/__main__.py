@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                            help="train the answerability model on the question bank; choose its threshold on dev")
     train.add_argument("--gold", type=Path, help="development set to choose the threshold on (default: dev.jsonl)")
     sub.add_parser("train-reranker", help="train the reranker of the fused top clauses on the development sets")
+    sub.add_parser("train-sentences", help="train the model choosing answer sentences on the reranker's questions")
     robust = sub.add_parser("robustness", help="do reworded questions keep their top clause and lead citation?")
     robust.add_argument("--rewordings", type=Path, help="rewordings file (default: eval/gold/rewordings.jsonl)")
     args = parser.parse_args(argv)
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if args.command == "train-reranker":
             return _train_reranker()
+        if args.command == "train-sentences":
+            return _train_sentences()
         if args.command == "robustness":
             return _robustness(args)
         return _run(args) if args.command == "run" else _bench(args)
@@ -136,6 +139,25 @@ def _train_reranker() -> int:
           " held out, fused -> reranked:")
     for group, (n, before, after) in report.held_out.items():
         print(f"  {group} ({n}): {before:.3f} -> {after:.3f}")
+    print(f"written: {report.path}")
+    return 0
+
+
+def _train_sentences() -> int:
+    from corpus.bank.records import BankError
+    from eval.train_sentences import SentenceTrainingError, train_sentences
+    from qa.service import PlanQA
+
+    try:
+        report = train_sentences(PlanQA.open())
+    except (SentenceTrainingError, BankError) as exc:  # BankError: a candidate question file that does not validate
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"trained on {report.n_questions} questions; with each group held out, hand-set score -> model:")
+    for group, f in report.held_out.items():
+        print(f"  {group} ({f.questions}): lead sentence holds the evidence {f.lead_before} -> {f.lead_after},"
+              f" a cited one {f.cited_before} -> {f.cited_after}, sentences cited {f.citations_before:.2f} ->"
+              f" {f.citations_after:.2f}")
     print(f"written: {report.path}")
     return 0
 

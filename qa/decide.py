@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from index.textnorm import normalise
 from qa.indicators import IndicatorTable, asked_unit, asked_year, is_numeric_question
@@ -255,7 +254,12 @@ class PlanSentences:
             clauses = [clause_id for clause_id, _ in state.ranking[: self.top]]
             if not found or (self.check_confidence and not self.confident(query.words, found, clauses)):
                 return refuse(NOT_FOUND)
-            chosen = self.retriever.scorer.choose(self._bank_vote(state, found), limit=3)
+            # The model learned from questions as residents type them; a follow-up rewritten into a standalone question
+            # ("莱西要新建垃圾处理的厂子吗？", "外地人能申请公租房吗，去哪办？") is another kind of text: the hand-set score.
+            rewritten = bool(state.asked) and state.asked != state.question
+            learned = None if rewritten else self.retriever.rank_sentences(query, found, state.ranking)
+            chosen = self.retriever.scorer.choose(learned, limit=3, margin=self.retriever.tuning.sentences.model_margin) \
+                if learned is not None else self.retriever.scorer.choose(self.retriever.voted_sentences(query, found), limit=3)
         else:
             chosen = self._per_part(state, intent.parts)
         return self.checked(state, chosen)
@@ -277,22 +281,6 @@ class PlanSentences:
         if self.check_confidence and intent.asks_number and not self.states_the_number(query.words, chosen):
             return refuse("规划没有给出这个问题所问的具体数字。")
         return Decision("text", sentences=chosen)
-
-    def _bank_vote(self, state: AskState, found: list[Candidate]) -> list[Candidate]:
-        """The candidates re-scored with the nearest bank questions' votes for their evidence sentences, best first."""
-        config = self.retriever.tuning.sentences
-        bank = self.retriever.rankers.get("bank")
-        query = state.query
-        if bank is None or query.vector is None or not config.bank_vote_weight:
-            return found
-        weight = config.bank_vote_weight
-        if config.bank_vote_by_gap:  # like the bank rankers' weight: residents' words lean on the bank, the plan's do not
-            weight *= self.retriever.query_gap(query)
-        if not weight:  # a question wholly in the plan's words: no vote to count
-            return found
-        votes = bank.sentence_votes(query.vector, config.bank_vote_neighbours, config.bank_vote_temperature, query.filters)
-        rescored = [replace(c, score=c.score + weight * votes.get((c.doc_id, c.start), 0.0)) for c in found]
-        return sorted(rescored, key=lambda c: -c.score)
 
     def confident(self, words: list[str], found: list[Candidate], clauses: list[str]) -> bool:
         """Whether the best sentences really address the query (similarity and shared words)."""

@@ -50,6 +50,8 @@ class SentenceConfig:
     bank_vote_neighbours: int = 10  # how many nearest voters (in-scope bank questions and sentence voters) vote
     bank_vote_temperature: float = 0.02  # softmax temperature of their similarities
     bank_vote_by_gap: bool = True  # scale the weight by the question's lexical gap (as the bank rankers' weights)
+    model: bool = False  # choose answer sentences with the learned sentence model (qa/sentences.json) when present
+    model_margin: float = 0.0  # supporting sentences within this many log-odds of the lead's (the model's margin)
     chosen_on: str = ""
 
 

@@ -21,6 +21,8 @@ from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.retrieval.query import Filters, Query, QueryAnalyzer
 from qa.retrieval.rankers import Ranker, RankerContext, rankers_for
 from qa.retrieval.rerank import RANKERS, ClauseEvidence, RerankModel, feature_rows, load_reranker, reorder
+from qa.retrieval.sentence_model import SentenceEvidence, SentenceModel, load_sentence_model
+from qa.retrieval.sentence_model import feature_rows as sentence_feature_rows
 from qa.retrieval.sentences import Candidate, SentenceScorer
 from qa.tuning import FusionConfig, Tuning, load_tuning
 
@@ -45,6 +47,7 @@ class Retriever:
         context = RankerContext(index, self.catalog, self.encode_query if embedder else None, self.config)
         self.rankers: dict[str, Ranker] = {name: factory(context) for name, factory in rankers_for(index.backend).items()}
         self.reranker: RerankModel | None = load_reranker()
+        self.sentence_model: SentenceModel | None = load_sentence_model()
 
     @classmethod
     def open(cls, model: str | None = None, auto_build: bool = True, progress: bool = False) -> Retriever:
@@ -261,6 +264,50 @@ class Retriever:
                 ))
         found.sort(key=lambda c: -c.score)
         return found
+
+    def voted_sentences(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates re-scored with the nearest bank questions' votes for their evidence sentences, best first (the
+        hand-set choice of answer sentences)."""
+        config = self.tuning.sentences
+        bank = self.rankers.get("bank")
+        if bank is None or query.vector is None or not config.bank_vote_weight:
+            return candidates
+        weight = config.bank_vote_weight
+        if config.bank_vote_by_gap:  # like the bank rankers' weight: residents' words lean on the bank, the plan's do not
+            weight *= self.query_gap(query)
+        if not weight:  # a question wholly in the plan's words: no vote to count
+            return candidates
+        votes = bank.sentence_votes(query.vector, config.bank_vote_neighbours, config.bank_vote_temperature, query.filters)
+        rescored = [replace(c, score=c.score + weight * votes.get((c.doc_id, c.start), 0.0)) for c in candidates]
+        return sorted(rescored, key=lambda c: -c.score)
+
+    def sentence_inputs(self, query: Query, candidates: list[Candidate],
+                        ranking: list[tuple[str, float]]) -> np.ndarray:
+        """The sentence model's features of these candidates (from ranking's clauses), in their order: what it is
+        trained on."""
+        config = self.tuning.sentences
+        bank = self.rankers.get("bank")
+        votes = bank.sentence_votes(query.vector, config.bank_vote_neighbours, config.bank_vote_temperature,
+                                    query.filters) \
+            if isinstance(bank, bank_rankers.BankDenseRanker) and query.vector is not None else {}
+        top = (ranking[0][1] if ranking else 0.0) or 1.0
+        evidence = []
+        for c in candidates:
+            unit_position = self.catalog.position[c.clause_id]
+            place = self.catalog.sentence_position[c.sentence_id] - int(self.catalog.first_sentence[unit_position])
+            evidence.append(SentenceEvidence(c, self.analyzer.coverage(query.words, [c.text]),
+                                             ranking[c.clause_rank][1] / top, votes.get((c.doc_id, c.start), 0.0), place))
+        return sentence_feature_rows(evidence, self.query_gap(query))
+
+    def rank_sentences(self, query: Query, candidates: list[Candidate],
+                       ranking: list[tuple[str, float]]) -> list[Candidate] | None:
+        """The candidates scored by the learned sentence model (score: its log-odds), best first; None without a
+        model, with it switched off, or without a query vector (the hand-set score chooses)."""
+        if self.sentence_model is None or not self.tuning.sentences.model or query.vector is None or not candidates:
+            return None
+        logits = self.sentence_model.logits(self.sentence_inputs(query, candidates, ranking))
+        scored = [replace(c, score=float(z)) for c, z in zip(candidates, logits, strict=True)]
+        return sorted(scored, key=lambda c: -c.score)
 
     def _similarities(self, query: Query, clause_ids: list[str]) -> dict[str, np.ndarray]:
         """Each known clause's sentence similarities to the query, from one vector-store call (one round trip on a

@@ -37,15 +37,17 @@ class SentenceScorer:
         overlap = sum(1 for w in match_words if w in norm)
         return dense + self.config.word_bonus * overlap - self.config.rank_penalty * clause_rank
 
-    def choose(self, ranked: list[Candidate], limit: int) -> list[Candidate]:
-        """The lead sentence and up to limit-1 others within the support margin of it."""
+    def choose(self, ranked: list[Candidate], limit: int, margin: float | None = None) -> list[Candidate]:
+        """The lead sentence and up to limit-1 others within the support margin of it (margin: another scale's, such
+        as the sentence model's log-odds)."""
         if not ranked:
             return []
+        margin = self.config.support_margin if margin is None else margin
         lead = ranked[0]
         chosen = [lead]
         for candidate in ranked[1:]:
             if len(chosen) >= limit:
                 break
-            if candidate.score >= lead.score - self.config.support_margin and candidate not in chosen:
+            if candidate.score >= lead.score - margin and candidate not in chosen:
                 chosen.append(candidate)
         return chosen
