@@ -73,6 +73,17 @@ def test_another_year_of_something_other_than_a_figure_quotes_that_years_goals(s
     assert figure.decision.reason != "follow-up year" and figure.answer.abstained
 
 
+def test_a_pronoun_whose_earlier_question_names_no_plan_thing_is_asked_beside_it(service):
+    # The earlier question names nothing the plan names ("老楼" is not the plan's word): 它 had been swapped into it
+    # as a slot ("俺住那它改完有人管不破的不行了 给不给改？"); it is asked beside it.
+    later = service.answerer.run("它改完有人管不", history=["俺住那老楼破的不行了 给不给改"])
+    assert later.followup.kind == "pronoun"
+    assert later.answer.understood_as == "俺住那老楼破的不行了 给不给改，它改完有人管不？"
+    # 这种 points back like 这个: the kind of housing the earlier answer named takes its place.
+    kind = service.answerer.run("这种房子都盖哪儿", history=["刚毕业房租太贵了 有没有便宜点的房子能租"])
+    assert kind.followup.kind == "pronoun" and "这种" not in kind.answer.understood_as
+
+
 def test_a_bare_place_with_question_words_swaps_the_place(service):
     later = service.ask("莱西有没有", history=["即墨要新建垃圾处理的厂子吗"])
     assert later.understood_as == "莱西要新建垃圾处理的厂子吗？"
