@@ -95,16 +95,17 @@ class Answerer:
         self.model = model
         self.answer_alone.cache_clear()  # answers given under other deciders
 
-    def _answer_alone(self, question: str, filters: Filters) -> Answer:
-        """The answer to a (standalone) question asked on its own, without a conversation."""
-        return self.pipeline.run(question, filters).answer
+    def _answer_alone(self, question: str, filters: Filters, typed: str = "") -> Answer:
+        """The answer to a (standalone) question asked on its own, without a conversation (typed: what the resident
+        typed, when question is the conversation's reading of it: answered as it was in the conversation)."""
+        return self.pipeline.run(question, filters, typed=typed).answer
 
     def indicator_of(self, question: str, filters: Filters, year: int | None = None,
-                     status: bool = False, asks_figure: bool = False) -> Indicator | None:
+                     status: bool = False, asks_figure: bool = False, typed: str = "") -> Indicator | None:
         """The indicator whose figure the answer to this (standalone) question quotes first, or None; with a year,
         the same measure as the plan names it for that year (status or target). asks_figure: the follow-up itself
         asks for a figure ("现在占多少")."""
-        answer = self.answer_alone(question, filters)
+        answer = self.answer_alone(question, filters, typed)
         lookup = self.table.lookup(question, filters.doc)
         if answer.abstained:
             # A refused figure question ("到2035年，常住人口城镇化率目标是多少？": no 2035 figure) still names its
@@ -135,9 +136,9 @@ class Answerer:
             return found
         return self.table.for_year(found, year, "status" if status else "target")
 
-    def cited_text_of(self, question: str, filters: Filters) -> str:
+    def cited_text_of(self, question: str, filters: Filters, typed: str = "") -> str:
         """The clauses (heading path and text) the answer to this standalone question cites ('' for a refusal)."""
-        answer = self.answer_alone(question, filters)
+        answer = self.answer_alone(question, filters, typed)
         units = [self.retriever.unit(c.clause_id) for c in answer.citations]
         return " ".join(u.context_text() for u in units if u is not None)
 
@@ -150,9 +151,9 @@ class Answerer:
         query = self.retriever.prepare(question, filters)
         return bank.closeness(query.vector) if query.vector is not None else 0.0
 
-    def lead_of(self, question: str, filters: Filters) -> str:
+    def lead_of(self, question: str, filters: Filters, typed: str = "") -> str:
         """The sentence the answer to this (standalone) question leads with ('' for a refusal)."""
-        answer = self.answer_alone(question, filters)
+        answer = self.answer_alone(question, filters, typed)
         return answer.citations[0].quote if answer.quotes_the_plan() else ""
 
     def run(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> AskState:

@@ -29,7 +29,7 @@ MAX_TURNS = 3  # only the last few questions count: a conversation drifts, and o
 _LEAD = re.compile(r"^(那么|那要是|那如果|那些(?=[\u4e00-\u9fff])|那个(?=[\u4e00-\u9fff])|那|还有|另外|然后|再问一下|再问|而|至于|关于)")
 _TAIL = re.compile(r"(的话)?(呢|咧|嘞)?[？?。!！~～\s]*$")
 _PUNCT = re.compile(r"[\s，,。.？?！!、；;：:~～…]+")
-_PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这种|这项|这件事|这事|那个|那些|该项|其)")
+_PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事|那个|那些|该项|其)")
 _DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看|还有(呢|啥|什么|别的|其他|吗)|别的(呢|吗)|"
                      r"怎么(做|弄|搞|办|保障|落实)|咋(做|弄|搞|办|治)|有(啥|什么|没有)?(具体)?(数字|数据|指标)|"
                      # the everyday ways to ask for more: an example, the list, a fuller telling, the measures, what next
@@ -79,7 +79,7 @@ _PERSONAL = {"它", "它们", "其"}
 _IT = re.compile(r"(?<!其)它们?")
 _PLURAL = {"它们", "这些", "那些"}
 _DOCUMENT_WORDS = {"规划", "文件", "方案", "纲要", "文本"}  # "这个规划": the document the resident is reading
-_DEMONSTRATIVE = {"这个", "这些", "这种", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
+_DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,8 @@ class FollowUp:
     year: int | None = None  # the year a year follow-up asks about
     depth: int = 1  # detail requests in a row ("具体呢" then "还有呢" is 2): each goes on past what the last one gave
     indicator: str = ""  # the figure a year or contrast turn asks about, carried from the earlier answer ("" when none)
+    typed: str = ""  # the question as typed (set when the conversation is read)
+    previous_typed: str = ""  # the earlier question as typed, when previous is its reading (its answer is asked so)
 
 
 @dataclass
@@ -319,15 +321,16 @@ class FollowUpReader:
             subject = self._subject(previous)
             if subject:
                 return FollowUp("pronoun", _question(core.replace(pronoun, subject, 1)), previous)
-            # "它改完有人管不" after "俺住那老楼破的不行了 给不给改": it points back though the earlier question names no
-            # plan thing to put in its place; asked beside it (a slot swap garbled it into the earlier question), unless
-            # the earlier answer names what it points at (Contextualise puts that in its place).
-            return replace(self._beside(previous, core), kind="pronoun")
         if _RECENT.search(core):  # "这几年涨得快不": the earlier topic lately, asked beside the earlier question
             return self._beside(previous, core)
         own = self._own_words(core)
         if not own and _AMOUNT.search(core):
             return self._detail(previous, figures=True)  # "投多少钱": how much of what the earlier answer named
+        if pronoun:
+            # "它改完有人管不" after "俺住那老楼破的不行了 给不给改": it points back though the earlier question names no
+            # plan thing to put in its place; asked beside it (a slot swap garbled it into the earlier question), unless
+            # the earlier answer names what it points at (Contextualise puts that in its place).
+            return replace(self._beside(previous, core), kind="pronoun")
         if own and all(self.slots.is_slot_word(w) for w in own):
             slot = "".join(own)  # "莱西有没有": the place, without the question words
         else:

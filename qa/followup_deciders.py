@@ -27,7 +27,7 @@ class FollowUpDetail:
 
     name = "follow-up detail"
 
-    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters], Answer]) -> None:
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters, str], Answer]) -> None:
         """Use the retriever, and a way to answer the earlier question on its own."""
         self.retriever = retriever
         self.answer_of = answer_of
@@ -38,7 +38,7 @@ class FollowUpDetail:
         followup = state.followup
         if followup is None or followup.kind != "detail":
             return None
-        earlier = self.answer_of(followup.previous, state.filters)
+        earlier = self.answer_of(followup.previous, state.filters, followup.previous_typed)
         if not earlier.quotes_the_plan():
             return None  # nothing to continue: the earlier question itself decides
         given = {c.start for c in earlier.citations}
@@ -133,7 +133,7 @@ class FollowUpAttribute:
 
     name = "follow-up attribute"
 
-    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters], Answer]) -> None:
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters, str], Answer]) -> None:
         """Use the retriever, and a way to answer the earlier question on its own."""
         self.retriever = retriever
         self.answer_of = answer_of
@@ -144,7 +144,7 @@ class FollowUpAttribute:
         followup, intent = state.followup, state.intent
         if followup is None or followup.kind != "pronoun" or not (intent.asks_time or intent.asks_number):
             return None
-        earlier = self.answer_of(followup.previous, state.filters)
+        earlier = self.answer_of(followup.previous, state.filters, followup.previous_typed)
         if not earlier.quotes_the_plan():
             return None
         clause = self.retriever.candidates(state.query, [(earlier.citations[0].clause_id, 1.0)], min_chars=0)
@@ -162,7 +162,7 @@ class FollowUpAntecedent:
 
     name = "follow-up antecedent"
 
-    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters], Answer],
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters, str], Answer],
                  sentences: PlanSentences) -> None:
         """Use the retriever, a way to answer the earlier question on its own, and the plan-sentence decider whose
         checks (a "why" question's claim; v1's time and figure) the chosen sentences pass like its own."""
@@ -177,7 +177,7 @@ class FollowUpAntecedent:
         followup = state.followup
         if followup is None or followup.kind != "pronoun" or len(state.intent.parts) != 1:
             return None
-        earlier = self.answer_of(followup.previous, state.filters)
+        earlier = self.answer_of(followup.previous, state.filters, followup.previous_typed)
         if not earlier.quotes_the_plan():
             return None
         # The rewritten turn carries the earlier question's subject, not what its answer named ("规划还管啥" for

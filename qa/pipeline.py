@@ -69,9 +69,11 @@ class Pipeline:
         """The stage with this name."""
         return next(s for s in self.stages if s.name == name)
 
-    def run(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> AskState:
-        """The state after every stage has run (state.answer is the answer)."""
-        state = AskState(question, filters or Filters(), list(history or []))
+    def run(self, question: str, filters: Filters | None = None, history: list[str] | None = None,
+            typed: str = "") -> AskState:
+        """The state after every stage has run (state.answer is the answer); typed: the question as the resident typed
+        it, when question is a conversation's reading of it (the earlier answer of a follow-up, asked again)."""
+        state = AskState(question, filters or Filters(), list(history or []), asked=typed)
         for stage in self.stages:
             stage.run(state)
         return state

@@ -26,9 +26,9 @@ class Contextualise:
     name = "follow-up"
 
     def __init__(self, reader: FollowUpReader,
-                 indicator_of: Callable[[str, Filters, int, bool, bool], Indicator | None] | None = None,
-                 lead_of: Callable[[str, Filters], str] | None = None,
-                 cited_text_of: Callable[[str, Filters], str] | None = None,
+                 indicator_of: Callable[[str, Filters, int, bool, bool, str], Indicator | None] | None = None,
+                 lead_of: Callable[[str, Filters, str], str] | None = None,
+                 cited_text_of: Callable[[str, Filters, str], str] | None = None,
                  bank_closeness: Callable[[str, Filters], float] | None = None) -> None:
         """Use the follow-up reader, a way to find the indicator the earlier question's answer gave (as the plan
         names it for the year asked, status or target), a way to find the sentence that answer led with, one to
@@ -43,7 +43,7 @@ class Contextualise:
         """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
         state.question = check_query(state.question)  # undecodable characters replaced before anything reads it
         state.history = [sanitised_text(h) for h in state.history if isinstance(h, str)]
-        state.asked = state.question
+        state.asked = check_query(state.asked) if state.asked else state.question
         prior: FollowUp | None = None
         # each earlier question as it was understood in its turn; one too long to be asked is no context to build on
         for turn in recent([h for h in state.history if len(h) <= MAX_QUERY_CHARS]):
@@ -57,15 +57,18 @@ class Contextualise:
         carried into a year or contrast turn, a detail request after a detail request going on from it, and a turn
         too light to stand alone asked beside it; as typed when the reading would be too long to ask."""
         followup = self._read(question, prior, filters)
-        return followup if len(followup.understood_as) <= MAX_QUERY_CHARS else FollowUp("standalone", question)
+        if len(followup.understood_as) > MAX_QUERY_CHARS:
+            followup = FollowUp("standalone", question)
+        return replace(followup, typed=question, previous_typed=_typed_before(followup, prior))
 
     def _read(self, question: str, prior: FollowUp | None, filters: Filters) -> FollowUp:
         followup = self.reader.rewrite(question, prior.understood_as if prior else "")
+        typed = _typed_before(followup, prior)
         # "空气还得咋治" after a question on the urbanisation rate: a request naming things the earlier question and
         # the clauses its answer cited do not all mention is a question of its own, not more of that answer.
         if followup.kind in ("detail", "focus", "contrast") and self.cited_text_of is not None:
             own = self.reader.own_topic(question, followup.previous)
-            cited = self.cited_text_of(followup.previous, filters)
+            cited = self.cited_text_of(followup.previous, filters, typed)
             # Today's state may be told in words of its own ("现在空气好的天数占多少" after a question on smog): one
             # shared word keeps a contrast; more of the same thing must name only what the answer's clauses name.
             related = any if followup.kind == "contrast" else all
@@ -75,7 +78,7 @@ class Contextualise:
         # whose earlier question had no plan words to stand for it was read as a slot).
         if followup.kind in ("pronoun", "slot") and self.lead_of is not None and self.reader.points_back(question) \
                 and not self.reader.names_several(question, followup.previous):
-            subject = self.reader.answer_subject(followup.previous, self.lead_of(followup.previous, filters))
+            subject = self.reader.answer_subject(followup.previous, self.lead_of(followup.previous, filters, typed))
             if subject:
                 followup = replace(followup, kind="pronoun", understood_as=self.reader.with_subject(question, subject))
         # "钱上有啥要求", "有补贴不": a turn naming too little to be a question of its own (read alone, or sent back to
@@ -97,7 +100,7 @@ class Contextualise:
             year = followup.year if followup.kind == "year" else self.reader.status_year
             status = followup.kind == "contrast" or year == self.reader.status_year
             asks_figure = asks_for_number(question)
-            indicator = self.indicator_of(followup.previous, filters, year, status, asks_figure) if year else None
+            indicator = self.indicator_of(followup.previous, filters, year, status, asks_figure, typed) if year else None
             if indicator is not None and year is not None:
                 followup = replace(followup, understood_as=indicator_question(indicator.name, year, status),
                                    indicator=indicator.name)
@@ -197,6 +200,12 @@ class Compose:
         """The service contact of the document the answer comes from (the top clause's)."""
         unit = self.retriever.unit(state.ranking[0][0]) if state.ranking else None
         return self.contacts.get(unit.doc_id, "") if unit is not None else ""
+
+
+def _typed_before(followup: FollowUp, prior: FollowUp | None) -> str:
+    """The earlier question as typed, when the follow-up continues the earlier turn's reading ('' otherwise): its answer
+    is asked again as it was asked in the conversation."""
+    return prior.typed if prior is not None and followup.previous == prior.understood_as else ""
 
 
 def unstated(state: AskState, texts: list[str]) -> str:

@@ -79,9 +79,9 @@ def test_a_pronoun_whose_earlier_question_names_no_plan_thing_is_asked_beside_it
     later = service.answerer.run("它改完有人管不", history=["俺住那老楼破的不行了 给不给改"])
     assert later.followup.kind == "pronoun"
     assert later.answer.understood_as == "俺住那老楼破的不行了 给不给改，它改完有人管不？"
-    # 这种 points back like 这个: the kind of housing the earlier answer named takes its place.
-    kind = service.answerer.run("这种房子都盖哪儿", history=["刚毕业房租太贵了 有没有便宜点的房子能租"])
-    assert kind.followup.kind == "pronoun" and "这种" not in kind.answer.understood_as
+    # Asking a figure of it still asks the earlier answer's figures (not asked beside it).
+    cost = service.answerer.run("它要花多少钱", history=["俺住那老楼破的不行了 给不给改"])
+    assert cost.followup.kind == "detail" and cost.followup.wants_figures
 
 
 def test_a_bare_place_with_question_words_swaps_the_place(service):

@@ -60,7 +60,7 @@ def test_the_model_leads_with_the_sentence_that_answers(retriever, question, han
     query, ranking, candidates = answer_candidates(retriever, question)
     hand_set = retriever.voted_sentences(query, candidates)
     learned = retriever.rank_sentences(query, candidates, ranking)
-    assert hand_set[0].text.startswith(hand_set_lead) or hand_set_lead in hand_set[0].text
+    assert hand_set_lead in hand_set[0].text
     assert learned is not None and learned_lead in learned[0].text
     # Every candidate is scored (by its log-odds), best first; the same sentences, none lost or added.
     assert sorted(c.start for c in learned) == sorted(c.start for c in candidates)
@@ -108,7 +108,7 @@ def test_switched_off_or_without_a_model_the_hand_set_score_chooses(service):
     assert "海绵城市" in service.ask(question).citations[0].quote
 
 
-def test_training_reads_the_answer_candidates_and_writes_a_model_that_loads(service, tmp_path):
+def test_training_reads_the_answer_candidates_and_writes_a_model_that_loads(service, tmp_path, caplog):
     retriever = service.retriever
     sample = [TrainingQuestion("everyday", "俺们街道会建个给老人服务的地方不", ["每个镇（街道）至少建成1处"]),
               TrainingQuestion("everyday", "一下大雨老城区就淹 这毛病能治好吗", ["系统化、全域推进海绵城市建设"]),
@@ -120,15 +120,38 @@ def test_training_reads_the_answer_candidates_and_writes_a_model_that_loads(serv
     assert [int(r.labels[r.hand_set[0]]) for r in rows] == [0, 0, 0]
     model = fit(rows, "test")
     result = figures(model, rows, margin=0.0)
-    assert (result.questions, result.lead_before, result.citations_after) == (3, 0, 1.0)
-    assert all(len(model_choice(model, r, margin=0.0)) == 1 for r in rows)
+    # Fitted on these three, it leads with the evidence where the hand-set score led with none of them.
+    assert (result.questions, result.lead_before, result.lead_after, result.citations_after) == (3, 0, 3, 1.0)
+    wide = figures(model, rows, margin=50.0)  # every sentence within the margin: three cited per answer
+    assert wide.citations_after == 3.0 and wide.cited_after == 3
+    assert [len(model_choice(model, r, margin=0.0)) for r in rows] == [1, 1, 1]
     path = tmp_path / "sentences.json"
     path.write_text(json.dumps(model.to_dict()), encoding="utf-8")
     loaded = load_sentence_model(path)
     assert loaded is not None and np.allclose(loaded.weights, model.weights, atol=1e-6)
-    # A model trained on other features is not used.
+    # A model trained on other features is not used; nor is a file that is not a model (with a warning, not a crash).
     path.write_text(json.dumps(model.to_dict() | {"features": list(FEATURES[:-1])}), encoding="utf-8")
     assert load_sentence_model(path) is None
+    for broken in ("{not json", json.dumps({"features": list(FEATURES)}),
+                   json.dumps(model.to_dict() | {"weights": [1.0, 2.0]})):
+        path.write_text(broken, encoding="utf-8")
+        with caplog.at_level("WARNING"):
+            assert load_sentence_model(path) is None
+        assert "ignoring the model file" in caplog.text
+        caplog.clear()
+
+
+def test_a_ranking_the_reranker_did_not_reorder_is_left_to_the_hand_set_score(service):
+    from eval.api import configuration
+
+    retriever = service.retriever
+    _, fused_only = configuration(service, "hybrid-no-rerank")
+    query = retriever.prepare("一下大雨老城区就淹 这毛病能治好吗")
+    ranking = retriever.rank(query, 10, config=fused_only)
+    candidates = [c for c in retriever.candidates(query, ranking[:5]) if c.clause_rank < 3]
+    assert not query.reranked and retriever.rank_sentences(query, candidates, ranking) is None
+    reranked = retriever.rank(query, 10)
+    assert query.reranked and retriever.rank_sentences(query, retriever.candidates(query, reranked[:3]), reranked)
 
 
 def test_training_on_questions_whose_evidence_no_candidate_holds_stops_with_a_clear_error(service):

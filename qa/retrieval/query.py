@@ -40,6 +40,7 @@ class Query:
     history: list[str] = field(default_factory=list)
     # The lexical gap for these filters, once computed (Retriever.query_gap): ranking and answering both read it.
     gap_memo: tuple[Filters, float] | None = None
+    reranked: bool = False  # whether its last hybrid ranking was reordered by the learned reranker
 
     @property
     def match_words(self) -> list[str]:

@@ -9,7 +9,6 @@ the shared words tell the answering clause from its neighbours. Trained on the d
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.logistic import StandardisedLogistic
+from qa.logistic import StandardisedLogistic, read_model_file
 
 RERANK_FILE = Path(__file__).resolve().parent.parent / "rerank.json"
 RANKERS = ("bm25", "dense", "bank", "bank_bm25")
@@ -70,11 +69,10 @@ class RerankModel(StandardisedLogistic):
 
 
 def load_reranker(path: Path = RERANK_FILE) -> RerankModel | None:
-    """The trained reranker, or None when none is stored or it was trained on other features (fusion alone ranks)."""
-    if not path.exists():
-        return None
-    model = RerankModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    return model if model.features == FEATURES and model.depth > 0 else None
+    """The trained reranker, or None when none is stored, the file is not a model (a warning says so) or it was trained
+    on other features (fusion alone ranks)."""
+    model = read_model_file(path, RerankModel.from_dict)
+    return model if model is not None and model.features == FEATURES and model.depth > 0 else None
 
 
 def feature_rows(clauses: Sequence[ClauseEvidence], tops: Mapping[str, float], gap: float) -> np.ndarray:

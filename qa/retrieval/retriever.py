@@ -155,6 +155,7 @@ class Retriever:
         if mode not in self.modes:
             raise QueryError(f"unknown retriever '{mode}'; choose one of {', '.join(self.modes)}")
         if mode != HYBRID:
+            query.reranked = False
             return self.rankers[mode].top_k(query, k, query.filters)
         # The ranking is the same whatever k asks for: fused from the tuned depth of each ranker's list (what the
         # reranker was trained on); a longer k only extends it, under its last score, from deeper lists.
@@ -165,8 +166,9 @@ class Retriever:
             fused += [(clause_id, min(score, floor)) for clause_id, score in deeper if clause_id not in seen]
         # Only with every ranker it was trained on, the dense bank ranker answering: an empty bank, or a filter no
         # bank question reaches, would give it features it never saw (the lexical bank ranker is often silent).
-        if config.rerank and self.reranker is not None and query.vector is not None \
-                and all(name in lists for name in RANKERS) and lists["bank"]:
+        query.reranked = bool(config.rerank and self.reranker is not None and query.vector is not None
+                              and all(name in lists for name in RANKERS) and lists["bank"])
+        if query.reranked:
             head, tail = fused[: self.reranker.depth], fused[self.reranker.depth :]
             clauses, features = self._rerank_inputs(query, lists, head)
             reranked = reorder(clauses, self.reranker.probabilities(features))
@@ -302,8 +304,9 @@ class Retriever:
     def rank_sentences(self, query: Query, candidates: list[Candidate],
                        ranking: list[tuple[str, float]]) -> list[Candidate] | None:
         """The candidates scored by the learned sentence model (score: its log-odds), best first; None without a
-        model, with it switched off, or without a query vector (the hand-set score chooses)."""
-        if self.sentence_model is None or not self.tuning.sentences.model or query.vector is None or not candidates:
+        model, with it switched off, or for a ranking the reranker did not reorder (its clause shares are what the
+        model learned from): then the hand-set score chooses."""
+        if self.sentence_model is None or not self.tuning.sentences.model or not query.reranked or not candidates:
             return None
         logits = self.sentence_model.logits(self.sentence_inputs(query, candidates, ranking))
         scored = [replace(c, score=float(z)) for c, z in zip(candidates, logits, strict=True)]

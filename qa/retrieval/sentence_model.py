@@ -11,14 +11,13 @@ the model and its provenance are kept in qa/sentences.json.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from qa.logistic import StandardisedLogistic
+from qa.logistic import StandardisedLogistic, read_model_file
 from qa.retrieval.sentences import Candidate
 
 SENTENCE_MODEL_FILE = Path(__file__).resolve().parent.parent / "sentences.json"
@@ -61,18 +60,12 @@ class SentenceModel(StandardisedLogistic):
         """Read a dict written by to_dict()."""
         return cls(*cls.read_coefficients(data), data.get("trained_on", ""))
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        """The log-odds of every row of x: the scale the support margin is set in."""
-        return ((x - self.mean) / self.scale) @ self.weights + self.bias
-
 
 def load_sentence_model(path: Path = SENTENCE_MODEL_FILE) -> SentenceModel | None:
-    """The trained sentence model, or None when none is stored or it was trained on other features (the hand-set
-    score chooses)."""
-    if not path.exists():
-        return None
-    model = SentenceModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    return model if model.features == FEATURES else None
+    """The trained sentence model, or None when none is stored, it was trained on other features or the file is not a
+    model (said in a warning; the hand-set score chooses, and `eval train-sentences` can write a new one)."""
+    model = read_model_file(path, SentenceModel.from_dict)
+    return model if model is not None and model.features == FEATURES else None
 
 
 def feature_rows(sentences: Sequence[SentenceEvidence], gap: float) -> np.ndarray:
