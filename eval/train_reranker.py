@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from corpus.bank.store import load_candidate_questions
 from corpus.files import atomic_write_text
 from eval.followup import load_conversations
 from eval.gold import DEV_EVERYDAY, DEV_JUDGEMENT, DEV_SET, GOLD_DIR, load_gold, squash
+from eval.logistic_fit import fit_standardised_logistic
 from eval.robustness import REWORDINGS
 from eval.train_answerability import FOLLOWUP_DEV_SETS
 from qa.retrieval.rerank import FEATURES, RERANK_FILE, RerankModel
@@ -98,10 +98,7 @@ def fit(rows: list[tuple[np.ndarray, np.ndarray]], depth: int, trained_on: str =
     if not y.any() or y.all():
         raise RerankTrainingError("the training questions give no clause that holds its evidence, or only such"
                                   " clauses: nothing to learn")
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    classifier = LogisticRegression(C=REGULARISATION, max_iter=5000).fit((x - mean) / scale, y)
-    return RerankModel(FEATURES, classifier.coef_[0], float(classifier.intercept_[0]), mean, scale, depth, trained_on)
+    return RerankModel(FEATURES, *fit_standardised_logistic(x, y, REGULARISATION), depth, trained_on)
 
 
 def recall_at_1(model: RerankModel | None, rows: list[tuple[np.ndarray, np.ndarray]]) -> float:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from corpus.files import atomic_write_text
 from eval.gold import squash
+from eval.logistic_fit import fit_standardised_logistic
 from eval.train_reranker import TrainingQuestion, training_questions
 from qa.retrieval import Candidate, Retriever
 from qa.retrieval.sentence_model import FEATURES, SENTENCE_MODEL_FILE, SentenceModel
@@ -95,10 +95,7 @@ def fit(rows: list[SentenceRows], trained_on: str = "") -> SentenceModel:
     if not y.any() or y.all():
         raise SentenceTrainingError("the training questions give no candidate sentence that holds its evidence, or only"
                                     " such sentences: nothing to learn")
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    classifier = LogisticRegression(C=REGULARISATION, max_iter=5000).fit((x - mean) / scale, y)
-    return SentenceModel(FEATURES, classifier.coef_[0], float(classifier.intercept_[0]), mean, scale, trained_on)
+    return SentenceModel(FEATURES, *fit_standardised_logistic(x, y, REGULARISATION), trained_on)
 
 
 def model_choice(model: SentenceModel, row: SentenceRows, margin: float) -> list[int]:

@@ -258,8 +258,9 @@ class PlanSentences:
             # ("莱西要新建垃圾处理的厂子吗？", "外地人能申请公租房吗，去哪办？") is another kind of text: the hand-set score.
             rewritten = bool(state.asked) and state.asked != state.question
             learned = None if rewritten else self.retriever.rank_sentences(query, found, state.ranking)
-            chosen = self.retriever.scorer.choose(learned, limit=3, margin=self.retriever.tuning.sentences.model_margin) \
-                if learned is not None else self.retriever.scorer.choose(self.retriever.voted_sentences(query, found), limit=3)
+            ranked, margin = (learned, self.retriever.tuning.sentences.model_margin) if learned is not None \
+                else (self.retriever.voted_sentences(query, found), None)
+            chosen = self.retriever.scorer.choose(ranked, limit=3, margin=margin)
         else:
             chosen = self._per_part(state, intent.parts)
         return self.checked(state, chosen)

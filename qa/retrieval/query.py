@@ -41,6 +41,9 @@ class Query:
     # The lexical gap for these filters, once computed (Retriever.query_gap): ranking and answering both read it.
     gap_memo: tuple[Filters, float] | None = None
     reranked: bool = False  # whether its last hybrid ranking was reordered by the learned reranker
+    # The bank's sentence votes for these filters and vote settings, once computed (Retriever.sentence_votes): the
+    # reranker, the hand-set sentence choice and the sentence model all read them.
+    votes_memo: tuple[tuple, dict] | None = None
 
     @property
     def match_words(self) -> list[str]:

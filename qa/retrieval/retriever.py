@@ -209,11 +209,7 @@ class Retriever:
         ranks = {name: {clause_id: i for i, (clause_id, _) in enumerate(ranking)} for name, ranking in lists.items()}
         scores = {name: dict(ranking) for name, ranking in lists.items()}
         similarities = self._similarities(query, [clause_id for clause_id, _ in fused])
-        sentences = self.tuning.sentences
-        bank = self.rankers.get("bank")
-        votes = bank.sentence_votes(query.vector, sentences.bank_vote_neighbours, sentences.bank_vote_temperature,
-                                    query.filters) \
-            if isinstance(bank, bank_rankers.BankDenseRanker) and query.vector is not None else {}
+        votes = self.sentence_votes(query)
         evidence = []
         for clause_id, fused_score in fused:
             unit = self.catalog.unit(clause_id)
@@ -267,19 +263,31 @@ class Retriever:
         found.sort(key=lambda c: -c.score)
         return found
 
+    def sentence_votes(self, query: Query) -> dict[tuple[str, int], float]:
+        """The nearest bank questions' and sentence voters' softmax shares per evidence sentence (document, start) under
+        the query's filters and the tuned vote settings, computed once per query ({} without a bank or a vector)."""
+        config = self.tuning.sentences
+        key = (query.filters, config.bank_vote_neighbours, config.bank_vote_temperature)
+        if query.votes_memo is None or query.votes_memo[0] != key:
+            bank = self.rankers.get("bank")
+            votes = bank.sentence_votes(query.vector, config.bank_vote_neighbours, config.bank_vote_temperature,
+                                        query.filters) \
+                if isinstance(bank, bank_rankers.BankDenseRanker) and query.vector is not None else {}
+            query.votes_memo = (key, votes)
+        return query.votes_memo[1]
+
     def voted_sentences(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates re-scored with the nearest bank questions' votes for their evidence sentences, best first (the
         hand-set choice of answer sentences)."""
         config = self.tuning.sentences
-        bank = self.rankers.get("bank")
-        if bank is None or query.vector is None or not config.bank_vote_weight:
+        if not config.bank_vote_weight:
             return candidates
         weight = config.bank_vote_weight
         if config.bank_vote_by_gap:  # like the bank rankers' weight: residents' words lean on the bank, the plan's do not
             weight *= self.query_gap(query)
-        if not weight:  # a question wholly in the plan's words: no vote to count
+        votes = self.sentence_votes(query)
+        if not weight or not votes:  # a question wholly in the plan's words, or no bank: no vote to count
             return candidates
-        votes = bank.sentence_votes(query.vector, config.bank_vote_neighbours, config.bank_vote_temperature, query.filters)
         rescored = [replace(c, score=c.score + weight * votes.get((c.doc_id, c.start), 0.0)) for c in candidates]
         return sorted(rescored, key=lambda c: -c.score)
 
@@ -287,11 +295,7 @@ class Retriever:
                         ranking: list[tuple[str, float]]) -> np.ndarray:
         """The sentence model's features of these candidates (from ranking's clauses), in their order: what it is
         trained on."""
-        config = self.tuning.sentences
-        bank = self.rankers.get("bank")
-        votes = bank.sentence_votes(query.vector, config.bank_vote_neighbours, config.bank_vote_temperature,
-                                    query.filters) \
-            if isinstance(bank, bank_rankers.BankDenseRanker) and query.vector is not None else {}
+        votes = self.sentence_votes(query)
         top = (ranking[0][1] if ranking else 0.0) or 1.0
         evidence = []
         for c in candidates:
