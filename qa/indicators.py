@@ -28,6 +28,7 @@ _FIGURE = re.compile(
 )
 _SEGMENT_END = re.compile(r"[，,；;]")
 _YEAR_MARKER = re.compile(r"(?:^|[，,])到?((?:19|20)\d\d)年[，,起底末]|“十四五”(?:期间|时期)")
+_BARE_YEAR = re.compile(r"到?(?:19|20)\d\d年(?:底|末)?")
 _LEAD_FILLER = re.compile(
     r"^(?:到?(?:19|20)\d\d年[起，,]?|“十四五”(?:期间|时期)|在全市|全市|我市|其中|全省|而|并|同时|以[^，]{1,6}为单位|为(?=每))"
 )
@@ -95,9 +96,13 @@ def _sentence_indicators(document: Document, clause: Clause, sentence: Sentence,
     marker = _year_marker(sentence.text)
     # A year named inside a sentence holds from its segment to the end of the sentence.
     marker_segment = len(_SEGMENT_END.findall(sentence.text[: marker[1] + 1])) if marker else 0
+    marker_start = _bare_marker_start(sentence, marker, marker_segment)
     out = []
     for fig in _sentence_figures(sentence, masked[sentence.start:sentence.end], renames):
         year = marker[0] if marker and fig.segment >= marker_segment else paragraph_year
+        if marker_start is not None and fig.segment == marker_segment + 1:
+            # "到2025年，高速公路总里程突破900公里": the quote holds the year the answer states with the figure.
+            fig.start = min(fig.start, marker_start)
         status = status_year is not None
         if status and fig.unit in ("分钟", "小时"):
             continue  # "1小时交通圈还未能覆盖全域" names a gap, not a measured value
@@ -108,6 +113,14 @@ def _sentence_indicators(document: Document, clause: Clause, sentence: Sentence,
             quote=document.clean_text[fig.start:fig.end], start=fig.start, end=fig.end, doc_id=document.doc_id,
         ))
     return out
+
+
+def _bare_marker_start(sentence: Sentence, marker: tuple[int, int] | None, marker_segment: int) -> int | None:
+    """Where a year marker that is a segment of its own ("到2025年，") starts in the clean text, else None."""
+    if marker is None:
+        return None
+    start, end = _segments(sentence.text)[marker_segment]
+    return sentence.start + start if _BARE_YEAR.fullmatch(sentence.text[start:end]) else None
 
 
 def _segments(text: str) -> list[tuple[int, int]]:

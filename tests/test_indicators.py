@@ -151,6 +151,11 @@ def test_quotes_are_the_segments_stating_the_figure(indicators):
     # a figure named by the segment before it quotes both
     assert _find(indicators, "常住总人口", "1").quote == "常住总人口达到1007.17万人，首次突破1千万人"
     assert _find(indicators, "大学生在青就业创业", "40").citation.startswith("第三章 第三节 二、")
+    # a year standing alone before the figure is quoted with it: the answer states that year
+    assert _find(indicators, "高速公路总里程", "900").quote == "到2025年，高速公路总里程突破900公里"
+    assert _find(indicators, "农村地区清洁取暖比例", "80").quote == "2025年，农村地区清洁取暖比例达到80%左右"
+    # a figure further on keeps its own segments (here with the one that names it)
+    assert _find(indicators, "常住总人口", "1").quote == "常住总人口达到1007.17万人，首次突破1千万人"
 
 
 def test_numbers_and_figures(indicators):
