@@ -13,6 +13,8 @@ DEV_SET = GOLD_DIR / "dev.jsonl"
 DEV_JUDGEMENT = GOLD_DIR / "dev_judgement.jsonl"  # judgement-shaped questions on both sides of the line (dev)
 # Residents' everyday questions written blind from the plan alone, the way the sealed sets are (dev: tune on it).
 DEV_EVERYDAY = GOLD_DIR / "dev_everyday.jsonl"
+# Residents' questions the plan does not answer, most about its own topics, written blind (dev: tune on it).
+DEV_REFUSALS = GOLD_DIR / "dev_refusals.jsonl"
 SEALED_SET = GOLD_DIR / "sealed_test.jsonl"  # written before tuning; run once per finished change, never tuned on
 # Every sealed set in the order they were written (each blind at its first run; the newest has steered the fewest
 # decisions), by the name the evaluation tab offers it under.

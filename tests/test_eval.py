@@ -7,12 +7,13 @@ import math
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from eval.followup import KINDS, load_conversations
-from eval.gold import DEV_EVERYDAY, DEV_JUDGEMENT, DEV_SET, GOLD_DIR, GoldError, load_gold
+from eval.gold import DEV_EVERYDAY, DEV_JUDGEMENT, DEV_REFUSALS, DEV_SET, GOLD_DIR, GoldError, load_gold
 from eval.metrics import contains_figure, mrr_at, ndcg_at, recall_at, relevant_flags
 from eval.runner import evaluate_retrieval
 from qa.records import Hit
@@ -106,6 +107,15 @@ def test_judgement_development_set_tests_both_sides_of_the_line(plan):
     for q in gold.questions:
         if q.in_plan:
             assert q.type == "everyday" and all(plan.clean_text.count(e) == 1 for e in q.evidence), q.id
+
+
+def test_refusal_development_set_is_residents_questions_the_plan_does_not_answer(plan):
+    gold = load_gold(DEV_REFUSALS, [plan.clean_text])
+    assert len(gold.questions) == 996 and not any(q.in_plan for q in gold.questions)
+    counts = Counter(q.category for q in gold.questions)
+    # mostly about the plan's own topics: what the plan does not give, forecasts, judgements, one's own case
+    assert (counts["near_miss"], counts["prediction"], counts["opinion"], counts["personal_calc"]) == (219, 118, 118, 100)
+    assert len(counts) == 13 and len({q.id for q in gold.questions}) == 996
 
 
 def test_everyday_development_set_covers_the_plan_in_residents_words(plan):

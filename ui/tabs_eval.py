@@ -1,7 +1,7 @@
 """评测 tab: evaluators run the retrieval and answer benchmarks on the dev set or an uploaded gold file.
 
 API: `evaluate` (api_name="evaluate") takes (gold_file or None for a shipped set, configurations
-list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank|hybrid-no-rerank, answers: bool, shipped set: "dev"|"dev-everyday"|"sealed"|"sealed2"|"sealed3"|"sealed4"|"sealed5"|"sealed6") and returns
+list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank|hybrid-no-rerank, answers: bool, shipped set: "dev"|"dev-everyday"|"dev-refusals"|"sealed"|"sealed2"|"sealed3"|"sealed4"|"sealed5"|"sealed6") and returns
 (status markdown, retrieval metrics table, answer metrics table, Recall@5-by-type table, answers by question type and
 out-of-plan category table, follow-up hit by kind table (shipped sets only, with answers), chart PNG,
 [report.md, report.json, report.png]).
@@ -18,8 +18,8 @@ import gradio as gr
 import pandas as pd
 
 from eval.api import ABLATION, load_gold_for, run_evaluation
-from eval.followup import FOLLOWUP_DEV, FOLLOWUP_DEV5, FOLLOWUP_SEALED_SETS
-from eval.gold import DEV_EVERYDAY, DEV_SET, SEALED_SETS, GoldError
+from eval.followup import FOLLOWUP_DEV, FOLLOWUP_DEV5, FOLLOWUP_DEV6, FOLLOWUP_SEALED_SETS
+from eval.gold import DEV_EVERYDAY, DEV_REFUSALS, DEV_SET, SEALED_SETS, GoldError
 from eval.report import summary_rows, type_rows
 from qa.records import QueryError
 from ui import render
@@ -37,10 +37,11 @@ CONFIG_LABELS = [
     ("混合检索·不重排 hybrid-no-rerank", "hybrid-no-rerank"),
 ]
 STAGES = {"answers": "回答评测", "follow-ups": "追问评测", "no-harm": "追问无害检查"}
-SHIPPED = {"dev": DEV_SET, "dev-everyday": DEV_EVERYDAY, **SEALED_SETS}
-FOLLOWUPS = {"dev": FOLLOWUP_DEV, "dev-everyday": FOLLOWUP_DEV5, **FOLLOWUP_SEALED_SETS}
+SHIPPED = {"dev": DEV_SET, "dev-everyday": DEV_EVERYDAY, "dev-refusals": DEV_REFUSALS, **SEALED_SETS}
+FOLLOWUPS = {"dev": FOLLOWUP_DEV, "dev-everyday": FOLLOWUP_DEV5, "dev-refusals": FOLLOWUP_DEV6, **FOLLOWUP_SEALED_SETS}
 SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"),
-                  ("居民口语开发集 dev_everyday.jsonl（调参用，盲写）", "dev-everyday"), ("封存测试集 sealed_test.jsonl（只用于最终检验）", "sealed"),
+                  ("居民口语开发集 dev_everyday.jsonl（调参用，盲写）", "dev-everyday"),
+                  ("拒答开发集 dev_refusals.jsonl（996 道规划答不了的问题，调参用，盲写）", "dev-refusals"), ("封存测试集 sealed_test.jsonl（只用于最终检验）", "sealed"),
                   ("第二封存测试集 sealed_test2.jsonl", "sealed2"), ("第三封存测试集 sealed_test3.jsonl", "sealed3"),
                   ("第四封存测试集 sealed_test4.jsonl", "sealed4"),
                   ("第五封存测试集 sealed_test5.jsonl", "sealed5"),
