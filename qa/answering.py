@@ -25,7 +25,7 @@ from qa.followup_deciders import (
     FollowUpDetail,
     FollowUpYear,
 )
-from qa.indicators import IndicatorTable
+from qa.indicators import IndicatorTable, review_clause_ids
 from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Pipeline
 from qa.records import Answer, Indicator
@@ -46,6 +46,7 @@ class Answerer:
         self.documents = {d.doc_id: d for d in documents}
         self.table = IndicatorTable(documents, retriever.tuning.indicators)
         self.years = clause_years(documents, self.table.all)
+        self.review = review_clause_ids(documents)
         # A follow-up turn consults the earlier question's own answer several times (its lead sentence, its figure,
         # its clause): answered once and kept, per question and scope, as long as the deciders stay the same.
         self.answer_alone = lru_cache(maxsize=EARLIER_ANSWERS)(self._answer_alone)
@@ -79,7 +80,7 @@ class Answerer:
             OwnView(),
             ComposeRequest(),
             RealTimeRequest(),
-            FollowUpDetail(retriever, self.answer_alone),
+            FollowUpDetail(retriever, self.answer_alone, self.review),
             FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
             FollowUpAttribute(retriever, self.answer_alone),
             ExactSignals(self.place_label),

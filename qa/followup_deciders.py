@@ -18,6 +18,9 @@ _MONEY = re.compile(r"[\d十百千万亿]\s*(万|亿)?(元|美元)")
 # review gives today's figures, not the ones before them.
 _NOW = re.compile(r"现在|目前|当前|如今")
 _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
+# A turn asking what is done about it ("那咋整", "有啥办法"): after an answer from the plan's review of a problem, its
+# measures are elsewhere in the plan, not further on in the review.
+_REMEDY = re.compile(r"咋整|咋办|怎么办|咋弄|怎么弄|怎么解决|咋解决|啥办法|什么办法|怎么治|咋治")
 PAGE = 3  # sentences a detail answer gives
 YEAR_SCOPE = 20  # how deep in the ranking a clause about the year asked may be (not tuned: a tenth of the plan)
 
@@ -27,10 +30,13 @@ class FollowUpDetail:
 
     name = "follow-up detail"
 
-    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters, str], Answer]) -> None:
-        """Use the retriever, and a way to answer the earlier question on its own."""
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters, str], Answer],
+                 review: set[str] | None = None) -> None:
+        """Use the retriever, a way to answer the earlier question on its own, and the clauses reviewing where things
+        stand (the plan's past and problems)."""
         self.retriever = retriever
         self.answer_of = answer_of
+        self.review = review or set()
 
     def decide(self, state: AskState) -> Decision | None:
         """More of what the plan says on the earlier question (its figures, when asked): the passage it came from, in
@@ -42,6 +48,12 @@ class FollowUpDetail:
         if not earlier.quotes_the_plan():
             return None  # nothing to continue: the earlier question itself decides
         given = {c.start for c in earlier.citations}
+        if followup.depth == 1 and not followup.wants_figures and _REMEDY.search(state.asked) \
+                and earlier.citations[0].clause_id in self.review:
+            # "那咋整" after "青岛挺缺水的 真的假的" answered from the review of problems: the best clauses outside it.
+            ranking = [(clause_id, score) for clause_id, score in state.ranking if clause_id not in self.review]
+            chosen = self.retriever.scorer.choose(self.retriever.candidates(state.query, ranking[:3]), limit=PAGE)
+            return Decision("text", sentences=chosen, reason="follow-up detail") if chosen else None
         page = slice(PAGE * (followup.depth - 1), PAGE * followup.depth)  # "还有呢" after "具体呢": the next ones
         if followup.wants_figures:
             lead = earlier.citations[0].clause_id

@@ -64,7 +64,7 @@ def extract_indicators(document: Document) -> list[Indicator]:
     renames = document.profile.indicator_renames() if document.profile else {}
     masked = _NOT_FIGURES.sub(lambda m: "#" * len(m.group()), document.clean_text)
     by_clause = document.sentences_by_clause()
-    status_chapters = {_chapter(c) for c in document.clauses if _STATUS_HEADING.search(c.title)}
+    status_chapters = review_chapters(document)
     out: list[Indicator] = []
     carried: int | None = None  # a "到2025年，…" paragraph's year also holds for the "——…" paragraphs after it
     for clause in document.paragraphs():
@@ -76,6 +76,16 @@ def extract_indicators(document: Document) -> list[Indicator]:
             status = status_year if _chapter(clause) in status_chapters else None
             out += _sentence_indicators(document, clause, sentence, masked, carried, status, renames)
     return out
+
+
+def review_chapters(document: Document) -> set[str]:
+    """The chapters reviewing where things stand (those with a 发展现状 / 主要成就 / 问题短板 part), by id head."""
+    return {_chapter(c) for c in document.clauses if _STATUS_HEADING.search(c.title)}
+
+
+def review_clause_ids(documents: list[Document]) -> set[str]:
+    """The clauses of the chapters reviewing where things stand: the plan's past and its problems, not its measures."""
+    return {c.id for d in documents for c in d.paragraphs() if _chapter(c) in review_chapters(d)}
 
 
 def _chapter(clause: Clause) -> str:

@@ -230,6 +230,21 @@ def test_a_request_for_detail_reads_the_passage_in_order_from_the_first_sentence
     assert "支持返乡人员依托自有和闲置住宅发展适合的乡村产业项目" in detail.citations[1].quote
 
 
+def test_what_to_do_about_a_problem_the_review_states_is_answered_with_the_plans_measures(service):
+    # The earlier answer comes from the plan's review of its problems (chapter 1: 186 m³ of water a head); "那咋整"
+    # asks what is done about it, which the review does not say: the measures elsewhere, not more of the review.
+    history = ["听说咱青岛挺缺水的 真的假的"]
+    earlier = service.ask(history[0])
+    assert earlier.citations[0].clause_id.startswith("qingdao-2021/1.1.")
+    remedy = service.ask("那咋整", history=history)
+    assert remedy.understood_as == "听说咱青岛挺缺水的 真的假的——具体有哪些内容？" and not remedy.abstained
+    assert not any(c.clause_id.startswith("qingdao-2021/1.") for c in remedy.citations)
+    assert "节水型城市" in remedy.citations[0].quote
+    # "具体呢" still reads on in the passage the answer came from
+    more = service.ask("具体呢", history=history)
+    assert more.citations[0].clause_id == earlier.citations[0].clause_id
+
+
 def test_a_detail_request_naming_a_thing_of_its_own_is_asked_beside_the_earlier_question(service):
     history = ["空气污染怎么治理"]
     answer = service.ask("工地扬尘具体怎么管", history=history)
