@@ -85,7 +85,11 @@ def review_chapters(document: Document) -> set[str]:
 
 def review_clause_ids(documents: list[Document]) -> set[str]:
     """The clauses of the chapters reviewing where things stand: the plan's past and its problems, not its measures."""
-    return {c.id for d in documents for c in d.paragraphs() if _chapter(c) in review_chapters(d)}
+    ids: set[str] = set()
+    for document in documents:
+        chapters = review_chapters(document)  # once per document, not per paragraph
+        ids |= {c.id for c in document.paragraphs() if _chapter(c) in chapters}
+    return ids
 
 
 def _chapter(clause: Clause) -> str:
