@@ -159,7 +159,8 @@ def test_fifth_and_sixth_sealed_test_sets_follow_their_rules(plan, name, questio
 
 @pytest.mark.parametrize(("name", "conversations", "later_turns"), [
     ("followup_dev.jsonl", 77, 85), ("followup_dev2.jsonl", 64, 71), ("followup_dev3.jsonl", 80, 103),
-    ("followup_dev4.jsonl", 70, 77), ("followup_dev5.jsonl", 70, 90),
+    ("followup_dev4.jsonl", 70, 77), ("followup_dev5.jsonl", 70, 90), ("followup_dev6.jsonl", 80, 110),
+    ("followup_dev7.jsonl", 90, 99),
     ("followup_sealed.jsonl", 63, 77), ("followup_sealed2.jsonl", 80, 96),
     ("followup_sealed3.jsonl", 80, 111), ("followup_sealed4.jsonl", 80, 121), ("followup_sealed5.jsonl", 80, 108),
     ("followup_sealed6.jsonl", 80, 117)])
