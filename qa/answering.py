@@ -7,6 +7,7 @@ from functools import lru_cache
 from corpus.records import Document
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
 from qa.decide import (
+    AskedYear,
     ComposeRequest,
     ExactSignals,
     FigureTable,
@@ -17,7 +18,7 @@ from qa.decide import (
     PlanTerm,
     RealTimeRequest,
 )
-from qa.followup import FollowUpReader
+from qa.followup import FollowUpReader, year_named
 from qa.followup_deciders import (
     FollowUpAntecedent,
     FollowUpAttribute,
@@ -32,7 +33,7 @@ from qa.records import Answer, Indicator
 from qa.retrieval import Filters, Retriever
 from qa.retrieval.bank_rankers import BankDenseRanker
 from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
-from qa.years import clause_years
+from qa.years import YearClauses, clause_years
 
 EARLIER_ANSWERS = 256  # earlier questions whose answers are kept for follow-up turns (a few KB each)
 
@@ -47,6 +48,8 @@ class Answerer:
         self.table = IndicatorTable(documents, retriever.tuning.indicators)
         self.years = clause_years(documents, self.table.all)
         self.review = review_clause_ids(documents)
+        sections = {c.id: c.parent_id for d in documents for c in d.paragraphs()}
+        self.year_clauses = YearClauses(retriever, self.years, sections)
         # A follow-up turn consults the earlier question's own answer several times (its lead sentence, its figure,
         # its clause): answered once and kept, per question and scope, as long as the deciders stay the same.
         self.answer_alone = lru_cache(maxsize=EARLIER_ANSWERS)(self._answer_alone)
@@ -85,9 +88,10 @@ class Answerer:
             FollowUpAttribute(retriever, self.answer_alone),
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
-            FollowUpYear(retriever, self.years, self.followups.without_year),
+            FollowUpYear(retriever, self.year_clauses, self.followups.without_year, self.answer_alone),
             PlanTerm(retriever),
             *(learned if model is not None else [PatternSignals()]),
+            AskedYear(retriever, self.year_clauses, year_named, self.followups.without_year),
             FigureTable(self.table, retriever, refusal, sentences=True),
             MissingYear(),
             FollowUpAntecedent(retriever, self.answer_alone, sentences),

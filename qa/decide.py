@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from index.textnorm import normalise
 from qa.indicators import IndicatorTable, asked_unit, asked_year, is_numeric_question
@@ -10,6 +11,7 @@ from qa.pipeline import AskState, Decision
 from qa.records import Indicator
 from qa.retrieval import Candidate, Retriever
 from qa.tuning import RefusalConfig
+from qa.years import YearClauses
 
 # A figure in plan text: digits, or Chinese fractions and multiples ("三分之一", "两倍").
 _FIGURE = re.compile(r"\d|[一二三四五六七八九十两半]+分之[一二三四五六七八九十]|[一二三四五六七八九十两]倍|[一二三四五六七八九]成")
@@ -130,6 +132,40 @@ class RealTimeRequest:
     def decide(self, state: AskState) -> Decision | None:
         """Refuse, or pass."""
         return refuse(REALTIME_REFUSAL) if state.intent.asks_realtime else None
+
+
+class AskedYear:
+    """A question naming a year whose best clause is about other years only ("25年青岛城市布局要成啥样" ranks the 2035
+    goals first): answered from the clauses about the year asked in the section of one of its answer clauses (the
+    plan sets a section's goals for each year side by side), best ranked for the question without its year (the year
+    in the query favours any sentence naming it over the goal-list item on the topic); pass when no such section
+    has any."""
+
+    name = "asked year"
+
+    def __init__(self, retriever: Retriever, finder: YearClauses, year_of: Callable[[str], int | None],
+                 topic_of: Callable[[str], str]) -> None:
+        """Use the retriever, the finder of clauses about a year, and ways to read the year a question names and to
+        take it out."""
+        self.retriever = retriever
+        self.finder = finder
+        self.year_of = year_of
+        self.topic_of = topic_of
+
+    def decide(self, state: AskState) -> Decision | None:
+        """The best sentences of the best-ranked clauses about the year asked, or pass."""
+        if len(state.intent.parts) != 1 or not state.ranking:
+            return None
+        year, best = self.year_of(state.question), state.ranking[0][0]
+        lead = self.finder.years.get(best, set())
+        if year is None or not lead or year in lead:
+            return None
+        topic = self.retriever.prepare(self.topic_of(state.question), state.filters)
+        answer_clauses = [clause_id for clause_id, _ in state.ranking[: self.retriever.tuning.sentences.answer_clauses]]
+        about = self.finder.about(topic, year, answer_clauses, anywhere=False)
+        # The best clause only: the section's item on the topic for that year; others of the list are other topics.
+        chosen = self.retriever.scorer.choose(self.retriever.candidates(topic, about[:1]), limit=3) if about else []
+        return Decision("text", sentences=chosen) if chosen else None
 
 
 class MissingYear:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.profile import DocumentProfile
+from corpus.profile import FIVE_YEAR_PLANS, DocumentProfile
 from index.textnorm import normalise
 from qa.intent import patterns
 from qa.retrieval import QueryAnalyzer
@@ -65,8 +65,13 @@ _MORE = re.compile(r"还有|别的|其他|其它|多说|再说")
 _MODAL_VERB = re.compile(r"[能会要可该][\u4e00-\u9fff]")  # "能干", "会办": a modal the segmenter glued to its verb
 # One-character verbs that carry no topic of their own ("2035年能到多少", "那年有多少"); other one-character words do
 # ("2020年青岛一共住了多少人": 住, 人).
-_LIGHT_VERBS = {"有", "是", "到", "能", "要", "会", "达", "弄", "搞", "做", "干", "办", "成", "变", "去", "来", "让", "给", "算"}
-_HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候"}  # ask how far the same thing got
+# Verbs of how a figure moves ("缩到多少", "能降多少"): with a year and nothing else, they ask about the earlier figure.
+_CHANGE_VERBS = {"缩", "降", "涨", "升", "减", "增", "提", "翻", "缩小", "缩到", "降到", "降低", "下降", "提高", "提到", "提升",
+                 "增加", "增长", "减少", "上升", "翻番"}
+_LIGHT_VERBS = {"有", "是", "到", "能", "要", "会", "达", "弄", "搞", "做", "干", "办", "成", "变", "去", "来", "让", "给", "算",
+                *(v for v in _CHANGE_VERBS if len(v) == 1)}
+# Words asking how far the same thing got.
+_HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候", *(v for v in _CHANGE_VERBS if len(v) > 1)}
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 # "1+1等于几", "2加3等于几": a sum, about nothing of the conversation
 _ARITHMETIC = re.compile(r"[\d一二三四五六七八九十]\s*([+\-*/×÷=＋－＝]|加|减|乘以?|除以?)\s*[\d一二三四五六七八九十]")
@@ -80,6 +85,13 @@ _IT = re.compile(r"(?<!其)它们?")
 _PLURAL = {"它们", "这些", "那些"}
 _DOCUMENT_WORDS = {"规划", "文件", "方案", "纲要", "文本"}  # "这个规划": the document the resident is reading
 _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
+_POINTING = _DEMONSTRATIVE | {"那"}
+# A preposition, adverb, pronoun or modal after a demonstrative: it is the subject itself ("这个对…", "这个啥时候").
+# Not any verb: the tagger takes some nouns for verbs ("这些想法").
+_STANDS_ALONE = ("p", "d", "r")
+_MODALS = {"能", "会", "要", "可以", "该", "得", "还"}
+# Words for any place, thing or person: after a demonstrative ("那些地方", "这些人") they point back like a pronoun.
+_ANY_THING = {"地方", "地儿", "东西", "玩意", "玩意儿", "事", "事儿", "事情", "人"}
 
 
 @dataclass(frozen=True)
@@ -146,13 +158,16 @@ def _core(question: str) -> str:
     return _LEAD.sub("", text).strip(" ，,")
 
 
-def _year_of(text: str) -> int | None:
-    """A year the text names: 2035, "35年" (a two-digit year means 20xx), or None."""
+def year_named(text: str) -> int | None:
+    """A year the text names: 2035, "35年" (a two-digit year means 20xx), "十四五末" (the end year of a national
+    five-year plan), or None."""
     match = _YEAR4.search(text)
     if match:
         return int(match.group(1))
     match = _YEAR2.search(text)
-    return 2000 + int(match.group(1)) if match else None
+    if match:
+        return 2000 + int(match.group(1))
+    return next((year for name, year in FIVE_YEAR_PLANS.items() if name in text), None)
 
 
 class FollowUpReader:
@@ -188,7 +203,7 @@ class FollowUpReader:
             return True  # "那去哪办", "要带啥材料": how to get done what the earlier question asked about
         if self._asks_ahead(core, previous):
             return True  # "以后目标定的多少": the aim for what the earlier question asked, nothing of its own
-        if _year_of(core) is not None and not self._new_topic(core, previous):
+        if year_named(core) is not None and not self._new_topic(core, previous):
             return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
         if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own) \
                 and all(self.slots.is_slot_word(w) for w in self._new_topic(core, previous)):
@@ -204,11 +219,18 @@ class FollowUpReader:
             # 2010年多了几倍" names what it asks about, after whatever was asked before)
             return True
         words = self.analyzer.segment(_RECENT.sub("", core))
+        tags = dict(self.analyzer.tag(_RECENT.sub("", core)))
         for i, word in enumerate(words):
             if word in _PERSONAL:  # 其: always points back
                 return True
+            following = next((w for w in words[i + 1:] if w.strip()), "")
+            if word in _POINTING and following in _ANY_THING and not any(
+                    w in core[: core.find(word)] and tags.get(w, "n").startswith((*_NOUNISH, "s"))
+                    for w in self._new_topic(core, previous)):
+                # "改完了那些地方干啥用", "这些人能落户不": a word for any thing names nothing of its own (but "城中村那些
+                # 地方要咋改", "种地这事" point at what the question itself named first)
+                return True
             if word in _DEMONSTRATIVE:  # 这个 / 这些 ...: points back unless it picks out a thing the plan names
-                following = next((w for w in words[i + 1:] if w.strip()), "")
                 named = len(following) >= 2 and following in self.plan and not _ASKING.search(following)
                 if following in _DOCUMENT_WORDS:
                     continue  # "这个规划…": the plan itself, not the conversation
@@ -219,6 +241,10 @@ class FollowUpReader:
                 before = core[: core.find(word)]
                 if any(w in before for w in new):
                     continue
+                if tags.get(following, "n").startswith(_STANDS_ALONE) or following in _MODALS:
+                    # "这个对俺们种地的贷款有用不", "这个啥时候能弄好": the subject itself, not "这个+noun" picking one out
+                    # (nor "这周末", "这五年")
+                    return True
                 if weight <= LIGHT or not (named or len(new) >= 2):
                     return True
         opens_or_trails = bool(_LEAD.match(text)) or bool(re.search(r"呢[？?。！!\s]*$", text))
@@ -246,9 +272,9 @@ class FollowUpReader:
         """Whether a turn asks only what the plan aims at ("以后打算到多少", "以后能咋样") after a question about today:
         a word for later or for the aim, and no word of its own besides words about the future, ways, figures or how
         far ("以后房价会跌吗" has 房价); after a question naming a target year ("到2035年…" -> "以后呢") it is not this."""
-        if self.target_year is None or not _AHEAD.search(core) or _year_of(core) is not None:
+        if self.target_year is None or not _AHEAD.search(core) or year_named(core) is not None:
             return False
-        if _year_of(_core(previous)) not in (None, self.status_year):
+        if year_named(_core(previous)) not in (None, self.status_year):
             return False
         own = [w for w in self._own_words(core)
                if w not in _FUTURE and w not in _MEANS and w not in _HOW_FAR and w not in _LATER]
@@ -313,7 +339,7 @@ class FollowUpReader:
         if self._asks_ahead(core, previous):
             year = self.target_year
             return FollowUp("year", self._with_year(previous, year, status=False), previous, year=year)
-        year = _year_of(core)
+        year = year_named(core)
         if year is not None:
             return FollowUp("year", self._with_year(previous, year, status=self.status_year == year), previous, year=year)
         pronoun = self._pronoun(core)
@@ -370,11 +396,17 @@ class FollowUpReader:
                 and word not in previous and word not in _QUESTION_WORDS and not _ASKING.search(word)]
 
     def _pronoun(self, core: str) -> str:
-        """The pronoun or demonstrative a question points back with ("它", "这个"), or ''."""
+        """The pronoun or demonstrative a question points back with ("它", "这个", "那些地方"), or ''."""
         found = _IT.search(core)
         if found:
             return found.group(0)
-        return next((w for w in self.analyzer.segment(_RECENT.sub("", core)) if w in _PERSONAL or w in _DEMONSTRATIVE), "")
+        words = [w for w in self.analyzer.segment(_RECENT.sub("", core)) if w.strip()]
+        for word, following in zip(words, [*words[1:], ""], strict=True):
+            if word in _POINTING and following in _ANY_THING and word + following in core:
+                return word + following
+            if word in _PERSONAL or word in _DEMONSTRATIVE:
+                return word
+        return ""
 
     def points_back(self, question: str) -> bool:
         """Whether a question has a pronoun or demonstrative pointing back ("它", "这个")."""

@@ -10,6 +10,7 @@ from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
 from qa.retrieval import Candidate, Filters, Retriever
+from qa.years import YEAR_SCOPE, YearClauses
 
 _FIGURE = re.compile(r"\d")
 _ASKS_MONEY = re.compile(r"钱")
@@ -22,7 +23,6 @@ _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
 # measures are elsewhere in the plan, not further on in the review.
 _REMEDY = re.compile(r"咋整|咋办|怎么办|咋弄|怎么弄|怎么解决|咋解决|啥办法|什么办法|怎么治|咋治")
 PAGE = 3  # sentences a detail answer gives
-YEAR_SCOPE = 20  # how deep in the ranking a clause about the year asked may be (not tuned: a tenth of the plan)
 
 
 class FollowUpDetail:
@@ -203,30 +203,31 @@ class FollowUpAntecedent:
 class FollowUpYear:
     """Decider for "那2035年呢？" about something other than a figure ("城乡一起发展的制度2025年能弄到啥程度" ->
     "2035年呢"): what the plan sets for that year, from the best-ranked clauses about that year (ranked for the topic
-    without the year first)."""
+    without the year first; in the section the earlier answer led from, when that has clauses about the year)."""
 
     name = "follow-up year"
 
-    def __init__(self, retriever: Retriever, years: dict[str, set[int]], topic_of: Callable[[str], str],
-                 scope: int = YEAR_SCOPE) -> None:
-        """Use the retriever, the years each clause is about, a way to take the year out of a question, and how deep
-        in the ranking a clause may be."""
+    def __init__(self, retriever: Retriever, finder: YearClauses, topic_of: Callable[[str], str],
+                 answer_of: Callable[[str, Filters, str], Answer]) -> None:
+        """Use the retriever, the finder of clauses about a year, a way to take the year out of a question, and a way
+        to answer the earlier question on its own."""
         self.retriever = retriever
-        self.years = years
+        self.finder = finder
         self.topic_of = topic_of
-        self.scope = scope
+        self.answer_of = answer_of
 
     def decide(self, state: AskState) -> Decision | None:
         """The best sentences of the best-ranked clauses about the year asked; pass when none is ranked."""
         followup = state.followup
         if followup is None or followup.kind != "year" or followup.year is None or state.intent.asks_number:
             return None
+        earlier = self.answer_of(followup.previous, state.filters, followup.previous_typed)
+        beside = [earlier.citations[0].clause_id] if earlier.quotes_the_plan() else []
         # The topic first, without the year: "到2025年" in the query favours any sentence naming the year over the
         # goal-list item on the topic ("——城市治理现代化水平进一步提升"); with the year only when that finds none.
         topic = self.retriever.prepare(self.topic_of(followup.previous), state.filters)
         for query in (topic, state.query):
-            ranking = self.retriever.rank(query, k=self.scope)
-            about = [(clause_id, score) for clause_id, score in ranking if followup.year in self.years.get(clause_id, ())]
+            about = self.finder.about(query, followup.year, beside)
             if about:
                 break
         else:

@@ -1,14 +1,16 @@
-"""The years each clause of a plan is about: the years it names, the year of the goal list it belongs to, and the
-years of the figures it states."""
+"""The years each clause of a plan is about (the years it names, the year of the goal list it belongs to, the years
+of the figures it states), and the clauses about a year that answer a topic."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from corpus.records import Document
 from qa.records import Indicator
+from qa.retrieval import Query, Retriever
 
+YEAR_SCOPE = 20  # how deep in the ranking a clause about the year asked may be (not tuned: a tenth of the plan)
 _NAMED = re.compile(r"(?<!\d)(20\d{2})年")
 _GOAL_LEAD = re.compile(r"^(到|至)(20\d{2})年")  # "到2025年，全市城镇化水平…" opens a list of goals for that year
 _GOAL_ITEM = "——"  # the goals that follow it: "——非户籍常住人口市民化质量显著提高。…"
@@ -33,3 +35,33 @@ def clause_years(documents: Iterable[Document], indicators: Iterable[Indicator])
         if indicator.year:
             years.setdefault(indicator.clause_id, set()).add(indicator.year)
     return years
+
+
+class YearClauses:
+    """The clauses about a year that answer a topic: in the section of a clause about another year first (the plan
+    sets a section's goals for each of its years side by side: "到2025年，…" with its items, then "到2035年，…"), else
+    among the topic's best-ranked clauses."""
+
+    def __init__(self, retriever: Retriever, years: dict[str, set[int]], sections: dict[str, str | None],
+                 scope: int = YEAR_SCOPE) -> None:
+        """Use the retriever, the years each clause is about, the section (parent id) of each clause, and how deep in
+        the ranking a clause may be."""
+        self.retriever = retriever
+        self.years = years
+        self.sections = sections
+        self.scope = scope
+
+    def about(self, topic: Query, year: int, beside: Sequence[str] = (), anywhere: bool = True) -> list[tuple[str, float]]:
+        """(clause id, score) of the clauses about the year, best ranked for the topic first: those in the section of
+        the first clause beside that is about some year and whose section has any, else (anywhere) those within
+        scope."""
+        units = self.retriever.units(topic.filters)
+        for clause_id in beside:
+            parent = self.sections.get(clause_id) if self.years.get(clause_id) else None
+            section = {u.clause_id for u in units if parent is not None and self.sections.get(u.clause_id) == parent
+                       and year in self.years.get(u.clause_id, ())}
+            if section:
+                return [(c, s) for c, s in self.retriever.rank(topic, k=len(units)) if c in section]
+        if not anywhere:
+            return []
+        return [(c, s) for c, s in self.retriever.rank(topic, k=self.scope) if year in self.years.get(c, ())]

@@ -167,6 +167,18 @@ def test_a_when_question_is_answered_when_the_plan_gives_the_time(answerer, plan
     assert_verified(answer, plan)
 
 
+def test_a_year_asked_takes_that_years_goals_when_the_best_clause_is_about_another(answerer, plan):
+    # "到2025年" ranks the 2035 goal paragraph first (both are 第二章 第三节 发展目标); the 2025 goals stand beside it.
+    state = answerer.run("到2025年青岛要建成个啥样")
+    assert state.ranking[0][0] == "qingdao-2021/2.3.p8" and state.decision.reason == "asked year"
+    cited = {c.clause_id for c in state.answer.citations}
+    assert len(cited) == 1 and cited < {f"qingdao-2021/2.3.p{n}" for n in range(2, 8)}
+    assert_verified(state.answer, plan)
+    # The year its best clause is about: answered as before.
+    same = answerer.run("到2035年青岛要建成个啥样")
+    assert same.decision.reason != "asked year" and same.answer.citations[0].clause_id == "qingdao-2021/2.3.p8"
+
+
 def test_markup_in_a_question_is_only_text(answerer):
     answer = answerer.ask("<script>alert(1)</script>海绵城市建设有什么要求")
     assert not answer.abstained and answer.citations[0].clause_id == "qingdao-2021/6.1.3.p1"

@@ -351,6 +351,43 @@ def test_another_year_finds_that_years_goal_on_the_topic_not_any_sentence_naming
     assert all("高速公路" not in c.quote for c in answer.citations)
 
 
+def test_another_year_takes_that_years_goals_from_the_section_the_earlier_answer_led_from(service):
+    # "到2035年环境能搞多好" is answered from the 2035 goals (第二章 第三节); its 2025 goals sit in the same section,
+    # where the topic alone ranks the ecology item 65th of the plan's 193 clauses.
+    earlier = service.ask("到2035年环境能搞多好")
+    assert earlier.citations[0].clause_id == "qingdao-2021/2.3.p8"
+    later = service.answerer.run("25年呢", history=["到2035年环境能搞多好"])
+    assert later.followup.kind == "year" and later.decision.reason == "follow-up year"
+    assert later.answer.citations[0].clause_id == "qingdao-2021/2.3.p5"
+    assert "一流生态基底更加稳固" in later.answer.citations[0].quote
+    assert {c.clause_id for c in later.answer.citations} <= {f"qingdao-2021/2.3.p{n}" for n in range(2, 8)}
+
+
+def test_the_end_of_a_five_year_plan_is_a_year(service):
+    later = service.answerer.run("十四五末能到多少", history=["跑出租的问下 青岛高速现在总共通了多少公里"])
+    assert later.followup.kind == "year" and later.followup.year == 2025
+    assert "突破900公里" in quotes(later.answer)
+
+
+def test_a_year_with_a_verb_of_change_asks_about_the_earlier_figure(service):
+    # "缩" names nothing: the income ratio of the earlier question, for 2025.
+    later = service.answerer.run("到25年能缩到多少", history=["城里人和乡下人收入差多少"])
+    assert later.followup.kind == "year" and "城乡居民人均可支配收入比" in later.followup.understood_as
+    assert "2.2左右" in quotes(later.answer)
+
+
+@pytest.mark.parametrize(("question", "earlier", "subject"), [
+    ("这个对俺们种地的贷款有用不", "农贷通是个啥玩意", "农贷通"),  # 这个 + a preposition: it is the subject
+    ("改完了那些地方干啥用", "城中村以后咋改", "城中村"),  # 那些 + a word for any place
+])
+def test_a_demonstrative_standing_for_the_earlier_thing_points_back(service, question, earlier, subject):
+    later = service.answerer.run(question, history=[earlier])
+    assert later.followup.kind == "pronoun" and subject in later.followup.understood_as
+    assert not later.answer.abstained and subject in quotes(later.answer)
+    # Alone, as the first question, it is read as typed.
+    assert service.answerer.run(question).followup.kind == "standalone"
+
+
 def test_figures_asked_after_a_detail_request_start_on_the_first_page_of_figures(service):
     history = ["村里的学校以后咋改善", "具体呢"]
     alone = service.ask("有啥数字吗", history=history[:1])
