@@ -66,7 +66,7 @@ class Answerer:
                                         retriever.encode_queries, retriever.tuning.followups,
                                         target_year=min(targets, default=None))
         self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of, self.cited_text_of,
-                                                self.bank_closeness), Understand(retriever, reader), Retrieve(retriever),
+                                                self.bank_closeness, self.table.undated_target), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 

@@ -556,8 +556,11 @@ def recent(history: list[str] | None) -> list[str]:
     return [h for h in (history or [])[-MAX_TURNS:] if isinstance(h, str) and h.strip()]
 
 
-def indicator_question(name: str, year: int, status: bool) -> str:
-    """The standalone question for one indicator in one year: its status figure, or its target for that year."""
+def indicator_question(name: str, year: int | None, status: bool) -> str:
+    """The standalone question for one indicator in one year: its status figure, or its target for that year (a
+    target the plan sets for no year: year None)."""
+    if year is None:
+        return f"{name}目标是多少？"
     return f"{year}年，{name}是多少？" if status else f"到{year}年，{name}目标是多少？"
 
 

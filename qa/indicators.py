@@ -312,6 +312,14 @@ class IndicatorTable:
         best = max(scored, key=lambda item: item[0], default=(0.0, indicator))
         return best[1] if best[0] >= NAME_PAIRS else None
 
+    def undated_target(self, indicator: Indicator) -> Indicator | None:
+        """The target the plan sets for the indicator's measure without a year (农产品年出口 2020 -> 农产品年出口额
+        400亿元以上): one whose name begins with the indicator's or begins it, or None. Not a namesake by shared
+        pairs: 城区常住人口 (the city's) and 镇区常住人口 (a town's size to count as a small city) share most of theirs."""
+        pool = [i for i in self.filter(kind="target", doc=indicator.doc_id) if i.year is None]
+        return next((i for i in pool if i.name == indicator.name), None) or next(
+            (i for i in pool if i.name.startswith(indicator.name) or indicator.name.startswith(i.name)), None)
+
     def in_clause(self, clause_id: str) -> tuple[Indicator, ...]:
         """The figures a clause states, in document order."""
         return tuple(self._by_clause.get(clause_id, ()))

@@ -9,7 +9,7 @@ from typing import Protocol
 from corpus.records import Document
 from qa.compose import FIGURE_NOT_GIVEN, TIME_NOT_GIVEN, compose_answer, procedure_note, verify
 from qa.decide import states_a_figure, states_when
-from qa.followup import FollowUp, FollowUpReader, indicator_question, recent
+from qa.followup import FollowUp, FollowUpReader, indicator_question, recent, year_named
 from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Decision
 from qa.records import MAX_QUERY_CHARS, Indicator, check_query, sanitised_text
@@ -29,15 +29,18 @@ class Contextualise:
                  indicator_of: Callable[[str, Filters, int, bool, bool, str], Indicator | None] | None = None,
                  lead_of: Callable[[str, Filters, str], str] | None = None,
                  cited_text_of: Callable[[str, Filters, str], str] | None = None,
-                 bank_closeness: Callable[[str, Filters], float] | None = None) -> None:
+                 bank_closeness: Callable[[str, Filters], float] | None = None,
+                 undated_target_of: Callable[[Indicator], Indicator | None] | None = None) -> None:
         """Use the follow-up reader, a way to find the indicator the earlier question's answer gave (as the plan
         names it for the year asked, status or target), a way to find the sentence that answer led with, one to
-        find the clauses it cited, and one to say how near a question is to the bank's residents' questions."""
+        find the clauses it cited, one to say how near a question is to the bank's residents' questions, and one to
+        find the target the plan sets for a measure without a year."""
         self.reader = reader
         self.indicator_of = indicator_of
         self.lead_of = lead_of
         self.cited_text_of = cited_text_of
         self.bank_closeness = bank_closeness
+        self.undated_target_of = undated_target_of
 
     def run(self, state: AskState) -> None:
         """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
@@ -101,7 +104,15 @@ class Contextualise:
             status = followup.kind == "contrast" or year == self.reader.status_year
             asks_figure = asks_for_number(question)
             indicator = self.indicator_of(followup.previous, filters, year, status, asks_figure, typed) if year else None
-            if indicator is not None and year is not None:
+            # "以后呢 定的目标多少" after today's figure names no year: the first target year is only the likeliest
+            # one, and a measure the plan sets a target for without a year ("农产品年出口额400亿元以上") asks for that.
+            implied = followup.kind == "year" and not status and year_named(question) is None
+            undated = self.undated_target_of(indicator) if implied and indicator is not None \
+                and indicator.year != year and self.undated_target_of is not None else None
+            if undated is not None:
+                followup = replace(followup, understood_as=indicator_question(undated.name, None, False),
+                                   indicator=undated.name)
+            elif indicator is not None and year is not None:
                 followup = replace(followup, understood_as=indicator_question(indicator.name, year, status),
                                    indicator=indicator.name)
         return followup

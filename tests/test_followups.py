@@ -388,6 +388,15 @@ def test_a_demonstrative_standing_for_the_earlier_thing_points_back(service, que
     assert service.answerer.run(question).followup.kind == "standalone"
 
 
+def test_the_aim_asked_without_a_year_takes_a_target_the_plan_sets_for_no_year(service):
+    later = service.answerer.run("以后目标是多少", history=["青岛农产品出口现在一年能卖多少钱"])
+    assert later.followup.kind == "year" and later.followup.understood_as == "农产品年出口额目标是多少？"
+    assert not later.answer.abstained and later.answer.citations[0].quote == "农产品年出口额400亿元以上"
+    # A year the resident names is kept in the reading.
+    named = service.answerer.run("那25年呢", history=["青岛农产品出口现在一年能卖多少钱"])
+    assert named.followup.understood_as.startswith("到2025年")
+
+
 def test_figures_asked_after_a_detail_request_start_on_the_first_page_of_figures(service):
     history = ["村里的学校以后咋改善", "具体呢"]
     alone = service.ask("有啥数字吗", history=history[:1])

@@ -324,3 +324,13 @@ def test_malformed_corrected_name_is_reported(tmp_path):
     path.write_text(json.dumps({"localities": ["姜山", ""]}), encoding="utf-8")
     with pytest.raises(ValueError, match="x.profile.json: localities must be a list of non-empty names"):
         read_overrides(path)
+
+
+def test_a_measure_with_a_target_for_no_year_finds_it_and_only_by_its_own_name(table):
+    exports = next(i for i in table.all if i.name == "农产品年出口" and i.kind == "status")
+    target = table.undated_target(exports)
+    assert (target.name, target.value, target.qualifier, target.year) == ("农产品年出口额", "400", "以上", None)
+    # The city's population is no town's threshold for a small city, though the names share most of their pairs.
+    city = next(i for i in table.all if i.name == "城区常住人口")
+    assert table.undated_target(city) is None
+    assert [i.name for i in table.all if i.kind == "status" and table.undated_target(i) is not None] == ["农产品年出口"]
