@@ -203,18 +203,21 @@ class FollowUpAntecedent:
 class FollowUpYear:
     """Decider for "那2035年呢？" about something other than a figure ("城乡一起发展的制度2025年能弄到啥程度" ->
     "2035年呢"): what the plan sets for that year, from the best-ranked clauses about that year (ranked for the topic
-    without the year first; in the section the earlier answer led from, when that has clauses about the year)."""
+    without the year first; in the section the earlier answer led from, when that has clauses about the year); after
+    an answer about other years, a refusal when none ranks near the top."""
 
     name = "follow-up year"
 
     def __init__(self, retriever: Retriever, finder: YearClauses, topic_of: Callable[[str], str],
-                 answer_of: Callable[[str, Filters, str], Answer]) -> None:
-        """Use the retriever, the finder of clauses about a year, a way to take the year out of a question, and a way
-        to answer the earlier question on its own."""
+                 answer_of: Callable[[str, Filters, str], Answer], depth: int = 0) -> None:
+        """Use the retriever, the finder of clauses about a year, a way to take the year out of a question, a way to
+        answer the earlier question on its own, and how deep in the topic's ranking a clause about the year asked
+        may be after an answer about other years (0: as deep as the finder's scope, and no refusal)."""
         self.retriever = retriever
         self.finder = finder
         self.topic_of = topic_of
         self.answer_of = answer_of
+        self.depth = depth
 
     def decide(self, state: AskState) -> Decision | None:
         """The best sentences of the best-ranked clauses about the year asked; pass when none is ranked."""
@@ -226,12 +229,24 @@ class FollowUpYear:
         # The topic first, without the year: "到2025年" in the query favours any sentence naming the year over the
         # goal-list item on the topic ("——城市治理现代化水平进一步提升"); with the year only when that finds none.
         topic = self.retriever.prepare(self.topic_of(followup.previous), state.filters)
-        for query in (topic, state.query):
-            about = self.finder.about(query, followup.year, beside)
-            if about:
-                break
+        dated = sorted(self.finder.years.get(beside[0], ())) if beside else []
+        if self.depth and dated and followup.year not in dated:
+            # The earlier answer was about other years ("海绵城市35年要搞到啥程度"): a clause about the year asked on
+            # the same topic is near the top of its ranking, or the plan does not give that year for it (deeper, the
+            # clauses about the year are about other things).
+            about = self.finder.about(topic, followup.year, beside, scope=self.depth)
+            if not about:
+                years = "、".join(f"{y}年" for y in dated)
+                return Decision("refuse", f"规划对这件事写的是{years}的，没有写{followup.year}年的。",
+                                reason="follow-up year")
+            query = topic
         else:
-            return None
+            for query in (topic, state.query):
+                about = self.finder.about(query, followup.year, beside)
+                if about:
+                    break
+            else:
+                return None
         chosen = self.retriever.scorer.choose(self.retriever.candidates(query, about[:3]), limit=3)
         return Decision("text", sentences=chosen, reason="follow-up year") if chosen else None
 

@@ -85,10 +85,14 @@ class AnswerabilityConfig:
 
 @dataclass(frozen=True)
 class FollowUpConfig:
-    """When a conversation turn names too little to stand alone and is asked beside the earlier question."""
+    """When a conversation turn names too little to stand alone and is asked beside the earlier question; how far a
+    year turn looks for the year asked when the earlier answer was about other years."""
 
     light_chars: int = 2  # characters of its own content words, at most ("钱上有啥要求": 要求)
     short_turn: int = 6  # Chinese characters of the whole turn, at most ("地铁开了几条了" is a question of its own)
+    # A year turn whose earlier answer was about other years, with no clause about the year asked in its section,
+    # looks this deep in the topic's ranking before saying the plan does not give that year (0: never refuses)
+    year_depth: int = 0
     chosen_on: str = ""
 
 

@@ -51,10 +51,11 @@ class YearClauses:
         self.sections = sections
         self.scope = scope
 
-    def about(self, topic: Query, year: int, beside: Sequence[str] = (), anywhere: bool = True) -> list[tuple[str, float]]:
+    def about(self, topic: Query, year: int, beside: Sequence[str] = (), anywhere: bool = True,
+              scope: int | None = None) -> list[tuple[str, float]]:
         """(clause id, score) of the clauses about the year, best ranked for the topic first: those in the section of
         the first clause beside that is about some year and whose section has any, else (anywhere) those within
-        scope."""
+        scope (the finder's own unless given)."""
         units = self.retriever.units(topic.filters)
         for clause_id in beside:
             parent = self.sections.get(clause_id) if self.years.get(clause_id) else None
@@ -64,4 +65,4 @@ class YearClauses:
                 return [(c, s) for c, s in self.retriever.rank(topic, k=len(units)) if c in section]
         if not anywhere:
             return []
-        return [(c, s) for c, s in self.retriever.rank(topic, k=self.scope) if year in self.years.get(c, ())]
+        return [(c, s) for c, s in self.retriever.rank(topic, k=scope or self.scope) if year in self.years.get(c, ())]

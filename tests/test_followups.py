@@ -397,6 +397,16 @@ def test_the_aim_asked_without_a_year_takes_a_target_the_plan_sets_for_no_year(s
     assert named.followup.understood_as.startswith("到2025年")
 
 
+def test_a_year_the_plan_does_not_give_for_the_earlier_answer_is_refused_with_the_years_it_gives(service):
+    # The village clinics' equipment is set for 2025 only; the clauses about 2035 are about other things.
+    later = service.answerer.run("那35年呢", history=["25年村卫生室都得配上啥设备"])
+    assert later.followup.kind == "year" and later.decision.reason == "follow-up year" and later.answer.abstained
+    assert later.answer.answer.startswith("规划对这件事写的是2025年的，没有写2035年的。") and later.answer.related
+    # The 2035 goal of the schools ranks fourth for their topic: still answered.
+    schools = service.answerer.run("到35年呢", history=["25年中小学要达到啥水平"])
+    assert not schools.answer.abstained and schools.answer.citations[0].clause_id == "qingdao-2021/2.3.p8"
+
+
 def test_figures_asked_after_a_detail_request_start_on_the_first_page_of_figures(service):
     history = ["村里的学校以后咋改善", "具体呢"]
     alone = service.ask("有啥数字吗", history=history[:1])
