@@ -26,7 +26,10 @@ from qa.tuning import FollowUpConfig
 DATA = Path(__file__).resolve().parent / "data"
 MAX_TURNS = 3  # only the last few questions count: a conversation drifts, and old turns mislead
 # "那些老手艺呢" leads with 那些 as "那农村呢" with 那: both go (leaving "些老手艺" swapped in a slot).
-_LEAD = re.compile(r"^(那么|那要是|那如果|那些(?=[\u4e00-\u9fff])|那个(?=[\u4e00-\u9fff])|那|还有|另外|然后|再问一下|再问|而|至于|关于)")
+# Not 那 of "那儿", "那边", "那里", "那块", "那片": there, the place the earlier question named (_THERE).
+_LEAD = re.compile(r"^(那么|那要是|那如果|那些(?=[\u4e00-\u9fff])|那个(?=[\u4e00-\u9fff])|那(?![儿边里块片][\u4e00-\u9fff])|还有|另外|然后|再问一下|"
+                   r"再问|而|至于|关于)")
+_THERE = re.compile(r"^那(儿|边|里|一块|一片|块|片)(?=[\u4e00-\u9fff])")
 _TAIL = re.compile(r"(的话)?(呢|咧|嘞)?[？?。!！~～\s]*$")
 _PUNCT = re.compile(r"[\s，,。.？?！!、；;：:~～…]+")
 _PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事|那个|那些|该项|其)")
@@ -214,6 +217,8 @@ class FollowUpReader:
             return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
             return True
+        if _THERE.match(core):  # "那儿能看病上学不" after "蓝谷以后建成啥样": there, where the earlier question was
+            return True
         if _RECENT.search(core) and weight <= LIGHT and not self._names_a_thing(core, previous):
             # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on ("这些年大伙挣的钱比
             # 2010年多了几倍" names what it asks about, after whatever was asked before)
@@ -397,7 +402,7 @@ class FollowUpReader:
 
     def _pronoun(self, core: str) -> str:
         """The pronoun or demonstrative a question points back with ("它", "这个", "那些地方"), or ''."""
-        found = _IT.search(core)
+        found = _IT.search(core) or _THERE.match(core)
         if found:
             return found.group(0)
         words = [w for w in self.analyzer.segment(_RECENT.sub("", core)) if w.strip()]

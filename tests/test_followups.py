@@ -407,6 +407,15 @@ def test_a_year_the_plan_does_not_give_for_the_earlier_answer_is_refused_with_th
     assert not schools.answer.abstained and schools.answer.citations[0].clause_id == "qingdao-2021/2.3.p8"
 
 
+def test_there_points_back_to_the_place_the_earlier_question_named(service):
+    # "那儿" is there, not the follow-up's leading 那 ("儿能看病上学不" was read before).
+    later = service.answerer.run("那儿能看病上学不", history=["蓝谷以后建成啥样"])
+    assert later.followup.kind == "pronoun" and later.followup.understood_as.startswith("蓝谷")
+    assert "完善医疗、教育、文化等公共服务设施" in quotes(later.answer)
+    # A bare "那边呢" says nothing of there: not read as a pronoun.
+    assert service.answerer.run("那边呢", history=["平度以后主要往哪方面发展"]).followup.kind != "pronoun"
+
+
 def test_figures_asked_after_a_detail_request_start_on_the_first_page_of_figures(service):
     history = ["村里的学校以后咋改善", "具体呢"]
     alone = service.ask("有啥数字吗", history=history[:1])
