@@ -25,7 +25,8 @@ FOLLOWUP_SEALED = GOLD_DIR / "followup_sealed.jsonl"  # written before any follo
 FOLLOWUP_SEALED_SETS = {"sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "followup_sealed2.jsonl",
                         "sealed3": GOLD_DIR / "followup_sealed3.jsonl", "sealed4": GOLD_DIR / "followup_sealed4.jsonl",
                         "sealed5": GOLD_DIR / "followup_sealed5.jsonl",
-                        "sealed6": GOLD_DIR / "followup_sealed6.jsonl"}
+                        "sealed6": GOLD_DIR / "followup_sealed6.jsonl",
+                        "sealed7": GOLD_DIR / "followup_sealed7.jsonl"}
 KINDS = ("year", "slot", "pronoun", "detail", "contrast", "standalone")
 Ask = Callable[[str, list[str]], Answer]
 

@@ -1,7 +1,7 @@
 """评测 tab: evaluators run the retrieval and answer benchmarks on the dev set or an uploaded gold file.
 
 API: `evaluate` (api_name="evaluate") takes (gold_file or None for a shipped set, configurations
-list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank|hybrid-no-rerank, answers: bool, shipped set: "dev"|"dev-everyday"|"dev-refusals"|"sealed"|"sealed2"|"sealed3"|"sealed4"|"sealed5"|"sealed6") and returns
+list from bm25|dense|hybrid|hybrid-no-lexicon|hybrid-no-bank|hybrid-no-rerank, answers: bool, shipped set: "dev"|"dev-everyday"|"dev-refusals"|"sealed"|"sealed2"|"sealed3"|"sealed4"|"sealed5"|"sealed6"|"sealed7") and returns
 (status markdown, retrieval metrics table, answer metrics table, Recall@5-by-type table, answers by question type and
 out-of-plan category table, follow-up hit by kind table (shipped sets only, with answers), chart PNG,
 [report.md, report.json, report.png]).
@@ -45,7 +45,8 @@ SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"),
                   ("第二封存测试集 sealed_test2.jsonl", "sealed2"), ("第三封存测试集 sealed_test3.jsonl", "sealed3"),
                   ("第四封存测试集 sealed_test4.jsonl", "sealed4"),
                   ("第五封存测试集 sealed_test5.jsonl", "sealed5"),
-                  ("第六封存测试集 sealed_test6.jsonl（最新，最少被看过）", "sealed6")]
+                  ("第六封存测试集 sealed_test6.jsonl", "sealed6"),
+                  ("第七封存测试集 sealed_test7.jsonl（最新，最少被看过）", "sealed7")]
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
