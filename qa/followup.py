@@ -223,15 +223,19 @@ class FollowUpReader:
             # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on ("这些年大伙挣的钱比
             # 2010年多了几倍" names what it asks about, after whatever was asked before)
             return True
-        words = self.analyzer.segment(_RECENT.sub("", core))
-        tags = dict(self.analyzer.tag(_RECENT.sub("", core)))
+        stripped = _RECENT.sub("", core)
+        words = self.analyzer.segment(stripped)
+        # Tagged, and its own topic words found, only when something may point (most turns have nothing that does).
+        pointing = any(w in _POINTING for w in words)
+        tags = dict(self.analyzer.tag(stripped)) if pointing else {}
+        new = self._new_topic(core, previous) if pointing else []
         for i, word in enumerate(words):
             if word in _PERSONAL:  # 其: always points back
                 return True
             following = next((w for w in words[i + 1:] if w.strip()), "")
             if word in _POINTING and following in _ANY_THING and not any(
                     w in core[: core.find(word)] and tags.get(w, "n").startswith((*_NOUNISH, "s"))
-                    for w in self._new_topic(core, previous)):
+                    for w in new):
                 # "改完了那些地方干啥用", "这些人能落户不": a word for any thing names nothing of its own (but "城中村那些
                 # 地方要咋改", "种地这事" point at what the question itself named first)
                 return True
@@ -242,7 +246,6 @@ class FollowUpReader:
                 # "老城区那些老房子会不会都拆掉", "一下大雨就淹 这毛病能治好吗": with two or more things of its own that
                 # the earlier question does not name, the demonstrative points at them, not back; and one named before
                 # it in the same question is what it points at ("要搞东方氢岛 你说这事靠谱吗", "上学看病这些").
-                new = self._new_topic(core, previous)
                 before = core[: core.find(word)]
                 if any(w in before for w in new):
                     continue

@@ -56,11 +56,12 @@ class YearClauses:
         """(clause id, score) of the clauses about the year, best ranked for the topic first: those in the section of
         the first clause beside that is about some year and whose section has any, else (anywhere) those within
         scope (the finder's own unless given)."""
-        units = self.retriever.units(topic.filters)
-        for clause_id in beside:
-            parent = self.sections.get(clause_id) if self.years.get(clause_id) else None
-            section = {u.clause_id for u in units if parent is not None and self.sections.get(u.clause_id) == parent
-                       and year in self.years.get(u.clause_id, ())}
+        dated = [c for c in beside if self.years.get(c) and self.sections.get(c) is not None]
+        units = self.retriever.units(topic.filters) if dated else []
+        for clause_id in dated:
+            parent = self.sections[clause_id]
+            section = {u.clause_id for u in units
+                       if self.sections.get(u.clause_id) == parent and year in self.years.get(u.clause_id, ())}
             if section:
                 return [(c, s) for c, s in self.retriever.rank(topic, k=len(units)) if c in section]
         if not anywhere:
