@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                            help="train the answerability model on the question bank; choose its threshold on dev")
     train.add_argument("--gold", type=Path, help="development set to choose the threshold on (default: dev.jsonl)")
     sub.add_parser("train-reranker", help="train the reranker of the fused top clauses on the development sets")
+    sub.add_parser("train-classifier", help="train each document's clause classifier on its residents' questions")
     sub.add_parser("train-sentences", help="train the model choosing answer sentences on the reranker's questions")
     robust = sub.add_parser("robustness", help="do reworded questions keep their top clause and lead citation?")
     robust.add_argument("--rewordings", type=Path, help="rewordings file (default: eval/gold/rewordings.jsonl)")
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if args.command == "train-reranker":
             return _train_reranker()
+        if args.command == "train-classifier":
+            return _train_classifier()
         if args.command == "train-sentences":
             return _train_sentences()
         if args.command == "robustness":
@@ -122,6 +125,22 @@ def _train(args: argparse.Namespace) -> int:
           f" {report.bank_wrong_refusals:.3f}, correct refusals {report.bank_correct_refusals:.3f};"
           f" {report.n_answerability_only} answerability-only questions out of fold: wrong refusals"
           f" {report.answerability_only_wrong_refusals:.3f}")
+    return 0
+
+
+def _train_classifier() -> int:
+    from corpus.bank.records import BankError
+    from eval.train_classifier import ClassifierTrainingError, train_classifiers
+    from qa.service import PlanQA
+
+    try:
+        reports = train_classifiers(PlanQA.open())
+    except (ClassifierTrainingError, BankError) as exc:  # BankError: a candidate question file that does not validate
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for r in reports:
+        print(f"{r.doc_id}: trained on {r.n_questions} residents' questions over {r.n_clauses} clauses; seventh wave"
+              f" ({r.held_out}, never trained on) Recall@1 {r.recall_at_1:.3f}, @5 {r.recall_at_5:.3f} -> {r.path}")
     return 0
 
 

@@ -15,7 +15,7 @@ from index.lexicon import EverydayLexicon
 from index.store import IndexProblem, SearchIndex, build_index, load_index
 from index.units import ParagraphUnit
 from qa.records import Hit, QueryError, check_query
-from qa.retrieval import bank_rankers, milvus_rankers  # noqa: F401  (register the bank and Milvus rankers)
+from qa.retrieval import bank_rankers, clause_classifier, milvus_rankers  # noqa: F401  (register the bank, classifier and Milvus rankers)
 from qa.retrieval.catalog import UnitCatalog
 from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.retrieval.query import Filters, Query, QueryAnalyzer
@@ -104,6 +104,11 @@ class Retriever:
         """What built the index: model, corpus fingerprint, build time, vector store."""
         keys = ("model", "corpus", "built_at", "vector_store", "counts")
         return {k: self._index.manifest.get(k) for k in keys}
+
+    @property
+    def model_key(self) -> str:
+        """The key of the embedding model the index was built with (index.embedder.model_key)."""
+        return str(self._index.manifest.get("model_key", ""))
 
     @property
     def backend(self) -> str:
