@@ -24,13 +24,11 @@ from eval.gold import DEV_EVERYDAY, DEV_JUDGEMENT, DEV_SET, GOLD_DIR, load_gold,
 from eval.logistic_fit import fit_standardised_logistic
 from eval.robustness import REWORDINGS
 from eval.train_answerability import FOLLOWUP_DEV_SETS
+from eval.train_classifier import CANDIDATE_QUESTIONS, HeldOutClassifiers
 from qa.retrieval.rerank import FEATURES, RERANK_FILE, RerankModel
 from qa.service import PlanQA
 
 DEPTH = 10  # fused clauses reranked: Recall@10 of fusion is 0.97-1.00 on the development sets
-# Bank candidates the reranker also learns from. The seventh wave is kept out: trained on too, it left every held-out
-# group within a point and lowered the development sets' Recall@1 (session 15); it stays as data.
-CANDIDATE_QUESTIONS = {"wave5": "in_scope_wave5_part*.jsonl", "wave6": "in_scope_wave6_part*.jsonl"}
 REGULARISATION = 0.1  # C of the logistic model; leave-group-out Recall@1 on dev was flat between 0.1 and 1
 
 
@@ -45,6 +43,7 @@ class TrainingQuestion:
     group: str
     question: str
     evidence: list[str]
+    learned_as: str = ""  # the clause classifier's training source it is in ("wave5"), ranked by one that never saw it
 
 
 @dataclass
@@ -69,7 +68,7 @@ def training_questions(service: PlanQA) -> list[TrainingQuestion]:
     # rankers' features know nothing of them): training data of the same kind as the bank, by other writers.
     # Each wave's writers are held out together.
     for wave, pattern in CANDIDATE_QUESTIONS.items():
-        questions += [TrainingQuestion(f"residents' candidates ({wave})", q.question, [q.evidence])
+        questions += [TrainingQuestion(f"residents' candidates ({wave})", q.question, [q.evidence], wave)
                       for q in load_candidate_questions(service.documents(), pattern).in_scope]
     for name in FOLLOWUP_DEV_SETS:
         for conversation in load_conversations(GOLD_DIR / name, texts):
@@ -79,12 +78,16 @@ def training_questions(service: PlanQA) -> list[TrainingQuestion]:
     return questions
 
 
-def question_rows(service: PlanQA, questions: list[TrainingQuestion], depth: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per question: the features of its first depth fused clauses and which of them hold its evidence."""
+def question_rows(service: PlanQA, questions: list[TrainingQuestion], depth: int,
+                  held_out: HeldOutClassifiers | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per question: the features of its first depth fused clauses and which of them hold its evidence (ranked by
+    clause classifiers that never saw the question)."""
     retriever = service.retriever
+    held_out = held_out or HeldOutClassifiers(service)
     rows = []
     for q in questions:
-        clauses, features = retriever.rerank_inputs(retriever.prepare(q.question), depth)
+        with held_out.serving(q.learned_as):
+            clauses, features = retriever.rerank_inputs(retriever.prepare(q.question), depth)
         evidence = [squash(e) for e in q.evidence]
         labels = np.array([any(e in squash(retriever.unit(c.clause_id).text) for e in evidence) for c in clauses])
         rows.append((features, labels.astype(int)))

@@ -11,6 +11,7 @@ how many sentences each cites on average.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import numpy as np
 from corpus.files import atomic_write_text
 from eval.gold import squash
 from eval.logistic_fit import fit_standardised_logistic
+from eval.train_classifier import HeldOutClassifiers
 from eval.train_reranker import TrainingQuestion, training_questions
 from qa.retrieval import Candidate, Retriever
 from qa.retrieval.sentence_model import FEATURES, SENTENCE_MODEL_FILE, SentenceModel
@@ -63,13 +65,16 @@ class SentenceReport:
     path: Path
 
 
-def question_rows(retriever: Retriever, questions: list[TrainingQuestion]) -> list[SentenceRows | None]:
-    """Per question: its candidates' features, labels and the hand-set choice (None without answer candidates)."""
+def question_rows(retriever: Retriever, questions: list[TrainingQuestion],
+                  held_out: HeldOutClassifiers | None = None) -> list[SentenceRows | None]:
+    """Per question: its candidates' features, labels and the hand-set choice (None without answer candidates),
+    ranked by clause classifiers that never saw the question (held_out; None: the shipped ones)."""
     config = retriever.tuning.sentences
     rows = []
     for q in questions:
         query = retriever.prepare(q.question)
-        ranking = retriever.rank(query, k=max(config.multipart_clauses, 10))
+        with held_out.serving(q.learned_as) if held_out is not None else nullcontext():
+            ranking = retriever.rank(query, k=max(config.multipart_clauses, 10))
         candidates = [c for c in retriever.candidates(query, ranking[: config.multipart_clauses])
                       if c.clause_rank < config.answer_clauses]
         if not candidates:
@@ -122,8 +127,8 @@ def train_sentences(service: PlanQA, path: Path = SENTENCE_MODEL_FILE) -> Senten
     """Train on the reranker's questions, report each group held out, and write the model trained on all of them."""
     margin = service.retriever.tuning.sentences.model_margin
     questions = training_questions(service)
-    kept = [(q, r) for q, r in zip(questions, question_rows(service.retriever, questions), strict=True)
-            if r is not None]
+    rows = question_rows(service.retriever, questions, HeldOutClassifiers(service))
+    kept = [(q, r) for q, r in zip(questions, rows, strict=True) if r is not None]
     rows = [r for _, r in kept]
     groups = sorted({q.group for q, _ in kept})
     held_out = {}
