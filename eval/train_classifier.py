@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -94,7 +95,8 @@ def train_classifiers(service: PlanQA, regularisation: float = REGULARISATION) -
         model = fit_classifier(service, doc_id, questions, vectors, regularisation, trained_on)
         if model is None:
             continue
-        check = [q for q in held_out if q.clause_id in set(model.clause_ids)]
+        classes = set(model.clause_ids)
+        check = [q for q in held_out if q.clause_id in classes]
         r1, r5 = _recall(model, question_vectors(service, [q.question for q in check]), [q.clause_id for q in check])
         if check:
             model = replace(model, trained_on=f"{trained_on}; seventh wave of residents' candidates ({len(check)},"
@@ -114,13 +116,24 @@ class HeldOutClassifiers:
     both), or they learn to trust it more than a resident's new question deserves."""
 
     def __init__(self, service: PlanQA) -> None:
-        """Read and encode every training question once; classifiers are fitted when first asked for."""
+        """Training questions are read and encoded once, and classifiers fitted, only when first asked for (never
+        while the classifier is not fused)."""
         self.service = service
-        self.sources = training_sources(service)
-        self._questions = [q for source in self.sources.values() for q in source]
-        self._source_of = [name for name, source in self.sources.items() for _ in source]
         self._vectors: np.ndarray | None = None
         self._fitted: dict[str, list[ClauseClassifier]] = {}
+
+    @cached_property
+    def sources(self) -> dict[str, list[InScopeQuestion]]:
+        """The training questions by source (training_sources)."""
+        return training_sources(self.service)
+
+    @cached_property
+    def _questions(self) -> list[InScopeQuestion]:
+        return [q for source in self.sources.values() for q in source]
+
+    @cached_property
+    def _source_of(self) -> list[str]:
+        return [name for name, source in self.sources.items() for _ in source]
 
     def without(self, source: str) -> list[ClauseClassifier]:
         """Each document's classifier fitted on every training question but those of source."""
@@ -139,7 +152,7 @@ class HeldOutClassifiers:
         """Rank with the classifiers that never saw source (no change for a source they do not learn from)."""
         ranker = self.service.retriever.rankers.get("clause_clf")
         fused = bool(self.service.retriever.config.weights.get("clause_clf"))  # unfused, it changes no ranking
-        if source not in self.sources or not fused or not isinstance(ranker, ClassifierRanker):
+        if not fused or not isinstance(ranker, ClassifierRanker) or source not in self.sources:
             yield
             return
         shipped = ranker.models
