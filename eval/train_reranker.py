@@ -12,6 +12,7 @@ are never read here.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,13 +81,12 @@ def training_questions(service: PlanQA) -> list[TrainingQuestion]:
 
 def question_rows(service: PlanQA, questions: list[TrainingQuestion], depth: int,
                   held_out: HeldOutClassifiers | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per question: the features of its first depth fused clauses and which of them hold its evidence (ranked by
-    clause classifiers that never saw the question)."""
+    """Per question: the features of its first depth fused clauses and which of them hold its evidence, ranked by
+    clause classifiers that never saw the question (held_out; None: the shipped ones)."""
     retriever = service.retriever
-    held_out = held_out or HeldOutClassifiers(service)
     rows = []
     for q in questions:
-        with held_out.serving(q.learned_as):
+        with held_out.serving(q.learned_as) if held_out is not None else nullcontext():
             clauses, features = retriever.rerank_inputs(retriever.prepare(q.question), depth)
         evidence = [squash(e) for e in q.evidence]
         labels = np.array([any(e in squash(retriever.unit(c.clause_id).text) for e in evidence) for c in clauses])
@@ -115,7 +115,7 @@ def recall_at_1(model: RerankModel | None, rows: list[tuple[np.ndarray, np.ndarr
 def train_reranker(service: PlanQA, depth: int = DEPTH, path: Path = RERANK_FILE) -> RerankReport:
     """Train on the development sets, report each group held out, and write the model trained on all of them."""
     questions = training_questions(service)
-    rows = question_rows(service, questions, depth)
+    rows = question_rows(service, questions, depth, HeldOutClassifiers(service))
     groups = sorted({q.group for q in questions})
     held_out = {}
     for group in groups:
