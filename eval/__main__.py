@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("train-reranker", help="train the reranker of the fused top clauses on the development sets")
     sub.add_parser("train-classifier", help="train each document's clause classifier on its residents' questions")
     sub.add_parser("train-sentences", help="train the model choosing answer sentences on the reranker's questions")
+    sub.add_parser("train-answer-check", help="train the check of the lead sentence against the question")
     robust = sub.add_parser("robustness", help="do reworded questions keep their top clause and lead citation?")
     robust.add_argument("--rewordings", type=Path, help="rewordings file (default: eval/gold/rewordings.jsonl)")
     args = parser.parse_args(argv)
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train_classifier()
         if args.command == "train-sentences":
             return _train_sentences()
+        if args.command == "train-answer-check":
+            return _train_answer_check()
         if args.command == "robustness":
             return _robustness(args)
         return _run(args) if args.command == "run" else _bench(args)
@@ -176,6 +179,21 @@ def _train_sentences() -> int:
         print(f"  {group} ({f.questions}): lead sentence holds the evidence {f.lead_before} -> {f.lead_after},"
               f" a cited one {f.cited_before} -> {f.cited_after}, sentences cited {f.citations_before:.2f} ->"
               f" {f.citations_after:.2f}")
+    print(f"written: {report.path}")
+    return 0
+
+
+def _train_answer_check() -> int:
+    from eval.train_answer_check import CheckTrainingError, train_check
+    from qa.service import PlanQA
+
+    try:
+        report = train_check(PlanQA.open())
+    except CheckTrainingError as exc:  # a bank file that does not validate (BankError) is reported by main()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"trained on {report.answered} answered pairs, {report.out_of_scope_pairs} out-of-scope and"
+          f" {report.wrong_sentence_pairs} wrong-sentence pairs (training ROC AUC {report.training_auc:.3f})")
     print(f"written: {report.path}")
     return 0
 

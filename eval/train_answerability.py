@@ -27,7 +27,7 @@ from eval.robustness import REWORDINGS
 from qa.answerability import FEATURES, MODEL_FILE, AnswerabilityModel, FeatureReader, sha256_of
 from qa.pipeline import AskState
 from qa.service import PlanQA
-from qa.tuning import TUNING_FILE
+from qa.tuning import TUNING_FILE, AnswerCheckConfig
 from qa.wording import JUDGEMENT_CATEGORIES, WORDING_FILE, WordingModel, masker_for, ngrams
 
 MAX_WRONG_REFUSALS = 0.03
@@ -217,7 +217,9 @@ def choose_threshold(service: PlanQA, model: AnswerabilityModel, questions: DevQ
     residents' in-scope bank questions (out-of-fold probabilities). Returns (threshold, correct refusals, wrong
     refusals per in-plan set)."""
     answerer = service.answerer
-    answerer.use_answerability(model, threshold=0.0)  # the model never refuses: how the other deciders answer
+    # The model never refuses, nor the answer check (its operating point is chosen after this one's): how the other
+    # deciders answer.
+    answerer.use_answerability(model, threshold=0.0, check=AnswerCheckConfig())
 
     def read(question: str) -> tuple[float, bool]:
         state = answerer.run(question)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.answer_check import AnswerCheck
 from qa.compose import procedure_note
 from qa.decide import PlanSentences, states_a_time
 from qa.indicators import IndicatorTable, asked_kind, asked_unit
@@ -189,11 +190,13 @@ class Answerability:
     name = "answerability"
 
     def __init__(self, reader: FeatureReader, model: AnswerabilityModel, threshold: float,
-                 contacts: dict[str, str] | None = None) -> None:
-        """Use the feature reader, the trained model, the operating point and each document's service contact."""
+                 contacts: dict[str, str] | None = None, check: AnswerCheck | None = None) -> None:
+        """Use the feature reader, the trained model, the operating point, each document's service contact and the
+        answer check consulted when the model is unsure (None: the model alone decides)."""
         self.reader = reader
         self.model = model
         self.threshold = threshold
+        self.check = check
         self.contacts = contacts or {}
         self._policy = PlanSentences(reader.retriever, reader.retriever.tuning.refusal, check_confidence=False)
 
@@ -215,6 +218,11 @@ class Answerability:
             if state.intent.asks_procedure:
                 return self.procedure(state, p)
             return Decision("refuse", self.explain(state), reason=f"answerability {p:.2f}")
+        if self.check is not None and self.check.refuses(state, p):
+            if state.intent.asks_procedure:
+                return self.procedure(state, p)
+            return Decision("refuse", self.explain(state),
+                            reason=f"answerability {p:.2f}, answer check {state.answer_check:.2f}")
         return None
 
     def procedure(self, state: AskState, p: float) -> Decision:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from corpus.records import Document
+from qa.answer_check import AnswerCheck, load_check
 from qa.answerability import Answerability, AnswerabilityModel, FeatureReader, load_model
 from qa.decide import (
     AskedYear,
@@ -33,6 +34,7 @@ from qa.records import Answer, Indicator
 from qa.retrieval import Filters, Retriever
 from qa.retrieval.bank_rankers import BankDenseRanker
 from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
+from qa.tuning import AnswerCheckConfig
 from qa.years import YearClauses, clause_years
 
 EARLIER_ANSWERS = 256  # earlier questions whose answers are kept for follow-up turns (a few KB each)
@@ -68,15 +70,22 @@ class Answerer:
         self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of, self.cited_text_of,
                                                 self.bank_closeness, self.table.undated_target), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
+        # The answer check reads pair vectors of the embedding model it was trained on: none without that model.
+        self.check_model = load_check(retriever.model_key) if retriever.has_embedder else None
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
-    def use_answerability(self, model: AnswerabilityModel | None, threshold: float | None = None) -> None:
-        """Decide with the learned model (refusing below the tuned operating point, or threshold), or with the v1
-        rules when model is None."""
+    def use_answerability(self, model: AnswerabilityModel | None, threshold: float | None = None,
+                          check: AnswerCheckConfig | None = None) -> None:
+        """Decide with the learned model (refusing below the tuned operating point, or threshold, and consulting the
+        answer check when it is unsure: at the tuned check settings, or check's; band 0 never consults it), or with
+        the v1 rules when model is None."""
         retriever, refusal = self.retriever, self.retriever.tuning.refusal
         threshold = retriever.tuning.answerability.threshold if threshold is None else threshold
+        config = retriever.tuning.answer_check if check is None else check
+        answer_check = (AnswerCheck(retriever, self.check_model, config)
+                        if self.check_model is not None and config.band > 0 else None)
         learned = [Answerability(FeatureReader(retriever, self.table, model.wording if model else None), model, threshold,
-                                  self.contacts)]
+                                  self.contacts, answer_check)]
         sentences = PlanSentences(retriever, refusal, check_confidence=model is None)
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [

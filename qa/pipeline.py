@@ -46,6 +46,7 @@ class AskState:
     decision: Decision | None = None
     answer: Answer | None = None
     answerability: float | None = None  # the learned probability that the plan answers (when it was asked)
+    answer_check: float | None = None  # the answer check's log-odds that the lead sentence answers (when consulted)
 
 
 class Stage(Protocol):

@@ -84,6 +84,17 @@ class AnswerabilityConfig:
 
 
 @dataclass(frozen=True)
+class AnswerCheckConfig:
+    """When the answer check (qa/answer_check.py) is consulted and refuses: below the band of the answerability
+    probability, when log-odds(p) + weight x the check's log-odds < threshold (band 0: never consulted)."""
+
+    weight: float = 0.0
+    threshold: float = 0.0
+    band: float = 0.0
+    chosen_on: str = ""
+
+
+@dataclass(frozen=True)
 class FollowUpConfig:
     """When a conversation turn names too little to stand alone and is asked beside the earlier question; how far a
     year turn looks for the year asked when the earlier answer was about other years."""
@@ -121,6 +132,7 @@ class Tuning:
     refusal: RefusalConfig = field(default_factory=RefusalConfig)
     indicators: IndicatorConfig = field(default_factory=IndicatorConfig)
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
+    answer_check: AnswerCheckConfig = field(default_factory=AnswerCheckConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     followups: FollowUpConfig = field(default_factory=FollowUpConfig)
     terms: TermConfig = field(default_factory=TermConfig)
@@ -143,7 +155,8 @@ def load_tuning(path: Path = TUNING_FILE) -> Tuning:
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     sections = {f.name: f.type for f in fields(Tuning) if f.name != "extra"}
     classes = {"fusion": FusionConfig, "sentences": SentenceConfig, "refusal": RefusalConfig,
-               "indicators": IndicatorConfig, "answerability": AnswerabilityConfig, "cache": CacheConfig,
+               "indicators": IndicatorConfig, "answerability": AnswerabilityConfig,
+               "answer_check": AnswerCheckConfig, "cache": CacheConfig,
                "followups": FollowUpConfig, "terms": TermConfig}
     parsed = {name: _section(classes[name], data.get(name, {})) for name in sections}
     extra = {k: v for k, v in data.items() if k not in sections}

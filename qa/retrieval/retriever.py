@@ -111,6 +111,11 @@ class Retriever:
         return str(self._index.manifest.get("model_key", ""))
 
     @property
+    def has_embedder(self) -> bool:
+        """Whether questions can be encoded (dense search and the answer check need it)."""
+        return self._embedder is not None
+
+    @property
     def backend(self) -> str:
         """The search backend the index lives in: faiss (embedded) or milvus."""
         return self._index.backend
@@ -124,6 +129,12 @@ class Retriever:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embeddings of several short query texts (each memoised), one row per text."""
         return np.stack([self.encode_query(t) for t in texts])
+
+    def encode_query_batch(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of many query texts at once, not memoised (training data: encoded once, in length order)."""
+        if self._embedder is None:
+            raise QueryError("dense search needs the embedding model")
+        return self._embedder.encode_queries(texts)
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embedding of a query text (memoised: repeated questions are not re-encoded)."""
