@@ -26,7 +26,8 @@ FOLLOWUP_SEALED_SETS = {"sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "follow
                         "sealed3": GOLD_DIR / "followup_sealed3.jsonl", "sealed4": GOLD_DIR / "followup_sealed4.jsonl",
                         "sealed5": GOLD_DIR / "followup_sealed5.jsonl",
                         "sealed6": GOLD_DIR / "followup_sealed6.jsonl",
-                        "sealed7": GOLD_DIR / "followup_sealed7.jsonl"}
+                        "sealed7": GOLD_DIR / "followup_sealed7.jsonl",
+                        "sealed8": GOLD_DIR / "followup_sealed8.jsonl"}
 KINDS = ("year", "slot", "pronoun", "detail", "contrast", "standalone")
 Ask = Callable[[str, list[str]], Answer]
 

@@ -160,7 +160,7 @@ def test_evaluate_reports_gold_errors_visibly(staff, tmp_path):
 def test_every_shipped_gold_set_offered_by_the_evaluation_tab_exists_with_its_conversations():
     from ui.tabs_eval import FOLLOWUPS, SHIPPED, SHIPPED_LABELS
 
-    assert [value for _, value in SHIPPED_LABELS] == list(SHIPPED) == ["dev", "dev-everyday", "dev-refusals", "sealed", "sealed2", "sealed3", "sealed4", "sealed5", "sealed6", "sealed7"]
+    assert [value for _, value in SHIPPED_LABELS] == list(SHIPPED) == ["dev", "dev-everyday", "dev-refusals", "sealed", "sealed2", "sealed3", "sealed4", "sealed5", "sealed6", "sealed7", "sealed8"]
     assert set(FOLLOWUPS) == set(SHIPPED)
     assert all(path.is_file() for path in [*SHIPPED.values(), *FOLLOWUPS.values()])
     assert SHIPPED["sealed3"].name == "sealed_test3.jsonl" and FOLLOWUPS["sealed3"].name == "followup_sealed3.jsonl"
@@ -168,6 +168,7 @@ def test_every_shipped_gold_set_offered_by_the_evaluation_tab_exists_with_its_co
     assert SHIPPED["sealed5"].name == "sealed_test5.jsonl" and FOLLOWUPS["sealed5"].name == "followup_sealed5.jsonl"
     assert SHIPPED["sealed6"].name == "sealed_test6.jsonl" and FOLLOWUPS["sealed6"].name == "followup_sealed6.jsonl"
     assert SHIPPED["sealed7"].name == "sealed_test7.jsonl" and FOLLOWUPS["sealed7"].name == "followup_sealed7.jsonl"
+    assert SHIPPED["sealed8"].name == "sealed_test8.jsonl" and FOLLOWUPS["sealed8"].name == "followup_sealed8.jsonl"
     assert SHIPPED["dev-refusals"].name == "dev_refusals.jsonl" and FOLLOWUPS["dev-refusals"].name == "followup_dev6.jsonl"
 
 

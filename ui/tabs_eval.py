@@ -46,7 +46,8 @@ SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"),
                   ("第四封存测试集 sealed_test4.jsonl", "sealed4"),
                   ("第五封存测试集 sealed_test5.jsonl", "sealed5"),
                   ("第六封存测试集 sealed_test6.jsonl", "sealed6"),
-                  ("第七封存测试集 sealed_test7.jsonl（最新，最少被看过）", "sealed7")]
+                  ("第七封存测试集 sealed_test7.jsonl", "sealed7"),
+                  ("第八封存测试集 sealed_test8.jsonl（最新，最少被看过）", "sealed8")]
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
