@@ -214,15 +214,12 @@ class Answerability:
         # questions.) A question with another part besides ("能在这上学吗？去哪报名？") is answered, with the note.
         if state.intent.only_procedure:
             return self.procedure(state, p)
-        if p < self.threshold:
+        # Below the operating point, or above it but not by enough for the answer check (when one is consulted).
+        if p < self.threshold or (self.check is not None and self.check.refuses(state, p)):
             if state.intent.asks_procedure:
                 return self.procedure(state, p)
-            return Decision("refuse", self.explain(state), reason=f"answerability {p:.2f}")
-        if self.check is not None and self.check.refuses(state, p):
-            if state.intent.asks_procedure:
-                return self.procedure(state, p)
-            return Decision("refuse", self.explain(state),
-                            reason=f"answerability {p:.2f}, answer check {state.answer_check:.2f}")
+            checked = "" if state.answer_check is None else f", answer check {state.answer_check:.2f}"
+            return Decision("refuse", self.explain(state), reason=f"answerability {p:.2f}{checked}")
         return None
 
     def procedure(self, state: AskState, p: float) -> Decision:
