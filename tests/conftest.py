@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from corpus.records import Document
 from corpus.store import CorpusStore
 
 PLAN_ID = "qingdao-2021"
+
+# The suite's temporary files, its servers' included, go to one folder removed when the run ends: Gradio keeps every
+# file it serves under <temp>/gradio and never empties it, and gradio_client leaves an empty folder in the temp
+# directory for every file it downloads. Set before any test module imports gradio (it reads the folder on import).
+_TEMP = tempfile.mkdtemp(prefix="planqa-tests-")
+os.environ["TMPDIR"] = _TEMP
+tempfile.tempdir = _TEMP
+atexit.register(shutil.rmtree, _TEMP, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -230,3 +230,18 @@ def test_ask_reads_a_follow_up_against_the_history(client):
     assert alone["understood_as"] == "那2035年呢" and "pq-understood" not in alone["html"]
     junk = client.predict("那农村呢", {"not": "a list"}, api_name="/ask")  # a malformed history is ignored
     assert junk["understood_as"] == "那农村呢"
+
+
+def test_download_folder_is_removed_when_the_process_exits():
+    """A server's download folder lives as long as its process: a restart or a test run leaves none in /tmp."""
+    import subprocess
+    import sys
+
+    from corpus.paths import PROJECT_ROOT
+
+    made = subprocess.run([sys.executable, "-c", "from ui.common import download_folder\n"
+                           "f = download_folder(); (f / 'x.csv').write_text('a'); print(f)"],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=True)
+    folder = Path(made.stdout.strip().splitlines()[-1])
+    assert folder.name.startswith("planqa-ui-")
+    assert not folder.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -25,13 +26,22 @@ ALL = "all"  # dropdown value meaning "no filter"
 # core; more threads only thrash (50 API clients on 2 cores: 11.7 req/s unbounded). PLANQA_UI_CONCURRENCY overrides.
 CONCURRENCY = int(os.environ.get("PLANQA_UI_CONCURRENCY") or max(2, min(8, os.cpu_count() or 2)))
 
+
+def download_folder() -> Path:
+    """A fresh folder for this process's downloads, removed when the process exits (a restarted server or a test run
+    leaves no folder behind in the system's temp directory)."""
+    folder = Path(tempfile.mkdtemp(prefix="planqa-ui-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 @dataclass
 class AppContext:
     """The service the tabs call, the feedback store, and where generated files go."""
 
     service: PlanQA
     feedback: FeedbackStore
-    downloads: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="planqa-ui-")))
+    downloads: Path = field(default_factory=download_folder)
     answers: AnswerLog = field(default_factory=AnswerLog)
     limiter: RateLimiter = field(default_factory=RateLimiter)
 
