@@ -20,6 +20,7 @@ FOLLOWUP_DEV = GOLD_DIR / "followup_dev.jsonl"
 FOLLOWUP_DEV5 = GOLD_DIR / "followup_dev5.jsonl"  # written blind with dev_everyday.jsonl, weighted to slot and detail
 # written blind, 39 of its 110 later turns asking what the plan does not say: offered beside dev_refusals.jsonl
 FOLLOWUP_DEV6 = GOLD_DIR / "followup_dev6.jsonl"
+FOLLOWUP_DEV7 = GOLD_DIR / "followup_dev7.jsonl"  # the newest development conversations, written blind
 FOLLOWUP_SEALED = GOLD_DIR / "followup_sealed.jsonl"  # written before any follow-up code; never tuned on
 # The sealed conversations beside each sealed set of eval.gold.SEALED_SETS, by the same names.
 FOLLOWUP_SEALED_SETS = {"sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "followup_sealed2.jsonl",

@@ -15,6 +15,10 @@ DEV_JUDGEMENT = GOLD_DIR / "dev_judgement.jsonl"  # judgement-shaped questions o
 DEV_EVERYDAY = GOLD_DIR / "dev_everyday.jsonl"
 # Residents' questions the plan does not answer, most about its own topics, written blind (dev: tune on it).
 DEV_REFUSALS = GOLD_DIR / "dev_refusals.jsonl"
+# Written for session 22 by three new writers from the plan text alone, the way the sealed sets are: everyday in-plan
+# questions (many put as forecasts the plan does answer) and predictions, opinions, comparisons and near misses it does
+# not answer (dev: the judgement check's operating point was chosen on it).
+DEV_FRESH = GOLD_DIR / "dev_fresh.jsonl"
 SEALED_SET = GOLD_DIR / "sealed_test.jsonl"  # written before tuning; run once per finished change, never tuned on
 # Every sealed set in the order they were written (each blind at its first run; the newest has steered the fewest
 # decisions), by the name the evaluation tab offers it under.

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from eval.followup import KINDS, load_conversations
-from eval.gold import DEV_EVERYDAY, DEV_JUDGEMENT, DEV_REFUSALS, DEV_SET, GOLD_DIR, GoldError, load_gold
+from eval.gold import DEV_EVERYDAY, DEV_FRESH, DEV_JUDGEMENT, DEV_REFUSALS, DEV_SET, GOLD_DIR, GoldError, load_gold
 from eval.metrics import contains_figure, mrr_at, ndcg_at, recall_at, relevant_flags
 from eval.runner import evaluate_retrieval
 from qa.records import Hit
@@ -116,6 +116,20 @@ def test_refusal_development_set_is_residents_questions_the_plan_does_not_answer
     # mostly about the plan's own topics: what the plan does not give, forecasts, judgements, one's own case
     assert (counts["near_miss"], counts["prediction"], counts["opinion"], counts["personal_calc"]) == (219, 118, 118, 100)
     assert len(counts) == 13 and len({q.id for q in gold.questions}) == 996
+
+
+def test_fresh_development_set_weighs_forecast_shaped_questions_on_both_sides(plan):
+    """Session 22: three new writers, the plan text alone; 360 written, the 8 word for word in a bank, candidate, voter
+    or gold file dropped unrun."""
+    gold = load_gold(DEV_FRESH, [plan.clean_text])
+    inside = [q for q in gold.questions if q.in_plan]
+    counts = Counter(q.category for q in gold.questions if not q.in_plan)
+    assert len(gold.questions) == 352 and len(inside) == 154 and all(q.type == "everyday" for q in inside)
+    assert all(plan.clean_text.count(e) == 1 for q in inside for e in q.evidence)
+    assert counts == {"near_miss": 58, "prediction": 55, "opinion": 45, "comparison": 20, "procedure": 11,
+                      "personal_calc": 9}
+    rows = [json.loads(line) for line in DEV_FRESH.read_text(encoding="utf-8").splitlines()]
+    assert sum(r.get("frame") == "forward" for r in rows) == 84  # in-plan questions put as forecasts ("…能…不")
 
 
 def test_everyday_development_set_covers_the_plan_in_residents_words(plan):

@@ -18,8 +18,8 @@ import gradio as gr
 import pandas as pd
 
 from eval.api import ABLATION, load_gold_for, run_evaluation
-from eval.followup import FOLLOWUP_DEV, FOLLOWUP_DEV5, FOLLOWUP_DEV6, FOLLOWUP_SEALED_SETS
-from eval.gold import DEV_EVERYDAY, DEV_REFUSALS, DEV_SET, SEALED_SETS, GoldError
+from eval.followup import FOLLOWUP_DEV, FOLLOWUP_DEV5, FOLLOWUP_DEV6, FOLLOWUP_DEV7, FOLLOWUP_SEALED_SETS
+from eval.gold import DEV_EVERYDAY, DEV_FRESH, DEV_REFUSALS, DEV_SET, SEALED_SETS, GoldError
 from eval.report import summary_rows, type_rows
 from qa.records import QueryError
 from ui import render
@@ -37,11 +37,15 @@ CONFIG_LABELS = [
     ("混合检索·不重排 hybrid-no-rerank", "hybrid-no-rerank"),
 ]
 STAGES = {"answers": "回答评测", "follow-ups": "追问评测", "no-harm": "追问无害检查"}
-SHIPPED = {"dev": DEV_SET, "dev-everyday": DEV_EVERYDAY, "dev-refusals": DEV_REFUSALS, **SEALED_SETS}
-FOLLOWUPS = {"dev": FOLLOWUP_DEV, "dev-everyday": FOLLOWUP_DEV5, "dev-refusals": FOLLOWUP_DEV6, **FOLLOWUP_SEALED_SETS}
+SHIPPED = {"dev": DEV_SET, "dev-everyday": DEV_EVERYDAY, "dev-refusals": DEV_REFUSALS, "dev-fresh": DEV_FRESH,
+           **SEALED_SETS}
+FOLLOWUPS = {"dev": FOLLOWUP_DEV, "dev-everyday": FOLLOWUP_DEV5, "dev-refusals": FOLLOWUP_DEV6,
+             "dev-fresh": FOLLOWUP_DEV7, **FOLLOWUP_SEALED_SETS}
 SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"),
                   ("居民口语开发集 dev_everyday.jsonl（调参用，盲写）", "dev-everyday"),
-                  ("拒答开发集 dev_refusals.jsonl（996 道规划答不了的问题，调参用，盲写）", "dev-refusals"), ("封存测试集 sealed_test.jsonl（只用于最终检验）", "sealed"),
+                  ("拒答开发集 dev_refusals.jsonl（996 道规划答不了的问题，调参用，盲写）", "dev-refusals"),
+                  ("新写手开发集 dev_fresh.jsonl（154 道口语问题 + 198 道预测、评价、比较、近似问题，调参用，盲写）", "dev-fresh"),
+                  ("封存测试集 sealed_test.jsonl（只用于最终检验）", "sealed"),
                   ("第二封存测试集 sealed_test2.jsonl", "sealed2"), ("第三封存测试集 sealed_test3.jsonl", "sealed3"),
                   ("第四封存测试集 sealed_test4.jsonl", "sealed4"),
                   ("第五封存测试集 sealed_test5.jsonl", "sealed5"),
