@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("train-classifier", help="train each document's clause classifier on its residents' questions")
     sub.add_parser("train-sentences", help="train the model choosing answer sentences on the reranker's questions")
     sub.add_parser("train-answer-check", help="train the check of the lead sentence against the question")
+    sub.add_parser("train-judgement", help="train the wording model telling forecasts, comparisons and opinions")
     robust = sub.add_parser("robustness", help="do reworded questions keep their top clause and lead citation?")
     robust.add_argument("--rewordings", type=Path, help="rewordings file (default: eval/gold/rewordings.jsonl)")
     args = parser.parse_args(argv)
@@ -70,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train_sentences()
         if args.command == "train-answer-check":
             return _train_answer_check()
+        if args.command == "train-judgement":
+            return _train_judgement()
         if args.command == "robustness":
             return _robustness(args)
         return _run(args) if args.command == "run" else _bench(args)
@@ -298,6 +301,23 @@ def _bench_rest(args: argparse.Namespace) -> int:
     (out / "rest.md").write_text("# REST throughput\n\n" + table + "\n", encoding="utf-8")
     print(table)
     print(f"\nreport: {out / 'rest.md'}")
+    return 0
+
+
+def _train_judgement() -> int:
+    from eval.train_answer_check import CheckTrainingError
+    from eval.train_answerability import TrainingError
+    from eval.train_judgement import train_judgement
+    from qa.service import PlanQA
+
+    try:
+        report = train_judgement(PlanQA.open())
+    except (CheckTrainingError, TrainingError) as exc:  # a bank file that does not validate is reported by main()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"trained on {report.judgements} judgement questions against {report.in_scope} in-scope ones"
+          f" (out-of-fold ROC AUC {report.out_of_fold_auc:.3f})")
+    print(f"written: {report.path}")
     return 0
 
 

@@ -51,20 +51,29 @@ class CheckReport:
     path: Path
 
 
-def out_of_scope_candidates(service: PlanQA) -> list[str]:
-    """The kept out-of-scope candidate questions of every loaded document, validated (line-numbered problems)."""
-    questions, problems = [], []
+def out_of_scope_candidate_rows(service: PlanQA) -> list[tuple[str, str]]:
+    """(question, category) of the kept out-of-scope candidate questions of every loaded document, validated
+    (line-numbered problems)."""
+    rows, problems = [], []
     for document in service.documents():
         for path in sorted((SHIPPED_CANDIDATES / document.doc_id).glob(OUT_OF_SCOPE_CANDIDATES)):
             for number, row, problem in numbered_objects(path.read_text(encoding="utf-8")):
                 text = row.get("question") if row is not None else None
+                category = row.get("category") if row is not None else None
                 if problem or not isinstance(text, str) or not text.strip():
                     problems.append(f"{path.name}:{number}: {problem or 'needs a non-empty question'}")
+                elif not isinstance(category, str) or not category.strip():
+                    problems.append(f"{path.name}:{number}: needs a category")
                 else:
-                    questions.append(text.strip())
+                    rows.append((text.strip(), category.strip()))
     if problems:
         raise CheckTrainingError("out-of-scope candidates do not validate:\n" + "\n".join(problems[:20]))
-    return questions
+    return rows
+
+
+def out_of_scope_candidates(service: PlanQA) -> list[str]:
+    """The kept out-of-scope candidate questions of every loaded document, validated (line-numbered problems)."""
+    return [question for question, _ in out_of_scope_candidate_rows(service)]
 
 
 def _nearest_sentences(service: PlanQA, question: str, n: int) -> list[str]:

@@ -27,7 +27,7 @@ from eval.robustness import REWORDINGS
 from qa.answerability import FEATURES, MODEL_FILE, AnswerabilityModel, FeatureReader, sha256_of
 from qa.pipeline import AskState
 from qa.service import PlanQA
-from qa.tuning import TUNING_FILE, AnswerCheckConfig
+from qa.tuning import TUNING_FILE, AnswerCheckConfig, JudgementConfig
 from qa.wording import JUDGEMENT_CATEGORIES, WORDING_FILE, WordingModel, masker_for, ngrams
 
 MAX_WRONG_REFUSALS = 0.03
@@ -118,35 +118,42 @@ def plan_vocabulary_questions(service: PlanQA) -> list[str]:
     return list(dict.fromkeys(made))
 
 
-def writer_groups(bank: BankSet, extra: list[InScopeQuestion] | None = None) -> np.ndarray:
+def writer_groups(bank: BankSet, extra: list[InScopeQuestion] | None = None, more: int = 0) -> np.ndarray:
     """The fold group of every bank question (in-scope first, then out-of-scope, then the answerability-only in-scope
-    questions): an in-scope question's writer file, so no writer's style is scored by a model that saw it (an
-    answerability-only file too: its questions reword the same figures several times each); the out-of-scope bank is
-    one writer's file and holds every judgement example, so its questions are dealt into FOLDS groups of their own."""
+    questions, then `more` out-of-scope questions from beside the bank): an in-scope question's writer file, so no
+    writer's style is scored by a model that saw it (an answerability-only file too: its questions reword the same
+    figures several times each); the out-of-scope bank is one writer's file and holds every judgement example, so its
+    questions (and those beside it) are dealt into FOLDS groups of their own."""
     return np.array([q.source for q in bank.in_scope]
                     + [f"out-of-scope {i % FOLDS}" for i, _ in enumerate(bank.out_of_scope)]
-                    + [f"answerability-only {q.source}" for q in extra or []])
+                    + [f"answerability-only {q.source}" for q in extra or []]
+                    + [f"out-of-scope {i % FOLDS}" for i in range(more)])
 
 
-def fit_wording(service: PlanQA, extra: list[InScopeQuestion]) -> tuple[WordingModel, np.ndarray, float]:
-    """The wording model on the bank (judgement-asking out-of-scope questions against in-scope ones, the
-    answerability-only in-scope questions among them), the out-of-fold probability of every such question (in-scope,
-    out-of-scope, answerability-only; see writer_groups), and its out-of-fold ROC AUC."""
+def fit_wording(service: PlanQA, extra: list[InScopeQuestion], categories: tuple[str, ...] = JUDGEMENT_CATEGORIES,
+                more: list[tuple[str, str]] | None = None) -> tuple[WordingModel, np.ndarray, float]:
+    """The wording model on the bank (out-of-scope questions of the judgement categories against in-scope ones, the
+    answerability-only in-scope questions among them; with `more` (question, category) out-of-scope questions from
+    beside the bank), the out-of-fold probability of every such question (in-scope, out-of-scope, answerability-only,
+    more; see writer_groups), and its out-of-fold ROC AUC."""
     bank = service.retriever.bank
     masker = masker_for(service.retriever)
-    questions = [*bank.in_scope, *bank.out_of_scope, *extra]
-    masked = [masker.mask(q.question) for q in questions]
-    labels = np.array([0] * len(bank.in_scope) + [int(q.category in JUDGEMENT_CATEGORIES) for q in bank.out_of_scope]
-                      + [0] * len(extra))
+    more = more or []
+    questions = [*(q.question for q in bank.in_scope), *(q.question for q in bank.out_of_scope),
+                 *(q.question for q in extra), *(q for q, _ in more)]
+    masked = [masker.mask(q) for q in questions]
+    out_categories = [q.category for q in bank.out_of_scope]
+    labels = np.array([0] * len(bank.in_scope) + [int(c in categories) for c in out_categories]
+                      + [0] * len(extra) + [int(c in categories) for _, c in more])
     # Other out-of-scope kinds (weather, poems, other cities) are not judgements; they train nothing here. The
     # answerability-only questions ask for figures: without them "多少" alone reads as a personal amount or a price.
-    used = np.array([True] * len(bank.in_scope) + [q.category in JUDGEMENT_CATEGORIES for q in bank.out_of_scope]
-                    + [True] * len(extra))
+    used = np.array([True] * len(bank.in_scope) + [c in categories for c in out_categories]
+                    + [True] * len(extra) + [c in categories for _, c in more])
     if not labels.any() or labels[used].all():
         raise TrainingError(f"the wording model needs in-scope bank questions and out-of-scope ones of the kinds"
-                            f" {', '.join(JUDGEMENT_CATEGORIES)}; the bank has {len(bank.in_scope)} in-scope and"
+                            f" {', '.join(categories)}; the bank has {len(bank.in_scope)} in-scope and"
                             f" {int(labels.sum())} of those")
-    groups = writer_groups(bank, extra)
+    groups = writer_groups(bank, extra, len(more))
 
     def train(rows: np.ndarray) -> WordingModel:
         vectorizer = TfidfVectorizer(analyzer=ngrams, min_df=2)
@@ -164,8 +171,10 @@ def fit_wording(service: PlanQA, extra: list[InScopeQuestion]) -> tuple[WordingM
     auc = float(roc_auc_score(labels[used], out_of_fold[used]))
     final = train(indices[used])
     n_pos = int(labels[used].sum())
+    n_more = sum(c in categories for _, c in more)
+    beside = f", {n_more} of them from beside the bank" if n_more else ""
     trained_on = (f"question bank: {n_pos} out-of-scope questions asking for a judgement"
-                  f" ({', '.join(JUDGEMENT_CATEGORIES)}) against {len(bank.in_scope) + len(extra)} in-scope questions,"
+                  f" ({', '.join(categories)}){beside} against {len(bank.in_scope) + len(extra)} in-scope questions,"
                   f" plan words masked; out-of-fold ROC AUC {auc:.3f} (in-scope questions held out by writer file,"
                   f" the one-writer out-of-scope file in {FOLDS} folds)")
     return replace(final, trained_on=trained_on), out_of_fold, auc
@@ -217,9 +226,9 @@ def choose_threshold(service: PlanQA, model: AnswerabilityModel, questions: DevQ
     residents' in-scope bank questions (out-of-fold probabilities). Returns (threshold, correct refusals, wrong
     refusals per in-plan set)."""
     answerer = service.answerer
-    # The model never refuses, nor the answer check (its operating point is chosen after this one's): how the other
-    # deciders answer.
-    answerer.use_answerability(model, threshold=0.0, check=AnswerCheckConfig())
+    # The model never refuses, nor the answer check or the judgement check (their operating points are chosen after
+    # this one's): how the other deciders answer.
+    answerer.use_answerability(model, threshold=0.0, check=AnswerCheckConfig(), judgement=JudgementConfig())
 
     def read(question: str) -> tuple[float, bool]:
         state = answerer.run(question)

@@ -29,12 +29,14 @@ from qa.followup_deciders import (
 )
 from qa.indicators import IndicatorTable, review_clause_ids
 from qa.intent import IntentReader, asks_for_number
+from qa.judgement import JudgementCheck, load_judgement_wording
 from qa.pipeline import AskState, Pipeline
 from qa.records import Answer, Indicator
 from qa.retrieval import Filters, Retriever
 from qa.retrieval.bank_rankers import BankDenseRanker
 from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
-from qa.tuning import AnswerCheckConfig
+from qa.tuning import AnswerCheckConfig, JudgementConfig
+from qa.wording import masker_for
 from qa.years import YearClauses, clause_years
 
 EARLIER_ANSWERS = 256  # earlier questions whose answers are kept for follow-up turns (a few KB each)
@@ -72,20 +74,22 @@ class Answerer:
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
         # The answer check reads pair vectors of the embedding model it was trained on: none without that model.
         self.check_model = load_check(retriever.model_key) if retriever.has_embedder else None
+        self.judgement_wording = load_judgement_wording()
         self.use_answerability(load_model() if retriever.bank.in_scope and retriever.bank.out_of_scope else None)
 
     def use_answerability(self, model: AnswerabilityModel | None, threshold: float | None = None,
-                          check: AnswerCheckConfig | None = None) -> None:
+                          check: AnswerCheckConfig | None = None, judgement: JudgementConfig | None = None) -> None:
         """Decide with the learned model (refusing below the tuned operating point, or threshold, and consulting the
-        answer check when it is unsure: at the tuned check settings, or check's; band 0 never consults it), or with
-        the v1 rules when model is None."""
+        answer check when it is unsure: at the tuned check settings, or check's; band 0 never consults it), then the
+        judgement check (at the tuned settings, or judgement's; wording_min 1 never refuses), or with the v1 rules
+        when model is None."""
         retriever, refusal = self.retriever, self.retriever.tuning.refusal
         threshold = retriever.tuning.answerability.threshold if threshold is None else threshold
         config = retriever.tuning.answer_check if check is None else check
         answer_check = (AnswerCheck(retriever, self.check_model, config)
                         if self.check_model is not None and config.band > 0 else None)
         learned = [Answerability(FeatureReader(retriever, self.table, model.wording if model else None), model, threshold,
-                                  self.contacts, answer_check)]
+                                  self.contacts, answer_check), *self._judgement(judgement)]
         sentences = PlanSentences(retriever, refusal, check_confidence=model is None)
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
@@ -109,6 +113,15 @@ class Answerer:
         ]
         self.model = model
         self.answer_alone.cache_clear()  # answers given under other deciders
+
+    def _judgement(self, config: JudgementConfig | None) -> list[JudgementCheck]:
+        """The judgement check at the tuned settings (or config's), when it can run: its wording model and the answer
+        check's head are there and its wording bound is below 1."""
+        config = self.retriever.tuning.judgement if config is None else config
+        if self.check_model is None or self.judgement_wording is None or config.wording_min >= 1:
+            return []
+        scorer = AnswerCheck(self.retriever, self.check_model, self.retriever.tuning.answer_check)
+        return [JudgementCheck(self.judgement_wording, masker_for(self.retriever), scorer, config)]
 
     def _answer_alone(self, question: str, filters: Filters, typed: str = "") -> Answer:
         """The answer to a (standalone) question asked on its own, without a conversation (typed: what the resident

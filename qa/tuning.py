@@ -95,6 +95,16 @@ class AnswerCheckConfig:
 
 
 @dataclass(frozen=True)
+class JudgementConfig:
+    """When the judgement check (qa/judgement.py) refuses a question the answerability model passed: its judgement
+    wording probability above wording_min and the answer check's log-odds below check_max (wording_min 1: never)."""
+
+    wording_min: float = 1.0
+    check_max: float = 0.0
+    chosen_on: str = ""
+
+
+@dataclass(frozen=True)
 class FollowUpConfig:
     """When a conversation turn names too little to stand alone and is asked beside the earlier question; how far a
     year turn looks for the year asked when the earlier answer was about other years."""
@@ -133,6 +143,7 @@ class Tuning:
     indicators: IndicatorConfig = field(default_factory=IndicatorConfig)
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
     answer_check: AnswerCheckConfig = field(default_factory=AnswerCheckConfig)
+    judgement: JudgementConfig = field(default_factory=JudgementConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     followups: FollowUpConfig = field(default_factory=FollowUpConfig)
     terms: TermConfig = field(default_factory=TermConfig)
@@ -156,7 +167,7 @@ def load_tuning(path: Path = TUNING_FILE) -> Tuning:
     sections = {f.name: f.type for f in fields(Tuning) if f.name != "extra"}
     classes = {"fusion": FusionConfig, "sentences": SentenceConfig, "refusal": RefusalConfig,
                "indicators": IndicatorConfig, "answerability": AnswerabilityConfig,
-               "answer_check": AnswerCheckConfig, "cache": CacheConfig,
+               "answer_check": AnswerCheckConfig, "judgement": JudgementConfig, "cache": CacheConfig,
                "followups": FollowUpConfig, "terms": TermConfig}
     parsed = {name: _section(classes[name], data.get(name, {})) for name in sections}
     extra = {k: v for k, v in data.items() if k not in sections}

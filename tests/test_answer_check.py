@@ -10,17 +10,19 @@ import numpy as np
 import pytest
 
 from qa.answer_check import CHECK_FILE, AnswerCheck, AnswerCheckModel, load_check, pair_text
-from qa.tuning import AnswerCheckConfig
+from qa.tuning import AnswerCheckConfig, JudgementConfig
 
 
 @pytest.fixture(scope="module")
 def service():
-    """The service with the answer check consulted at its measured operating point (band 0.5; shipped: band 0)."""
+    """The service with the answer check consulted at its measured operating point (band 0.5; shipped: band 0), and
+    the judgement check (tests/test_judgement.py) off: what the answer check alone does."""
     from qa.service import PlanQA
 
     service = PlanQA.open()
     answerer = service.answerer
-    answerer.use_answerability(answerer.model, check=replace(service.retriever.tuning.answer_check, band=0.5))
+    answerer.use_answerability(answerer.model, check=replace(service.retriever.tuning.answer_check, band=0.5),
+                               judgement=JudgementConfig())
     return service
 
 
@@ -78,10 +80,10 @@ def test_the_check_refuses_what_the_model_alone_answers_and_shows_what_is_near(s
     answerer = service.answerer
     consulted = replace(service.retriever.tuning.answer_check, band=0.5)
     try:
-        answerer.use_answerability(answerer.model)  # as shipped: band 0
+        answerer.use_answerability(answerer.model, judgement=JudgementConfig())  # the model alone (band 0 as shipped)
         alone = answerer.run(question)
     finally:
-        answerer.use_answerability(answerer.model, check=consulted)
+        answerer.use_answerability(answerer.model, check=consulted, judgement=JudgementConfig())
     assert not alone.answer.abstained and alone.answer_check is None
     checked = answerer.run(question)
     assert checked.answer.abstained and checked.decision.reason.startswith("answerability ")
