@@ -9,23 +9,34 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+# The process's umask, read once on import (setting it is the only way to read it): a new file gets the mode open()
+# would give it, not the owner-only mode of a temporary file.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
-def atomic_write(path: Path, write: Callable[[Path], None], suffix: str = "") -> None:
-    """Call write(tmp) on a temporary file beside path, then rename it over path (removed on failure)."""
+
+def atomic_write(path: Path, write: Callable[[Path], None], suffix: str = "", mode: int | None = None) -> None:
+    """Call write(tmp) on a temporary file beside path, then rename it over path (removed on failure). The file gets
+    mode when given (0o600 for secrets: never readable by others, not even for a moment); else it keeps the mode of
+    the file it replaces, and a new one gets open()'s mode (a model or report written by one account stays readable
+    by the server's)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=suffix, dir=path.parent)
     os.close(handle)
     tmp = Path(name)
     try:
         write(tmp)
+        if mode is None:
+            mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_UMASK
+        tmp.chmod(mode)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text to path atomically."""
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
+    """Write UTF-8 text to path atomically (mode: as atomic_write)."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), mode=mode)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -126,3 +126,28 @@ def test_sigterm_lets_an_answer_in_flight_finish_and_keeps_its_record(tmp_path):
         log.close()
     with sqlite3.connect(tmp_path / "feedback.sqlite3") as db:
         assert db.execute("SELECT vote, answer_id FROM feedback").fetchall() == [("refused", result["answer_id"])]
+
+
+def test_an_atomic_write_gives_a_new_file_the_mode_open_gives_and_keeps_a_replaced_files_mode(tmp_path):
+    """Models, reports and tuning written by one account stay readable by the server's; an owner-only file stays so."""
+    from corpus.files import atomic_write_text
+
+    reference = tmp_path / "by-open.txt"
+    reference.write_text("x", encoding="utf-8")
+    made = tmp_path / "model.json"
+    atomic_write_text(made, "{}")
+    assert made.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
+    made.chmod(0o600)
+    atomic_write_text(made, "{\"a\": 1}")
+    assert made.stat().st_mode & 0o777 == 0o600 and made.read_text(encoding="utf-8") == "{\"a\": 1}"
+
+
+def test_staff_accounts_are_owner_only_from_the_first_write(tmp_path):
+    from ui.staff import StaffAccounts
+
+    accounts = StaffAccounts(tmp_path / "staff.json")
+    accounts.add("first", "a long enough password")
+    assert (tmp_path / "staff.json").stat().st_mode & 0o777 == 0o600
+    accounts.add("second", "another long password")
+    accounts.remove("first")
+    assert (tmp_path / "staff.json").stat().st_mode & 0o777 == 0o600 and accounts.names() == ["second"]

@@ -73,8 +73,7 @@ class StaffAccounts:
         users[name] = {"salt": salt.hex(), "hash": _hash(password, salt, **_SCRYPT).hex(), **_SCRYPT,
                        "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.path, json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n")
-        self.path.chmod(0o600)
+        atomic_write_text(self.path, json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n", mode=0o600)
 
     def remove(self, name: str) -> None:
         """Delete an account."""
@@ -82,7 +81,7 @@ class StaffAccounts:
         if name not in users:
             raise StaffError(f"no account named '{name}'")
         del users[name]
-        atomic_write_text(self.path, json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n")
+        atomic_write_text(self.path, json.dumps({"users": users}, ensure_ascii=False, indent=1) + "\n", mode=0o600)
 
     def check(self, name: str, password: str) -> bool:
         """Whether the name and password match an account (constant time in the password)."""
