@@ -60,16 +60,18 @@ def test_in_plan_questions_put_as_forecasts_are_answered(service, question, evid
     assert any(evidence in c.quote for c in answer.citations)
 
 
-def test_the_check_is_off_at_wording_min_1_or_without_its_model(service):
+def test_the_check_is_off_at_wording_min_1_or_without_its_model(service, tmp_path):
+    assert load_judgement_wording(tmp_path / "missing.json") is None
     answerer = service.answerer
+    model = answerer.judgement_wording
     try:
         answerer.use_answerability(answerer.model, judgement=JudgementConfig(wording_min=1.0, check_max=-0.5))
         assert _judgement_deciders(service) == []
-        model, answerer.judgement_wording = answerer.judgement_wording, None
+        answerer.judgement_wording = None  # no qa/judgement_wording.json
         answerer.use_answerability(answerer.model)
         assert _judgement_deciders(service) == []
-        answerer.judgement_wording = model
     finally:
+        answerer.judgement_wording = model
         answerer.use_answerability(answerer.model)
     assert len(_judgement_deciders(service)) == 1
 
