@@ -6,8 +6,9 @@ done, not what will happen to prices, which district is better or what one perso
 together decide: the judgement wording model (qa/wording.py's masked n-gram model, trained here with predictions as
 well: the shipped answerability feature's model has none) says the question is put as a judgement, and the answer
 check (qa/answer_check.py) says the lead sentence does not answer it. Either alone refuses in-plan questions put in
-the same frame ("以后地铁能通到胶州不" is answered by the plan). Trained by `python -m eval train-judgement`; the
-operating point lives in qa/tuning.json (judgement).
+the same frame ("以后地铁能连成网不" is answered by the plan), and neither overrules the answerability model where it is
+sure (its probability at or above the band). Trained by `python -m eval train-judgement`; the operating point lives
+in qa/tuning.json (judgement).
 """
 
 from __future__ import annotations
@@ -48,9 +49,11 @@ class JudgementCheck:
         self.config = config
 
     def decide(self, state: AskState) -> Decision | None:
-        """Refuse when the question reads as a judgement (above the wording bound) and the check scores the lead
-        sentence below its bound; else pass (the check is run only for questions put as a judgement)."""
-        if not state.candidates:
+        """Refuse when the answerability model is not sure (below the band), the question reads as a judgement (above
+        the wording bound) and the check scores the lead sentence below its bound; else pass (the check is run only
+        for questions put as a judgement)."""
+        # Where the model is sure the plan answers, two weaker signals do not overrule it ("宅基地会不会被收回去").
+        if not state.candidates or (state.answerability is not None and state.answerability >= self.config.band):
             return None
         judgement = self.wording.probability(self.masker.mask(state.question))
         if judgement <= self.config.wording_min:

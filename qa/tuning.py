@@ -96,11 +96,13 @@ class AnswerCheckConfig:
 
 @dataclass(frozen=True)
 class JudgementConfig:
-    """When the judgement check (qa/judgement.py) refuses a question the answerability model passed: its judgement
-    wording probability above wording_min and the answer check's log-odds below check_max (wording_min 1: never)."""
+    """When the judgement check (qa/judgement.py) refuses a question the answerability model passed: with the model's
+    probability below band, its judgement wording probability above wording_min and the answer check's log-odds below
+    check_max (wording_min 1: never)."""
 
     wording_min: float = 1.0
     check_max: float = 0.0
+    band: float = 1.0
     chosen_on: str = ""
 
 

@@ -32,7 +32,7 @@ def test_the_shipped_model_and_its_operating_point_are_loaded(service):
     assert [d.name for d in service.answerer.decide.deciders] == [
         "own view", "compose request", "real-time request", "follow-up detail", "follow-up contrast", "follow-up attribute", "exact signals", "figure table",
         "follow-up year", "plan term",
-        "answerability", "asked year",
+        "answerability", "judgement", "asked year",
         "figures in sentences", "missing year", "follow-up antecedent", "plan sentences"]
 
 

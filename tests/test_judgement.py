@@ -28,7 +28,7 @@ def test_the_shipped_model_knows_forecasts_and_its_operating_point_has_provenanc
     assert "(opinion, comparison, price_market, personal_calc, prediction)" in model.trained_on
     assert "against 8224 in-scope questions" in model.trained_on
     config = service.retriever.tuning.judgement
-    assert (config.wording_min, config.check_max) == (0.8, -0.5)
+    assert (config.wording_min, config.check_max, config.band) == (0.8, -0.5, 0.5)
     assert "dev_fresh" in config.chosen_on and "sealed" in config.chosen_on
     assert len(_judgement_deciders(service)) == 1
 
@@ -53,6 +53,8 @@ def test_a_judgement_about_a_plan_topic_is_refused_with_the_nearest_clauses(serv
     ("到2035年环境能搞多好", "到2035年，城镇化高质量发展迈上新的大台阶"),  # put as a judgement (p > 0.8), answered
     ("以后地铁能连成网不", "实现轨道交通主城区基本成网"),
     ("到2025年城镇化率能到多少", "78%"),
+    # read as a judgement (0.87) with a lead sentence the check doubts (-0.86), but the model is sure (0.94): answered
+    ("进城落户了 宅基地会不会被收回去", "宅基地使用权"),
 ])
 def test_in_plan_questions_put_as_forecasts_are_answered(service, question, evidence):
     answer = service.ask(question)
