@@ -24,6 +24,8 @@ from qa.wording import WordingMasker, WordingModel
 
 JUDGEMENT_FILE = Path(__file__).resolve().parent / "judgement_wording.json"
 MESSAGE = "这个问题要的是预测、比较或评价，规划只写了打算做什么，没有作这样的判断。"
+# A personal amount or a price ("一个月多发多少", "奖补多少钱"): what is missing is the figure, not a judgement.
+FIGURE_MESSAGE = "规划没有给出这个问题所问的具体数字，也不替个人测算收入、补贴或价格。"
 log = logging.getLogger(__name__)
 
 
@@ -61,5 +63,6 @@ class JudgementCheck:
         state.answer_check = self.check.score(state.question, state.candidates[0].text)
         if state.answer_check >= self.config.check_max:
             return None
-        return Decision("refuse", MESSAGE,
+        message = FIGURE_MESSAGE if state.intent is not None and state.intent.asks_number else MESSAGE
+        return Decision("refuse", message,
                         reason=f"judgement wording {judgement:.2f}, answer check {state.answer_check:.2f}")

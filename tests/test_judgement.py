@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from qa.judgement import JUDGEMENT_FILE, MESSAGE, JudgementCheck, load_judgement_wording
+from qa.judgement import FIGURE_MESSAGE, JUDGEMENT_FILE, MESSAGE, JudgementCheck, load_judgement_wording
 from qa.tuning import JudgementConfig
 
 
@@ -47,6 +47,13 @@ def test_a_judgement_about_a_plan_topic_is_refused_with_the_nearest_clauses(serv
         assert not answerer.ask(question).abstained
     finally:
         answerer.use_answerability(answerer.model)
+
+
+@pytest.mark.parametrize("question", ["乡村特级教师 一个月多发多少", "田园综合体评上了 奖补多少钱"])
+def test_a_personal_amount_is_refused_saying_the_figure_is_not_given(service, question):
+    state = service.answerer.run(question)
+    assert state.answer.abstained and state.decision.reason.startswith("judgement wording")
+    assert state.answer.answer.startswith(FIGURE_MESSAGE) and state.answer.related
 
 
 @pytest.mark.parametrize(("question", "evidence"), [
