@@ -14,7 +14,6 @@ in qa/tuning.json (judgement).
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 from qa.answer_check import AnswerCheck
@@ -26,7 +25,6 @@ JUDGEMENT_FILE = Path(__file__).resolve().parent / "judgement_wording.json"
 MESSAGE = "这个问题要的是预测、比较或评价，规划只写了打算做什么，没有作这样的判断。"
 # A personal amount or a price ("一个月多发多少", "奖补多少钱"): what is missing is the figure, not a judgement.
 FIGURE_MESSAGE = "规划没有给出这个问题所问的具体数字，也不替个人测算收入、补贴或价格。"
-log = logging.getLogger(__name__)
 
 
 def load_judgement_wording(path: Path = JUDGEMENT_FILE) -> WordingModel | None:
