@@ -36,7 +36,7 @@ from qa.retrieval import Filters, Retriever
 from qa.retrieval.bank_rankers import BankDenseRanker
 from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
 from qa.tuning import AnswerCheckConfig, JudgementConfig
-from qa.wording import masker_for
+from qa.wording import WordingMasker
 from qa.years import YearClauses, clause_years
 
 EARLIER_ANSWERS = 256  # earlier questions whose answers are kept for follow-up turns (a few KB each)
@@ -88,8 +88,9 @@ class Answerer:
         config = retriever.tuning.answer_check if check is None else check
         answer_check = (AnswerCheck(retriever, self.check_model, config)
                         if self.check_model is not None and config.band > 0 else None)
-        learned = [Answerability(FeatureReader(retriever, self.table, model.wording if model else None), model, threshold,
-                                  self.contacts, answer_check), *self._judgement(judgement)]
+        reader = FeatureReader(retriever, self.table, model.wording if model else None)
+        learned = [Answerability(reader, model, threshold, self.contacts, answer_check),
+                   *self._judgement(judgement, reader.masker)]
         sentences = PlanSentences(retriever, refusal, check_confidence=model is None)
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
@@ -114,14 +115,15 @@ class Answerer:
         self.model = model
         self.answer_alone.cache_clear()  # answers given under other deciders
 
-    def _judgement(self, config: JudgementConfig | None) -> list[JudgementCheck]:
-        """The judgement check at the tuned settings (or config's), when it can run: its wording model and the answer
-        check's head are there and its wording bound is below 1."""
+    def _judgement(self, config: JudgementConfig | None, masker: WordingMasker) -> list[JudgementCheck]:
+        """The judgement check at the tuned settings (or config's), masking with the answerability reader's masker
+        (one per pipeline: it remembers which words the plans use), when it can run: its wording model and the
+        answer check's head are there and its wording bound is below 1."""
         config = self.retriever.tuning.judgement if config is None else config
         if self.check_model is None or self.judgement_wording is None or config.wording_min >= 1:
             return []
         scorer = AnswerCheck(self.retriever, self.check_model, self.retriever.tuning.answer_check)
-        return [JudgementCheck(self.judgement_wording, masker_for(self.retriever), scorer, config)]
+        return [JudgementCheck(self.judgement_wording, masker, scorer, config)]
 
     def _answer_alone(self, question: str, filters: Filters, typed: str = "") -> Answer:
         """The answer to a (standalone) question asked on its own, without a conversation (typed: what the resident
