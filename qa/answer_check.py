@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,13 +70,17 @@ def load_check(model_key: str, path: Path = CHECK_FILE) -> AnswerCheckModel | No
 
 
 class AnswerCheck:
-    """Scores the lead sentence against the question and says whether, with the answerability model, to refuse."""
+    """Scores the lead sentence against the question and says whether, with the answerability model (and the judgement
+    wording model, when given), to refuse."""
 
-    def __init__(self, retriever: Retriever, model: AnswerCheckModel, config: AnswerCheckConfig) -> None:
-        """Use the retriever's encoder, the trained head and its operating point."""
+    def __init__(self, retriever: Retriever, model: AnswerCheckModel, config: AnswerCheckConfig,
+                 wording: Callable[[str], float] | None = None) -> None:
+        """Use the retriever's encoder, the trained head, its operating point, and the judgement wording model's
+        probability that a question asks for a forecast, a comparison or a judgement (None: not read)."""
         self.retriever = retriever
         self.model = model
         self.config = config
+        self.wording = wording
 
     def score(self, question: str, sentence: str) -> float:
         """Log-odds that the sentence answers the question."""
@@ -83,9 +88,20 @@ class AnswerCheck:
 
     def refuses(self, state: AskState, probability: float) -> bool:
         """Whether a question the answerability model would answer with this probability is refused after all: only
-        below the band (above it the check is not run), when the combined log-odds fall below the operating point."""
+        below the band (above it the check is not run), when the combined log-odds fall below the operating point.
+        The wording term asks for more certainty the more a question reads as a judgement ("海鲜以后还涨价不")."""
         if probability >= self.config.band or not state.candidates:
             return False
-        state.answer_check = self.score(state.question, state.candidates[0].text)
-        p = min(max(probability, 1e-6), 1 - 1e-6)
-        return math.log(p / (1 - p)) + self.config.weight * state.answer_check < self.config.threshold
+        combined = _log_odds(probability)
+        if self.config.weight:
+            state.answer_check = self.score(state.question, state.candidates[0].text)
+            combined += self.config.weight * state.answer_check
+        if self.config.wording_weight and self.wording is not None:
+            state.judgement_wording = self.wording(state.question)
+            combined -= self.config.wording_weight * _log_odds(state.judgement_wording)
+        return combined < self.config.threshold
+
+
+def _log_odds(probability: float) -> float:
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))

@@ -219,6 +219,8 @@ class Answerability:
             if state.intent.asks_procedure:
                 return self.procedure(state, p)
             checked = "" if state.answer_check is None else f", answer check {state.answer_check:.2f}"
+            if state.judgement_wording is not None:
+                checked += f", judgement wording {state.judgement_wording:.2f}"
             return Decision("refuse", self.explain(state), reason=f"answerability {p:.2f}{checked}")
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from corpus.records import Document
@@ -86,9 +87,9 @@ class Answerer:
         retriever, refusal = self.retriever, self.retriever.tuning.refusal
         threshold = retriever.tuning.answerability.threshold if threshold is None else threshold
         config = retriever.tuning.answer_check if check is None else check
-        answer_check = (AnswerCheck(retriever, self.check_model, config)
-                        if self.check_model is not None and config.band > 0 else None)
         reader = FeatureReader(retriever, self.table, model.wording if model else None)
+        answer_check = (AnswerCheck(retriever, self.check_model, config, self._wording_of(reader.masker))
+                        if self.check_model is not None and config.band > 0 else None)
         learned = [Answerability(reader, model, threshold, self.contacts, answer_check),
                    *self._judgement(judgement, reader.masker)]
         sentences = PlanSentences(retriever, refusal, check_confidence=model is None)
@@ -114,6 +115,12 @@ class Answerer:
         ]
         self.model = model
         self.answer_alone.cache_clear()  # answers given under other deciders
+
+    def _wording_of(self, masker: WordingMasker) -> Callable[[str], float] | None:
+        """The judgement wording model's probability for a question, masked with the pipeline's masker (None without
+        the model)."""
+        wording = self.judgement_wording
+        return None if wording is None else lambda question: wording.probability(masker.mask(question))
 
     def _judgement(self, config: JudgementConfig | None, masker: WordingMasker) -> list[JudgementCheck]:
         """The judgement check at the tuned settings (or config's), masking with the answerability reader's masker

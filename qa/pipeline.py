@@ -47,6 +47,7 @@ class AskState:
     answer: Answer | None = None
     answerability: float | None = None  # the learned probability that the plan answers (when it was asked)
     answer_check: float | None = None  # the answer check's log-odds that the lead sentence answers (when consulted)
+    judgement_wording: float | None = None  # the judgement wording model's probability (when the answer check read it)
 
 
 class Stage(Protocol):

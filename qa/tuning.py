@@ -86,9 +86,11 @@ class AnswerabilityConfig:
 @dataclass(frozen=True)
 class AnswerCheckConfig:
     """When the answer check (qa/answer_check.py) is consulted and refuses: below the band of the answerability
-    probability, when log-odds(p) + weight x the check's log-odds < threshold (band 0: never consulted)."""
+    probability, when log-odds(p) + weight x the check's log-odds - wording_weight x the judgement wording model's
+    log-odds < threshold (band 0: never consulted; weight 0: the pair is never encoded)."""
 
     weight: float = 0.0
+    wording_weight: float = 0.0
     threshold: float = 0.0
     band: float = 0.0
     chosen_on: str = ""

@@ -39,7 +39,7 @@ def test_the_shipped_check_is_for_the_shipped_model_and_trained_on_residents_que
     assert "2500 in-scope questions with a retrieved sentence" in shipped.trained_on
     # The operating point is tuned, with its provenance, beside the other tuned numbers; measured, not consulted.
     config = service.retriever.tuning.answer_check
-    assert (config.weight, config.threshold, config.band) == (1.0, -3.25, 0.0)
+    assert (config.weight, config.wording_weight, config.threshold, config.band) == (1.0, 0.0, -3.25, 0.0)
     assert "seventh wave" in config.chosen_on and "blind" in config.chosen_on and "failed" in config.chosen_on
     assert np.array_equal(service.answerer.check_model.weights, shipped.weights)
 
@@ -121,3 +121,24 @@ def test_kept_out_of_scope_questions_are_validated_with_line_numbers(service, tm
         training.out_of_scope_candidates(service)
     assert "out_of_scope_extra.jsonl:2: needs a non-empty question" in str(raised.value)
     assert "out_of_scope_extra.jsonl:3:" in str(raised.value)
+
+
+def test_the_judgement_wording_term_asks_more_certainty_of_a_question_put_as_a_judgement(service):
+    """Session 23's measured point (not shipped: wording_weight 0): below band 0.5, log-odds(p) - 0.5 x log-odds(the
+    judgement wording probability) < -2.75 refuses; with weight 0 no (question, sentence) pair is encoded."""
+    answerer = service.answerer
+    measured = AnswerCheckConfig(weight=0.0, wording_weight=0.5, threshold=-2.75, band=0.5)
+    try:
+        answerer.use_answerability(answerer.model, check=measured, judgement=JudgementConfig())
+        judged = answerer.run("孩子上公办园还是私立园好")  # an opinion (fresh development set)
+        plain = answerer.run("养老院床位以后够不够用")  # in the plan: the 2025 nursing-bed share
+    finally:
+        answerer.use_answerability(answerer.model, check=replace(service.retriever.tuning.answer_check, band=0.5),
+                                   judgement=JudgementConfig())
+    p, wording = judged.answerability, judged.judgement_wording
+    assert judged.answer.abstained and judged.answer_check is None and judged.answer.related
+    assert judged.decision.reason == f"answerability {p:.2f}, judgement wording {wording:.2f}"
+    assert p >= 0.045 and np.log(p / (1 - p)) - 0.5 * np.log(wording / (1 - wording)) < -2.75 and wording > 0.7
+    # Read, but the model is sure enough for how it is put.
+    assert plain.judgement_wording is not None and not plain.answer.abstained
+    assert "护理型床位占比达到60%" in plain.answer.answer
