@@ -28,7 +28,8 @@ FOLLOWUP_SEALED_SETS = {"sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "follow
                         "sealed5": GOLD_DIR / "followup_sealed5.jsonl",
                         "sealed6": GOLD_DIR / "followup_sealed6.jsonl",
                         "sealed7": GOLD_DIR / "followup_sealed7.jsonl",
-                        "sealed8": GOLD_DIR / "followup_sealed8.jsonl"}
+                        "sealed8": GOLD_DIR / "followup_sealed8.jsonl",
+                        "sealed9": GOLD_DIR / "followup_sealed9.jsonl"}
 KINDS = ("year", "slot", "pronoun", "detail", "contrast", "standalone")
 Ask = Callable[[str, list[str]], Answer]
 
