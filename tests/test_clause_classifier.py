@@ -40,9 +40,9 @@ def test_the_shipped_classifier_is_current_for_the_plan_and_trained_on_residents
 @pytest.mark.parametrize(
     ("question", "clause"),
     [
-        # Seventh-wave questions (never trained on) that the shipped ranking leads with another clause: 3.3.p1 on equal
-        # public services, 3.2.4.p1 on residence permits, 1.1.1.2.p1 on the economy's review. The classifier is not
-        # fused (weight 0: its sealed bar failed, README session 19), so this is what it would add.
+        # Seventh-wave questions (never trained on) that the ranking without the classifier led with another clause:
+        # 3.3.p1 on equal public services, 3.2.4.p1 on residence permits, 1.1.1.2.p1 on the economy's review. Fused
+        # since session 23 (weight 3, scaled by the lexical gap), the ranking and the answer lead with the clause meant.
         ("同样干护工 外地的比本地拿的少 有人管这事不", "qingdao-2021/3.3.6.p1"),
         ("想把户口落黄岛 有门槛不", "qingdao-2021/3.2.1.p1"),
         ("造火车高铁那些设备 青岛还要攻技术难关不", "qingdao-2021/5.1.1.p1"),
@@ -50,8 +50,21 @@ def test_the_shipped_classifier_is_current_for_the_plan_and_trained_on_residents
 )
 def test_the_classifier_leads_residents_words_to_the_clause_they_mean(retriever, question, clause):
     query = retriever.prepare(question)
-    assert retriever.config.weights["clause_clf"] == 0.0 and retriever.rank(query, 1)[0][0] != clause
     assert retriever.rankers["clause_clf"].top_k(query, 1, Filters())[0][0] == clause
+    assert retriever.config.weights["clause_clf"] == 3.0 and retriever.rank(query, 1)[0][0] == clause
+    unfused = replace(retriever.config, weights={**retriever.config.weights, "clause_clf": 0.0})
+    shipped, retriever.config = retriever.config, unfused
+    try:
+        assert retriever.rank(query, 1)[0][0] != clause
+    finally:
+        retriever.config = shipped
+
+
+def test_fused_the_answer_cites_the_clause_a_resident_means():
+    from qa.service import PlanQA
+
+    answer = PlanQA.open().ask("想把户口落黄岛 有门槛不")
+    assert answer.citations[0].clause_id == "qingdao-2021/3.2.1.p1" and "黄岛区、城阳区、即墨区全面取消落户限制" in answer.answer
 
 
 def test_the_classifier_ranks_only_the_clauses_the_filters_allow(retriever):
@@ -94,14 +107,18 @@ def test_training_ranks_a_candidate_question_with_a_classifier_that_never_saw_it
     from qa.service import PlanQA
 
     service = PlanQA.open()
+    fused = service.retriever.config
+    # Not fused (this service's own settings): it changes no ranking, so nothing is fitted or swapped.
+    service.retriever.config = replace(fused, weights={**fused.weights, "clause_clf": 0.0})
     held = HeldOutClassifiers(service)
     ranker = service.retriever.rankers["clause_clf"]
     shipped = ranker.models
-    with held.serving("wave5"):  # not fused as shipped: it changes no ranking, so nothing is fitted or swapped
+    with held.serving("wave5"):
         assert all(now is before for now, before in zip(ranker.models, shipped, strict=True))
     assert held._fitted == {}
-    # Fused (this service's own settings), a candidate wave's question is ranked by a classifier that never saw it.
-    service.retriever.config = replace(service.retriever.config, weights={**service.retriever.config.weights, "clause_clf": 3.0})
+    # Fused as shipped, a candidate wave's question is ranked by a classifier that never saw it.
+    service.retriever.config = fused
+    assert fused.weights["clause_clf"] == 3.0
     assert {name: len(qs) for name, qs in held.sources.items() if name.startswith("wave")} == {"wave5": 1459, "wave6": 1466}
     # The reranker's (and the sentence model's) candidate questions say which classifier source they are in.
     learned = {q.learned_as for q in training_questions(service)}
