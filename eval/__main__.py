@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from corpus.bank import BankError
 from corpus.records import CorpusError
@@ -188,17 +190,10 @@ def _train_sentences() -> int:
 
 def _train_answer_check() -> int:
     from eval.train_answer_check import CheckTrainingError, train_check
-    from qa.service import PlanQA
 
-    try:
-        report = train_check(PlanQA.open())
-    except CheckTrainingError as exc:  # a bank file that does not validate (BankError) is reported by main()
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"trained on {report.answered} answered pairs, {report.out_of_scope_pairs} out-of-scope and"
-          f" {report.wrong_sentence_pairs} wrong-sentence pairs (training ROC AUC {report.training_auc:.3f})")
-    print(f"written: {report.path}")
-    return 0
+    return _report_training(train_check, (CheckTrainingError,), lambda report: [
+        f"trained on {report.answered} answered pairs, {report.out_of_scope_pairs} out-of-scope and"
+        f" {report.wrong_sentence_pairs} wrong-sentence pairs (training ROC AUC {report.training_auc:.3f})"])
 
 
 def _robustness(args: argparse.Namespace) -> int:
@@ -308,15 +303,25 @@ def _train_judgement() -> int:
     from eval.train_answer_check import CheckTrainingError
     from eval.train_answerability import TrainingError
     from eval.train_judgement import train_judgement
+
+    return _report_training(train_judgement, (CheckTrainingError, TrainingError), lambda report: [
+        f"trained on {report.judgements} judgement questions against {report.in_scope} in-scope ones"
+        f" (out-of-fold ROC AUC {report.out_of_fold_auc:.3f})"])
+
+
+def _report_training(train: Callable[..., Any], errors: tuple[type[Exception], ...],
+                     summary: Callable[[Any], list[str]]) -> int:
+    """Train on the opened service and print the summary lines and where the model was written; a training error is
+    a message and exit 2 (a bank file that does not validate is reported by main())."""
     from qa.service import PlanQA
 
     try:
-        report = train_judgement(PlanQA.open())
-    except (CheckTrainingError, TrainingError) as exc:  # a bank file that does not validate is reported by main()
+        report = train(PlanQA.open())
+    except errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"trained on {report.judgements} judgement questions against {report.in_scope} in-scope ones"
-          f" (out-of-fold ROC AUC {report.out_of_fold_auc:.3f})")
+    for line in summary(report):
+        print(line)
     print(f"written: {report.path}")
     return 0
 

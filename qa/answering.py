@@ -88,10 +88,11 @@ class Answerer:
         threshold = retriever.tuning.answerability.threshold if threshold is None else threshold
         config = retriever.tuning.answer_check if check is None else check
         reader = FeatureReader(retriever, self.table, model.wording if model else None)
-        answer_check = (AnswerCheck(retriever, self.check_model, config, self._wording_of(reader.masker))
+        wording = self._wording_of(reader.masker)
+        answer_check = (AnswerCheck(retriever, self.check_model, config, wording)
                         if self.check_model is not None and config.band > 0 else None)
         learned = [Answerability(reader, model, threshold, self.contacts, answer_check),
-                   *self._judgement(judgement, reader.masker)]
+                   *self._judgement(judgement, wording)]
         sentences = PlanSentences(retriever, refusal, check_confidence=model is None)
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
@@ -122,15 +123,16 @@ class Answerer:
         wording = self.judgement_wording
         return None if wording is None else lambda question: wording.probability(masker.mask(question))
 
-    def _judgement(self, config: JudgementConfig | None, masker: WordingMasker) -> list[JudgementCheck]:
-        """The judgement check at the tuned settings (or config's), masking with the answerability reader's masker
-        (one per pipeline: it remembers which words the plans use), when it can run: its wording model and the
-        answer check's head are there and its wording bound is below 1."""
+    def _judgement(self, config: JudgementConfig | None,
+                   wording: Callable[[str], float] | None) -> list[JudgementCheck]:
+        """The judgement check at the tuned settings (or config's), reading the wording as the answer check does
+        (masked by the answerability reader's masker, one per pipeline: it remembers which words the plans use),
+        when it can run: its wording model and the answer check's head are there and its wording bound is below 1."""
         config = self.retriever.tuning.judgement if config is None else config
-        if self.check_model is None or self.judgement_wording is None or config.wording_min >= 1:
+        if self.check_model is None or wording is None or config.wording_min >= 1:
             return []
         scorer = AnswerCheck(self.retriever, self.check_model, self.retriever.tuning.answer_check)
-        return [JudgementCheck(self.judgement_wording, masker, scorer, config)]
+        return [JudgementCheck(wording, scorer, config)]
 
     def _answer_alone(self, question: str, filters: Filters, typed: str = "") -> Answer:
         """The answer to a (standalone) question asked on its own, without a conversation (typed: what the resident

@@ -14,12 +14,13 @@ in qa/tuning.json (judgement).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from qa.answer_check import AnswerCheck
 from qa.pipeline import AskState, Decision
 from qa.tuning import JudgementConfig
-from qa.wording import WordingMasker, WordingModel
+from qa.wording import WordingModel
 
 JUDGEMENT_FILE = Path(__file__).resolve().parent / "judgement_wording.json"
 MESSAGE = "这个问题要的是预测、比较或评价，规划只写了打算做什么，没有作这样的判断。"
@@ -40,11 +41,10 @@ class JudgementCheck:
 
     name = "judgement"
 
-    def __init__(self, wording: WordingModel, masker: WordingMasker, check: AnswerCheck,
-                 config: JudgementConfig) -> None:
-        """Use the judgement wording model with the plans' masker, the answer check, and the operating point."""
+    def __init__(self, wording: Callable[[str], float], check: AnswerCheck, config: JudgementConfig) -> None:
+        """Use the judgement wording model's probability for a question (plan words masked), the answer check, and
+        the operating point."""
         self.wording = wording
-        self.masker = masker
         self.check = check
         self.config = config
 
@@ -55,7 +55,9 @@ class JudgementCheck:
         # Where the model is sure the plan answers, two weaker signals do not overrule it ("宅基地会不会被收回去").
         if not state.candidates or (state.answerability is not None and state.answerability >= self.config.band):
             return None
-        judgement = self.wording.probability(self.masker.mask(state.question))
+        if state.judgement_wording is None:  # the answer check may have read it already
+            state.judgement_wording = self.wording(state.question)
+        judgement = state.judgement_wording
         if judgement <= self.config.wording_min:
             return None
         state.answer_check = self.check.score(state.question, state.candidates[0].text)
