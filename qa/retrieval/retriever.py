@@ -13,6 +13,7 @@ from index.backends import BackendError, backend_choice
 from index.embedder import Embedder
 from index.lexicon import EverydayLexicon
 from index.store import IndexProblem, SearchIndex, build_index, load_index
+from index.threads import limit_native_threads
 from index.units import ParagraphUnit
 from qa.records import Hit, QueryError, check_query
 from qa.retrieval import bank_rankers, clause_classifier, milvus_rankers  # noqa: F401  (register the bank, classifier and Milvus rankers)
@@ -72,7 +73,9 @@ class Retriever:
                 f"the index was built with model '{index.manifest.get('model')}', not '{Path(embedder.model_name).name}';"
                 " run `python -m index build --force` (with the same --model / PLANQA_MODEL)"
             )
-        return cls(index, embedder)
+        retriever = cls(index, embedder)
+        limit_native_threads()  # after loading: the pools of every native library it loaded
+        return retriever
 
     # -- what the index holds -------------------------------------------------------------------------
 
