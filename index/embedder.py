@@ -53,8 +53,8 @@ def model_key(model: str) -> str:
 class Embedder:
     """Encode questions and passages with a sentence-transformers model; e5 models get their prefixes.
 
-    BERT folders (the offline default among them) run on our NumPy/torch forward pass, which starts in about
-    a second instead of the ~10 s that importing sentence-transformers takes; any other model name or folder
+    BERT folders (the offline default among them) run on their exported ONNX encoder (else our NumPy / torch
+    forward pass), which starts in about a second instead of the ~10 s that importing sentence-transformers takes; any other model name or folder
     goes through sentence-transformers.
     """
 
@@ -150,16 +150,29 @@ class Embedder:
             return self._st_encode(texts, progress)
         if len(texts) <= SMALL_BATCH:
             return self._encode_few(texts)
-        if self._passage_encoder is None:
-            self._passage_encoder = encoders.TorchBertEncoder(Path(self.model_name))
+        encoder = self._bulk_encoder()
         # Similar lengths together keep padding (wasted work) small.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         steps = range(0, len(order), 64)
         for start in tqdm(steps, desc="embedding", unit="batch", disable=not progress):
             chunk = order[start : start + 64]
-            out[chunk] = self._passage_encoder.encode([texts[i] for i in chunk], batch_size=self.batch_size)
+            out[chunk] = encoder.encode([texts[i] for i in chunk], batch_size=self.batch_size)
         return out
+
+    def _bulk_encoder(self) -> encoders.OnnxBertEncoder | encoders.TorchBertEncoder:
+        """The encoder for many texts: the folder's exported ONNX encoder, else our torch forward pass.
+
+        On two cores ONNX Runtime embedded 1,500 bank questions in 6.0 s against torch's 11.3 s, and 400 plan
+        sentences in 5.3 s against 8.3 s, agreeing at cosine >= 0.9999998 (session 24); it also starts in 1 s, not 3 s.
+        """
+        if onnx_path(Path(self.model_name)) is not None:
+            encoder = self._numpy_encoder()
+            if isinstance(encoder, encoders.OnnxBertEncoder):
+                return encoder
+        if self._passage_encoder is None:
+            self._passage_encoder = encoders.TorchBertEncoder(Path(self.model_name))
+        return self._passage_encoder
 
     def _st_encode(self, texts: list[str], progress: bool) -> np.ndarray:
         vectors = self._sentence_transformer().encode(

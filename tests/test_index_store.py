@@ -12,7 +12,7 @@ import pytest
 
 from corpus.paths import SHIPPED_DOCS
 from corpus.store import build_document
-from index.embedder import resolve_model
+from index.embedder import Embedder, resolve_model
 from index.encoders import NumpyBertEncoder, OnnxBertEncoder, TorchBertEncoder
 from index.encoders.onnx_export import onnx_path
 from index.store import IndexProblem, build_index, index_dir, load_index
@@ -111,3 +111,23 @@ def test_numpy_torch_and_onnx_encoders_agree_with_sentence_transformers(retrieve
         vectors = encoder.encode(texts, batch_size=2)
         assert vectors.shape == (5, 384)
         assert np.min(np.sum(vectors * reference, axis=1)) >= 0.9999
+
+
+def test_many_passages_are_embedded_by_the_onnx_export_as_torch_embeds_them(retriever, tmp_path):
+    folder = Path(resolve_model())
+    embedder = Embedder(str(folder), cache_root=tmp_path)
+    assert isinstance(embedder._bulk_encoder(), OnnxBertEncoder)  # the folder has its export: the faster path
+    texts = [s.text for s in retriever.catalog.sentences[:40]]
+    assert len(texts) == 40  # more than a handful: the bulk path, not the one for a few changed passages
+    vectors, embedded = embedder.encode_passages(texts)
+    assert embedded == 40 and vectors.shape == (40, 384)
+    reference = TorchBertEncoder(folder).encode([f"passage: {t}" for t in texts], batch_size=16)
+    assert np.min(np.sum(vectors * reference, axis=1)) >= 0.9999
+
+
+def test_a_loaded_retriever_holds_blas_and_openmp_pools_to_one_thread(retriever):
+    from threadpoolctl import threadpool_info
+
+    # numpy's OpenBLAS, faiss's OpenBLAS and OpenMP (torch, loaded later by other tests, keeps its own setting)
+    pools = [p for p in threadpool_info() if "numpy.libs" in p["filepath"] or "faiss" in p["filepath"]]
+    assert {(p["user_api"], p["num_threads"]) for p in pools} == {("blas", 1), ("openmp", 1)}

@@ -1,4 +1,4 @@
-"""The NumPy BERT forward pass in torch: fast batched products for embedding many passages."""
+"""The NumPy BERT forward pass in torch: batched products for embedding many passages when no ONNX export exists."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from index.encoders.numpy_bert import NumpyBertEncoder
 
 
 class TorchBertEncoder(NumpyBertEncoder):
-    """The same forward pass in torch (fast batched matrix products) for embedding many passages.
+    """The same forward pass in torch (batched matrix products) for embedding many passages when the folder has no
+    ONNX export (the export is faster: index/embedder.py).
 
-    It imports only torch (~3 s), not transformers / sentence-transformers (~10 s more), so a full
-    index build stays within its time budget.
+    It imports only torch (~3 s), not transformers / sentence-transformers (~10 s more).
     """
 
     def __init__(self, folder: Path, max_length: int = 512) -> None:
