@@ -99,13 +99,16 @@ def test_sigterm_lets_an_answer_in_flight_finish_and_keeps_its_record(tmp_path):
     from ui.app import free_port
 
     _copy_data(tmp_path)
-    env = {**os.environ, "PLANQA_DATA": str(tmp_path)}
+    temp = tmp_path / "tmp"  # the server's temp directory, where its downloads folder goes
+    temp.mkdir()
+    env = {**os.environ, "PLANQA_DATA": str(tmp_path), "TMPDIR": str(temp)}
     port = free_port()
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "ui", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         assert "ready at" in server.stdout.readline()
+        assert len(list(temp.glob("planqa-ui-*"))) == 1  # the goals tab's table is written there at start
         client = None
         while client is None:  # it prints "ready" just before it binds; connect once it accepts
             try:
@@ -120,6 +123,7 @@ def test_sigterm_lets_an_answer_in_flight_finish_and_keeps_its_record(tmp_path):
         assert result["abstained"] and result["answer_id"]
         # uvicorn drains, then re-raises the signal so the exit status still says "terminated by SIGTERM".
         assert server.wait(timeout=40) in (0, -signal.SIGTERM)
+        assert list(temp.glob("planqa-ui-*")) == []  # removed once drained, though the signal skips exit handlers
     finally:
         if server.poll() is None:
             server.kill()

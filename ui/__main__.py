@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PlanQA 规划问答 ready at {url} (staff: {url}staff/, {accounts}; started in "
               f"{time.perf_counter() - started:.1f} s); Ctrl+C to stop.", flush=True)
 
-    serve(app, args.host, args.port, on_ready=announce)
+    serve(app, args.host, args.port, on_ready=announce, on_stopped=app.planqa_context.close)
     return 0
 
 

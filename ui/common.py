@@ -29,7 +29,8 @@ CONCURRENCY = int(os.environ.get("PLANQA_UI_CONCURRENCY") or max(2, min(8, os.cp
 
 def download_folder() -> Path:
     """A fresh folder for this process's downloads, removed when the process exits (a restarted server or a test run
-    leaves no folder behind in the system's temp directory)."""
+    leaves no folder behind in the system's temp directory). A server stopped by a signal exits by that signal, which
+    skips exit handlers: it removes the folder itself once drained (AppContext.close)."""
     folder = Path(tempfile.mkdtemp(prefix="planqa-ui-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
@@ -44,6 +45,10 @@ class AppContext:
     downloads: Path = field(default_factory=download_folder)
     answers: AnswerLog = field(default_factory=AnswerLog)
     limiter: RateLimiter = field(default_factory=RateLimiter)
+
+    def close(self) -> None:
+        """Remove this process's downloads folder (the server calls it once its last request has drained)."""
+        shutil.rmtree(self.downloads, ignore_errors=True)
 
     def download_path(self, stem: str, suffix: str) -> Path:
         """A fresh file path for a download (unique per call, so concurrent users never collide)."""

@@ -209,20 +209,30 @@ def serve_in_thread(app: FastAPI, host: str, port: int) -> RunningServer:
 
 class _AnnouncingServer(uvicorn.Server):
     """A uvicorn server that calls `on_ready` once it accepts connections (not before: a client told the server is
-    ready, such as the worker supervisor, must find the port listening)."""
+    ready, such as the worker supervisor, must find the port listening), and `on_stopped` once it has drained."""
 
-    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None,
+                 on_stopped: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self.on_ready = on_ready
+        self.on_stopped = on_stopped
 
     async def startup(self, sockets: list | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started and self.on_ready is not None:
             self.on_ready()
 
+    async def shutdown(self, sockets: list | None = None) -> None:
+        # Here, not after run(): uvicorn re-raises a SIGTERM once drained, and the process dies by it, exit handlers
+        # unrun.
+        await super().shutdown(sockets=sockets)
+        if self.on_stopped is not None:
+            self.on_stopped()
 
-def serve(app: FastAPI, host: str, port: int, on_ready: Callable[[], None] | None = None) -> None:
+
+def serve(app: FastAPI, host: str, port: int, on_ready: Callable[[], None] | None = None,
+          on_stopped: Callable[[], None] | None = None) -> None:
     """Serve in the foreground until SIGINT or SIGTERM (both drain in-flight requests, bounded); on_ready is called
-    once the port accepts connections."""
+    once the port accepts connections, on_stopped once the last request has drained."""
     _AnnouncingServer(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                     timeout_graceful_shutdown=GRACEFUL_SECONDS), on_ready).run()
+                                     timeout_graceful_shutdown=GRACEFUL_SECONDS), on_ready, on_stopped).run()
