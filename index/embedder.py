@@ -54,8 +54,8 @@ class Embedder:
     """Encode questions and passages with a sentence-transformers model; e5 models get their prefixes.
 
     BERT folders (the offline default among them) run on their exported ONNX encoder (else our NumPy / torch
-    forward pass), which starts in about a second instead of the ~10 s that importing sentence-transformers takes; any other model name or folder
-    goes through sentence-transformers.
+    forward pass), which starts in about a second instead of the ~10 s that importing sentence-transformers takes;
+    any other model name or folder goes through sentence-transformers.
     """
 
     def __init__(self, model: str | None = None, batch_size: int = 16, cache_root: Path | None = None) -> None:

@@ -135,8 +135,8 @@ class RealTimeRequest:
 
 
 class AskedYear:
-    """A question naming a year whose best clause is about other years only ("25年青岛城市布局要成啥样" ranks the 2035
-    goals first): answered from the clauses about the year asked in the section of one of its answer clauses (the
+    """A question naming a year whose first answer clause about any year is about other years only ("25年青岛城市布局要成
+    啥样" ranks the 2035 goals first; an undated introduction may rank above them): answered from the clauses about the year asked in the section of one of its answer clauses (the
     plan sets a section's goals for each year side by side), best ranked for the question without its year (the year
     in the query favours any sentence naming it over the goal-list item on the topic); pass when no such section
     has any."""

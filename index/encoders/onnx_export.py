@@ -2,8 +2,8 @@
 
 ONNX Runtime encodes a short question in about 9 ms on two cores (with the process's other native thread pools held
 to one thread, index/threads.py), against about 35 ms for our NumPy forward pass, and embeds many passages about
-twice as fast as torch; it agrees with both at cosine >= 0.9999. The word-embedding table (250k x 384 for e5) stays out of the
-ONNX file: callers look embeddings up from the memory-mapped safetensors and pass `inputs_embeds`.
+twice as fast as torch; it agrees with both at cosine >= 0.9999. The word-embedding table (250k x 384 for e5) stays
+out of the ONNX file: callers look embeddings up from the memory-mapped safetensors and pass `inputs_embeds`.
 """
 
 from __future__ import annotations
