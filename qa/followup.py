@@ -55,10 +55,16 @@ _QUESTION_WORDS = ("有没有", "是不是", "能不能", "会不会", "要不�
 _ASKING = re.compile(r"啥|什么|怎么|怎样|咋|多少|几|哪|吗|呢|么|没|如何|多久|多大|多远|多长|为何|为什么")
 _NOUNISH = ("n", "x", "j", "l", "vn", "nz", "ns", "nt", "nr")  # jieba tags of words that can fill a topic slot
 _SUBJECT_TAGS = (*_NOUNISH, "eng")  # words of a name in plan text (x: the plan's own terms; punctuation is not Han)
+# jieba tags of words naming a thing, a place or a time of its own ("今天限行吗"); not "l", an idiom tag that also
+# takes "是不是", nor "f" ("以后", "后面")
+_THING_TAGS = ("n", "vn", "x", "j", "eng", "s", "t")
+_ASKED_TIME = {"时候", "时间", "时", "年"}  # "啥时候", "什么时间": asking when names nothing
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share with the earlier question to be its subject
 # Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # "够不够", "快不快": a yes-no question form, no topic
+_ASKS_WHICH = re.compile(rf"谁|还是|{_A_NOT_A.pattern}")  # who, which of two, or A-not-A ("快不快")
 _ASKS_FUTURE = re.compile(r"(会|能|要|将)不\1")  # "会不会": dropping its first 会 would leave a denial
 # Words for a way, a rule or a figure: a detail request naming them asks for more of the same, not about a new thing.
 _MEANS = {"政策", "办法", "法子", "路子", "门路", "弄法", "做法", "方法", "措施", "举措", "安排", "目标", "内容", "细节",
@@ -88,6 +94,9 @@ _IT = re.compile(r"(?<!其)它们?")
 _PLURAL = {"它们", "这些", "那些"}
 _DOCUMENT_WORDS = {"规划", "文件", "方案", "纲要", "文本"}  # "这个规划": the document the resident is reading
 _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
+# Asking outright for more ("具体说说", "展开讲讲", "详细点"): the turn goes on from the earlier answer even when it
+# names a part of its own the answer did not ("预警这块展开说说").
+_ASKS_MORE = re.compile(r"具体|展开|详细|细说|细讲|多说|再说说|说说看|讲讲|介绍一?下")
 _POINTING = _DEMONSTRATIVE | {"那"}
 # A preposition, adverb, pronoun or modal after a demonstrative: it is the subject itself ("这个对…", "这个啥时候").
 # Not any verb: the tagger takes some nouns for verbs ("这些想法").
@@ -202,6 +211,9 @@ class FollowUpReader:
         weight = sum(len(w) for w in own)  # characters of the question's own content words
         if (_DETAIL.search(text) or _CONTRAST.search(core)) and weight <= LIGHT:
             return True
+        if _ASKS_MORE.search(core) and \
+                sum(len(w) for w in self._own_words(_A_NOT_A.sub(" ", _DETAIL.sub(" ", core)))) <= LIGHT:
+            return True  # "预警这块展开说说", "具体有啥渠道": the asking for more is no topic of its own
         if self._asks_only_procedure(core):
             return True  # "那去哪办", "要带啥材料": how to get done what the earlier question asked about
         if self._asks_ahead(core, previous):
@@ -270,6 +282,27 @@ class FollowUpReader:
             return False  # "地铁开了几条了": a longer turn about one thing is a question of its own
         own = self._own_words(core)
         return sum(len(w) for w in own) <= self.config.light_chars and not any(self.slots.is_slot_word(w) for w in own)
+
+    def names_nothing(self, question: str) -> bool:
+        """Whether a short question names no thing at all: no noun, place or plan term ("谁能先排上", "后面还修哪几条",
+        "啥时候能建好"), within the tuned length; not small talk, words to PlanQA ("你叫啥") or a sum."""
+        core = _core(question)
+        if not core or _ARITHMETIC.search(core) or _ADDRESSED.search(core) or self._chitchat(question) \
+                or not (_ASKING.search(core) or _ASKS.search(question.strip()) or _ASKS_WHICH.search(core)):
+            return False
+        if len("".join(_HAN.findall(core))) > self.config.nounless_turn:
+            return False
+        return not any(tag.startswith(_THING_TAGS) and _HAN.search(word) and word not in _ASKED_TIME
+                       and not _ASKING.search(word) and word not in _QUESTION_WORDS
+                       for word, tag in self.analyzer.tag(_YEAR_TEXT.sub("", core)))
+
+    def asks_more(self, question: str) -> bool:
+        """Whether a turn asks outright for more ("具体说说", "展开讲讲", "还有别的帮扶没")."""
+        return bool(_ASKS_MORE.search(question) or _MORE.search(question))
+
+    def focus(self, question: str, previous: str) -> FollowUp:
+        """A request for more on a part of its own ("预警这块展开说说"), asked beside the earlier question."""
+        return self._beside(previous, _core(question))
 
     def beside(self, question: str, previous: str) -> FollowUp:
         """A question too light to stand alone, asked beside the earlier question ("钱上有啥要求" after "说要培育小城市
@@ -393,6 +426,12 @@ class FollowUpReader:
         return [w for w in self._new_topic(core, previous)
                 if len(w) >= 2 and not _MODAL_VERB.fullmatch(w) and w not in _MEANS and w not in _HOW_FAR
                 and not self.slots.is_slot_word(w)]
+
+    def things_named(self, words: list[str], question: str) -> list[str]:
+        """The words that name a thing (a noun, place or plan term) as the question uses them: "现在达标的有多少" names
+        none (达标 says how the earlier thing stands), "现在空气好的天数占多少" names 空气 and 天数."""
+        tags = dict(self.analyzer.tag(_core(question)))
+        return [w for w in words if tags.get(w, "n").startswith(_THING_TAGS)]
 
     def _focus(self, core: str, previous: str) -> list[str]:
         """The nouns a detail request names of its own ("工地扬尘具体咋管" -> 工地), as the plan names things (a

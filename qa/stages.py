@@ -71,11 +71,16 @@ class Contextualise:
         # the clauses its answer cited do not all mention is a question of its own, not more of that answer.
         if followup.kind in ("detail", "focus", "contrast") and self.cited_text_of is not None:
             own = self.reader.own_topic(question, followup.previous)
+            if followup.kind == "contrast":  # today's state of the same thing: only a thing it names is its own
+                own = self.reader.things_named(own, question)
             cited = self.cited_text_of(followup.previous, filters, typed)
             # Today's state may be told in words of its own ("现在空气好的天数占多少" after a question on smog): one
             # shared word keeps a contrast; more of the same thing must name only what the answer's clauses name.
             related = any if followup.kind == "contrast" else all
             if own and not related(word in cited for word in own):
+                # "预警这块展开说说": asking outright for more on a part of its own goes on beside the earlier question
+                if followup.kind in ("detail", "focus") and self.reader.asks_more(question):
+                    return self.reader.focus(question, followup.previous)
                 return FollowUp("standalone", question)
         # "它" names what the earlier answer was about, in the plan's words, when the answer shows it (a pronoun turn
         # whose earlier question had no plan words to stand for it was read as a slot).
@@ -84,6 +89,14 @@ class Contextualise:
             subject = self.reader.answer_subject(followup.previous, self.lead_of(followup.previous, filters, typed))
             if subject:
                 followup = replace(followup, kind="pronoun", understood_as=self.reader.with_subject(question, subject))
+        # "谁能先排上", "啥时候能建好": a short turn naming no thing at all, which the plan would answer alone only by a
+        # guess, asks about the earlier topic. A bank question is as near such a turn as its reading is, so the bank
+        # does not decide here; a turn refused alone (small talk the patterns miss) is left to be refused.
+        if followup.kind == "standalone" and prior is not None and self.reader.names_nothing(question) \
+                and self.cited_text_of is not None and self.cited_text_of(question, filters, ""):
+            beside = self.reader.beside(question, prior.understood_as)
+            if len(beside.understood_as) <= MAX_QUERY_CHARS:
+                return beside
         # "钱上有啥要求", "有补贴不": a turn naming too little to be a question of its own (read alone, or sent back to
         # stand alone above) asks about the earlier topic, beside the earlier question; unless the turn alone is nearer
         # a question residents ask than that reading ("地铁几条了", or chit-chat the bank knows): it stood on its own.

@@ -115,6 +115,9 @@ class FollowUpConfig:
 
     light_chars: int = 2  # characters of its own content words, at most ("钱上有啥要求": 要求)
     short_turn: int = 6  # Chinese characters of the whole turn, at most ("地铁开了几条了" is a question of its own)
+    # A turn naming no thing at all (no noun: "谁能先排上", "后面还修哪几条") of at most this many Chinese characters asks
+    # about the earlier topic (0: never read so)
+    nounless_turn: int = 0
     # A year turn whose earlier answer was about other years, with no clause about the year asked in its section,
     # looks this deep in the topic's ranking before saying the plan does not give that year (0: never refuses)
     year_depth: int = 0

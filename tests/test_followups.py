@@ -563,3 +563,41 @@ def test_a_reading_too_long_to_ask_leaves_the_turn_as_typed(service):
     # and the turn after a light one still reads the light one as it was understood
     chain = service.ask("地铁几条了", history=[longest, "有补贴不"])
     assert chain.understood_as == "地铁几条了" and chain.answer == "2020年，投入运行的城市轨道交通线路为7条[1]。"
+
+
+def test_asking_outright_for_more_on_a_part_of_its_own_is_asked_beside_the_earlier_question(service):
+    # The part named (排水, 医生) is not in the clauses the earlier answer cited; alone, the turn is about nothing the
+    # conversation was about: the rural water supply, the city's family doctors.
+    drains = service.ask("排水这块具体说说", history=["一下大雨路上就淹 城里咋治"])
+    assert drains.understood_as == "一下大雨路上就淹 城里咋治，排水这块具体说说？" and not drains.abstained
+    assert any(c.clause_id == "qingdao-2021/6.4.3.p1" and "排水系统设施" in c.quote for c in drains.citations)
+    assert service.ask("排水这块具体说说").citations[0].clause_id == "qingdao-2021/8.2.2.p1"
+    doctors = service.ask("医生这块细说说", history=["村里看病太难了 咋办"])
+    assert doctors.understood_as == "村里看病太难了 咋办，医生这块细说说？"
+    assert {c.clause_id for c in doctors.citations} == {"qingdao-2021/8.3.2.p1"} and "乡村医生" in quotes(doctors)
+
+
+def test_a_short_turn_naming_nothing_is_asked_beside_the_earlier_question(service):
+    # "啥时候能建好" names no thing: alone it is answered from the plan's opening pages; in the conversation it asks when
+    # the care places the earlier question was about will be there.
+    alone = service.ask("啥时候能建好")
+    assert all(c.clause_id != "qingdao-2021/3.3.5.p1" for c in alone.citations)
+    later = service.ask("啥时候能建好", history=["小区附近能有个养老的地方不"])
+    assert later.understood_as == "小区附近能有个养老的地方不，啥时候能建好？" and not later.abstained
+    lead = later.citations[0]
+    assert lead.clause_id == "qingdao-2021/3.3.5.p1" and "到2025年" in lead.quote and "居家社区养老服务" in lead.quote
+    # A time of its own, or words to PlanQA, are not about the earlier topic: as typed, and refused.
+    for question in ("今天限行吗", "你叫啥"):
+        aside = service.ask(question, history=["老旧小区要改造吗"])
+        assert aside.understood_as == question and aside.abstained
+
+
+def test_todays_state_told_with_a_verb_of_its_own_keeps_the_contrast(service):
+    # 够数, 达标: how the earlier thing stands today, not a thing of its own. The plan gives no 2020 figure for either:
+    # refused, with the target it does give cited.
+    stations = service.ask("现在够数了吗", history=["到2025年每个社区都要有养老服务站吗"])
+    assert stations.understood_as == "2020年，每个社区居家社区养老服务站是多少？"
+    assert stations.abstained and "每个社区至少建成1处居家社区养老服务站" in quotes(stations)
+    sorting = service.ask("那现在达标了没", history=["到2025年农村生活垃圾分类要覆盖多少"])
+    assert sorting.understood_as == "2020年，农村生活垃圾分类收集覆盖率是多少？"
+    assert sorting.abstained and "农村生活垃圾分类收集覆盖率达到100%" in quotes(sorting)
