@@ -292,7 +292,9 @@ class FollowUpReader:
             return False
         if len("".join(_HAN.findall(core))) > self.config.nounless_turn:
             return False
-        return not any(tag.startswith(_THING_TAGS) and _HAN.search(word) and word not in _ASKED_TIME
+        # a Latin word names a thing too ("pm2.5降了多少", "GDP现在多少"); punctuation (tagged x) does not
+        return not any(tag.startswith(_THING_TAGS) and (_HAN.search(word) or (tag == "eng" and word.isalnum()))
+                       and word not in _ASKED_TIME
                        and not _ASKING.search(word) and word not in _QUESTION_WORDS
                        for word, tag in self.analyzer.tag(_YEAR_TEXT.sub("", core)))
 

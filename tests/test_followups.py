@@ -601,3 +601,12 @@ def test_todays_state_told_with_a_verb_of_its_own_keeps_the_contrast(service):
     sorting = service.ask("那现在达标了没", history=["到2025年农村生活垃圾分类要覆盖多少"])
     assert sorting.understood_as == "2020年，农村生活垃圾分类收集覆盖率是多少？"
     assert sorting.abstained and "农村生活垃圾分类收集覆盖率达到100%" in quotes(sorting)
+
+
+def test_a_latin_name_is_a_thing_of_its_own(service):
+    # "pm2.5", "GDP": the segmenter tags them as English words, and they name what is asked about; a question about
+    # them after an unrelated one is answered as typed, as alone.
+    for question in ("pm2.5降了多少", "GDP涨了多少"):
+        later = service.ask(question, history=["老旧小区要改造吗"])
+        assert later.understood_as == question and later.answer == service.ask(question).answer
+    assert "细颗粒物" in quotes(service.ask("pm2.5降了多少", history=["老旧小区要改造吗"]))
