@@ -30,7 +30,8 @@ FOLLOWUP_SEALED_SETS = {"sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "follow
                         "sealed7": GOLD_DIR / "followup_sealed7.jsonl",
                         "sealed8": GOLD_DIR / "followup_sealed8.jsonl",
                         "sealed9": GOLD_DIR / "followup_sealed9.jsonl",
-                        "sealed10": GOLD_DIR / "followup_sealed10.jsonl"}
+                        "sealed10": GOLD_DIR / "followup_sealed10.jsonl",
+                        "sealed11": GOLD_DIR / "followup_sealed11.jsonl"}
 KINDS = ("year", "slot", "pronoun", "detail", "contrast", "standalone")
 Ask = Callable[[str, list[str]], Answer]
 

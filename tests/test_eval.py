@@ -162,16 +162,18 @@ def test_third_and_fourth_sealed_test_sets_follow_their_rules(plan, name):
 # written, the 13 word for word in a bank, candidate, voter or gold file dropped unrun; eighth: 210 written, the 16 word
 # for word in a bank, candidate, voter or gold file dropped unrun; ninth: 204 written, the 9 word for word in a bank,
 # candidate, voter or gold file dropped unrun; tenth: 204 written, the 15 word for word in a bank, candidate, voter or
-# gold file dropped unrun.
+# gold file dropped unrun; eleventh: 192 written, the 10 word for word in a bank, candidate, voter or gold file dropped
+# unrun.
 @pytest.mark.parametrize(("name", "questions", "out_of_scope", "judgements", "judgement_count"), [
     ("sealed_test5.jsonl", 217, 88, ("opinion", "prediction", "comparison"), 33),
     ("sealed_test6.jsonl", 218, 88, ("opinion", "prediction", "near_miss"), 36),
     ("sealed_test7.jsonl", 207, 85, ("opinion", "prediction", "near_miss"), 37),
     ("sealed_test8.jsonl", 194, 81, ("opinion", "prediction", "near_miss"), 36),
     ("sealed_test9.jsonl", 195, 77, ("opinion", "prediction", "near_miss"), 36),
-    ("sealed_test10.jsonl", 189, 69, ("opinion", "prediction", "near_miss"), 36)])
-def test_fifth_to_tenth_sealed_test_sets_follow_their_rules(plan, name, questions, out_of_scope, judgements,
-                                                            judgement_count):
+    ("sealed_test10.jsonl", 189, 69, ("opinion", "prediction", "near_miss"), 36),
+    ("sealed_test11.jsonl", 182, 67, ("opinion", "prediction", "near_miss"), 36)])
+def test_fifth_to_eleventh_sealed_test_sets_follow_their_rules(plan, name, questions, out_of_scope, judgements,
+                                                               judgement_count):
     gold = load_gold(GOLD_DIR / name, [plan.clean_text])
     out = [q for q in gold.questions if not q.in_plan]
     assert len(gold.questions) == questions and len(out) == out_of_scope and len({q.category for q in out}) == 13
@@ -188,7 +190,7 @@ def test_fifth_to_tenth_sealed_test_sets_follow_their_rules(plan, name, question
     ("followup_sealed3.jsonl", 80, 111), ("followup_sealed4.jsonl", 80, 121), ("followup_sealed5.jsonl", 80, 108),
     ("followup_sealed6.jsonl", 80, 117), ("followup_sealed7.jsonl", 70, 97),
     ("followup_sealed8.jsonl", 70, 76), ("followup_sealed9.jsonl", 61, 76),
-    ("followup_sealed10.jsonl", 59, 75)])
+    ("followup_sealed10.jsonl", 59, 75), ("followup_sealed11.jsonl", 60, 71)])
 def test_shipped_follow_up_sets_validate(plan, name, conversations, later_turns):
     found = load_conversations(GOLD_DIR / name, [plan.clean_text])
     assert len(found) == conversations and sum(len(c.turns) - 1 for c in found) == later_turns

@@ -53,7 +53,8 @@ SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"),
                   ("第七封存测试集 sealed_test7.jsonl", "sealed7"),
                   ("第八封存测试集 sealed_test8.jsonl", "sealed8"),
                   ("第九封存测试集 sealed_test9.jsonl", "sealed9"),
-                  ("第十封存测试集 sealed_test10.jsonl（最新，最少被看过）", "sealed10")]
+                  ("第十封存测试集 sealed_test10.jsonl", "sealed10"),
+                  ("第十一封存测试集 sealed_test11.jsonl（最新，最少被看过）", "sealed11")]
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
