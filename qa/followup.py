@@ -64,7 +64,8 @@ SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share wit
 # Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # "够不够", "快不快": a yes-no question form, no topic
-_ASKS_WHICH = re.compile(rf"谁|还是|{_A_NOT_A.pattern}")  # who, which of two, or A-not-A ("快不快")
+# Asking, or asking who, which of two, or A-not-A ("谁能先排上", "快不快"): a turn naming nothing still asks something
+_ASKS_OR_WHICH = re.compile(rf"{_ASKING.pattern}|谁|还是|{_A_NOT_A.pattern}")
 _ASKS_FUTURE = re.compile(r"(会|能|要|将)不\1")  # "会不会": dropping its first 会 would leave a denial
 # Words for a way, a rule or a figure: a detail request naming them asks for more of the same, not about a new thing.
 _MEANS = {"政策", "办法", "法子", "路子", "门路", "弄法", "做法", "方法", "措施", "举措", "安排", "目标", "内容", "细节",
@@ -275,10 +276,7 @@ class FollowUpReader:
         些啥", "有补贴不": a word or two of its own, within the tuned bounds); not a sum ("1+1等于几"), words
         to PlanQA ("你住哪") or a slot word ("莱西有没有" is read as a slot already)."""
         core = _core(question)
-        if not core or _ARITHMETIC.search(core) or _ADDRESSED.search(core) or self._chitchat(question) \
-                or not (_ASKING.search(core) or _ASKS.search(question.strip())):
-            return False
-        if len("".join(_HAN.findall(core))) > self.config.short_turn:
+        if not self._short_question(question, core, self.config.short_turn, _ASKING):
             return False  # "地铁开了几条了": a longer turn about one thing is a question of its own
         own = self._own_words(core)
         return sum(len(w) for w in own) <= self.config.light_chars and not any(self.slots.is_slot_word(w) for w in own)
@@ -287,16 +285,21 @@ class FollowUpReader:
         """Whether a short question names no thing at all: no noun, place or plan term ("谁能先排上", "后面还修哪几条",
         "啥时候能建好"), within the tuned length; not small talk, words to PlanQA ("你叫啥") or a sum."""
         core = _core(question)
-        if not core or _ARITHMETIC.search(core) or _ADDRESSED.search(core) or self._chitchat(question) \
-                or not (_ASKING.search(core) or _ASKS.search(question.strip()) or _ASKS_WHICH.search(core)):
-            return False
-        if len("".join(_HAN.findall(core))) > self.config.nounless_turn:
+        if not self._short_question(question, core, self.config.nounless_turn, _ASKS_OR_WHICH):
             return False
         # a Latin word names a thing too ("pm2.5降了多少", "GDP现在多少"); punctuation (tagged x) does not
         return not any(tag.startswith(_THING_TAGS) and (_HAN.search(word) or (tag == "eng" and word.isalnum()))
                        and word not in _ASKED_TIME
                        and not _ASKING.search(word) and word not in _QUESTION_WORDS
                        for word, tag in self.analyzer.tag(_YEAR_TEXT.sub("", core)))
+
+    def _short_question(self, question: str, core: str, limit: int, asking: re.Pattern[str]) -> bool:
+        """Whether a turn asks something (by `asking`, or a closing 不) in at most `limit` Chinese characters and may be
+        about the conversation: not a sum ("1+1等于几"), words to PlanQA ("你住哪") or small talk."""
+        if not core or _ARITHMETIC.search(core) or _ADDRESSED.search(core) or self._chitchat(question) \
+                or not (asking.search(core) or _ASKS.search(question.strip())):
+            return False
+        return len("".join(_HAN.findall(core))) <= limit
 
     def asks_more(self, question: str) -> bool:
         """Whether a turn asks outright for more ("具体说说", "展开讲讲", "还有别的帮扶没")."""
