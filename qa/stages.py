@@ -14,6 +14,7 @@ from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Decision
 from qa.records import MAX_QUERY_CHARS, Indicator, check_query, sanitised_text
 from qa.retrieval import Filters, Retriever
+from qa.years import digit_years
 
 
 class Contextualise:
@@ -45,8 +46,10 @@ class Contextualise:
     def run(self, state: AskState) -> None:
         """Fill state.asked and state.followup; answer the standalone question (a detail request: the earlier one)."""
         state.question = check_query(state.question)  # undecodable characters replaced before anything reads it
-        state.history = [sanitised_text(h) for h in state.history if isinstance(h, str)]
         state.asked = check_query(state.asked) if state.asked else state.question
+        # every reader of years reads digits: "二〇三五年…" is asked, and shown understood, as "2035年…"
+        state.question = digit_years(state.question)
+        state.history = [digit_years(sanitised_text(h)) for h in state.history if isinstance(h, str)]
         prior: FollowUp | None = None
         # each earlier question as it was understood in its turn; one too long to be asked is no context to build on
         for turn in recent([h for h in state.history if len(h) <= MAX_QUERY_CHARS]):

@@ -14,6 +14,26 @@ YEAR_SCOPE = 20  # how deep in the ranking a clause about the year asked may be 
 _NAMED = re.compile(r"(?<!\d)(20\d{2})年")
 _GOAL_LEAD = re.compile(r"^(到|至)(20\d{2})年")  # "到2025年，全市城镇化水平…" opens a list of goals for that year
 _GOAL_ITEM = "——"  # the goals that follow it: "——非户籍常住人口市民化质量显著提高。…"
+_HAN_DIGIT = {"〇": "0", "零": "0", "○": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
+              "八": "8", "九": "9"}
+_DIGIT = "[〇零○一二三四五六七八九0-9]"
+# "二〇三五年", "二零二五年底": a year written in Chinese numerals, as formal Chinese writes years
+_HAN_YEAR = re.compile(rf"(?<!{_DIGIT})((?:一九|二[〇零○0]){_DIGIT}{{2}})(?=年)")
+# "三五年呢", "那到二五年呢": a turn that is nothing but a two-digit year is a year ("过个三五年" inside a question is
+# "a few years", so a two-digit year in Chinese numerals is read only when it is all the turn says)
+_HAN_YEAR_TURN = re.compile(r"^(那么?|还有)?(到|至|在)?([一二三四][〇零○一二三四五六七八九])年(底|末|前|时|的时候|那会儿?)?"
+                            r"(呢|咧|嘞)?[？?。!！~～\s]*$")
+
+
+def digit_years(text: str) -> str:
+    """The text with years written in Chinese numerals in digits: "二〇三五年的目标" -> "2035年的目标", and a turn that is
+    only a two-digit year, "三五年呢" -> "35年呢"."""
+    text = _HAN_YEAR.sub(lambda m: "".join(_HAN_DIGIT.get(c, c) for c in m.group(1)), text)
+    turn = _HAN_YEAR_TURN.match(text)
+    if turn:
+        start, end = turn.span(3)
+        text = text[:start] + "".join(_HAN_DIGIT[c] for c in turn.group(3)) + text[end:]
+    return text
 
 
 def clause_years(documents: Iterable[Document], indicators: Iterable[Indicator]) -> dict[str, set[int]]:

@@ -610,3 +610,19 @@ def test_a_latin_name_is_a_thing_of_its_own(service):
         later = service.ask(question, history=["老旧小区要改造吗"])
         assert later.understood_as == question and later.answer == service.ask(question).answer
     assert "细颗粒物" in quotes(service.ask("pm2.5降了多少", history=["老旧小区要改造吗"]))
+
+
+def test_years_written_in_chinese_numerals_are_years(service):
+    # Formal Chinese writes years in numerals: asked as typed, the figure table saw no year and refused.
+    status = service.ask("二〇二〇年常住人口城镇化率是多少")
+    assert status.understood_as == "2020年常住人口城镇化率是多少"
+    assert not status.abstained and "76.34%" in quotes(status)
+    # in the conversation's earlier questions too
+    later = service.ask("那2025年呢", history=["二零二零年常住人口城镇化率是多少"])
+    assert later.understood_as == "到2025年，常住人口城镇化率目标是多少？" and "78%" in quotes(later)
+    # A turn that is only a two-digit year is that year; inside a question "三五年" is "a few years".
+    state = service.answerer.run("三五年呢", history=["到2025年 没户口的在城里能不能也享受公共服务"])
+    assert state.followup.kind == "year" and state.followup.year == 2035
+    assert {c.clause_id for c in state.answer.citations} == {"qingdao-2021/2.3.p8"}
+    few = service.answerer.run("过个三五年 村里能通上天然气不")
+    assert "三五年" in few.question and few.followup.year is None
