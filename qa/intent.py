@@ -17,6 +17,9 @@ _PARTNER_WORDS = (
     "合作", "协同", "一体化", "联系", "对接", "都市圈", "经济圈", "城市群", "同城", "高铁", "铁路", "通道", "联动",
     "共建", "互认", "互通", "转移", "转接", "迁徙", "异地", "去", "到",
 )
+# A street named after another place ("香港中路", "长沙路", "太原路东"): Chinese cities name their streets after cities
+# and provinces, so such a name is a place in the plan's own city.
+_STREET = r"[东西南北中]{0,2}(?:路|街|大道|大街|巷)"
 # Asking for a figure, strictly: "多少", "几个", "多大"... but not "十几年" or "几十".
 _ASKS_NUMBER = re.compile(r"多少|(?<![十百千万哪多])几(?=[成倍亿万千百公米吨元%]|个百分点)|多大比例|多高|多长|多远|百分之几|占比多|比例多")
 # Proper names (jieba part-of-speech) that, when absent from the plan, mean the question is about something else.
@@ -184,6 +187,9 @@ class IntentReader:
         """A place other than the documents' own that the question is about (not ties with it), or ''."""
         if any(q in text for q in self.home) or any(w in text for w in _PARTNER_WORDS):
             return ""
+        for place in self.places:
+            if place in text:
+                text = re.sub(re.escape(place) + _STREET, " ", text)
         words = set(self.segment(text))
         # Whole words only: "东西安不安全" must not read as 西安.
         return next((p for p in self.places if p in words or any(w.startswith(p) and len(w) <= len(p) + 1 for w in words)), "")

@@ -192,3 +192,17 @@ def test_empty_and_long_questions_are_refused_before_any_work(answerer):
         answerer.ask("   ")
     with pytest.raises(QueryError):
         answerer.ask("问" * 501)
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("香港中路那片写字楼会弄得智能点吗", "依托香港中路—山东路，加快智慧楼宇"),
+        ("太原路还往东接着通吗", "推进太原路东延段"),
+    ],
+)
+def test_a_street_named_after_another_city_is_a_street_of_the_plans_city(answerer, question, quoted):
+    answer = answerer.ask(question)
+    assert not answer.abstained and quoted in "".join(c.quote for c in answer.citations)
+    # the city itself is still another place
+    assert answerer.ask("上海的房价多少").answer.startswith("本规划是青岛市的规划，没有关于上海的相关内容")
