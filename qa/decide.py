@@ -200,14 +200,18 @@ class PatternSignals:
 
 class FigureTable:
     """Answers a figure question whose wording names an indicator of the table, or says which years the plan gives;
-    with sentences=True, a figure question no name matches takes the figures of the best-matching sentences."""
+    with sentences=True, a figure question no name matches takes the figures of the sentences a text answer would
+    give (answer_sentences; without it, the best-matching candidates)."""
 
-    def __init__(self, table: IndicatorTable, retriever: Retriever, refusal: RefusalConfig, sentences: bool) -> None:
-        """Use the indicator table and the retriever's word coverage."""
+    def __init__(self, table: IndicatorTable, retriever: Retriever, refusal: RefusalConfig, sentences: bool,
+                 answer_sentences: Callable[[AskState], list[Candidate]] | None = None) -> None:
+        """Use the indicator table, the retriever's word coverage and, for figures in sentences, the sentences the
+        plan's text answer would give."""
         self.table = table
         self.retriever = retriever
         self.refusal = refusal
         self.sentences = sentences
+        self.answer_sentences = answer_sentences
         self.name = "figures in sentences" if sentences else "figure table"
 
     def decide(self, state: AskState) -> Decision | None:
@@ -247,7 +251,11 @@ class FigureTable:
         asks_share = asked_unit(state.question) == "%"
         words = state.query.words
         named: list[list[Indicator]] = []
-        for candidate in state.candidates[:6]:
+        # The figures of the sentences the answer would quote, lead first: the learned sentence choice knows which
+        # sentence answers residents' words ("到2025年住城里的人要占多少" is the urbanisation rate, not the share of trips
+        # by public transport that the best-scored candidate states).
+        sentences = self.answer_sentences(state) if self.answer_sentences is not None else state.candidates[:6]
+        for candidate in sentences:
             inside = [i for i in self.table.all
                       if i.doc_id == candidate.doc_id and candidate.start <= i.start < candidate.end]
             percentages = [i for i in inside if asks_share and i.unit.endswith("%")]

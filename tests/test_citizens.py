@@ -328,6 +328,20 @@ def test_a_figure_asked_in_residents_words_is_answered_with_it(service, question
     assert not answer.abstained and figure in answer.citations[0].quote
 
 
+@pytest.mark.parametrize(
+    ("question", "figure", "not_quoted"),
+    [("到2025年住城里的人要占多少", "78%", "62%"), ("城里人跟村里人挣钱差几倍", "2.36", "99.1%"),
+     ("以后多少人出门坐公交地铁", "62%", "255公里")],
+)
+def test_a_figure_no_indicator_name_matches_comes_from_the_sentences_the_answer_quotes(service, question, figure,
+                                                                                   not_quoted):
+    # The best-scored candidate sentences held another figure (the share of trips by public transport, the villages'
+    # reform, the metro's length); the answer's own sentences hold the one asked.
+    answer = service.ask(question)
+    quoted = "".join(c.quote for c in answer.citations)
+    assert not answer.abstained and figure in answer.citations[0].quote and not_quoted not in quoted
+
+
 @pytest.mark.parametrize("question", ["5g基站要建多少个", "阶梯水价每吨多少钱", "我社保卡里现在还有多少钱"])
 def test_a_figure_the_plan_never_gives_is_still_refused(service, question):
     state = service.answerer.run(question)
