@@ -6,7 +6,14 @@ import re
 from collections.abc import Callable
 
 from index.textnorm import normalise
-from qa.indicators import IndicatorTable, asked_unit, asked_year, is_numeric_question
+from qa.indicators import (
+    IndicatorTable,
+    answers_kind,
+    asked_kind_of_quantity,
+    asked_unit,
+    asked_year,
+    is_numeric_question,
+)
 from qa.pipeline import AskState, Decision
 from qa.records import Indicator
 from qa.retrieval import Candidate, Retriever
@@ -232,9 +239,16 @@ class FigureTable:
         return None
 
     def _in_asked_unit(self, question: str, name: str, doc: str | None) -> bool:
-        """Whether the named indicator is given in the unit the question asks for (any, when it asks none)."""
-        unit = asked_unit(question)
-        return not unit or any(i.unit.endswith(unit) for i in self._given(name, doc))
+        """Whether the named indicator is given in the unit and as the kind of quantity the question asks for (any,
+        when it asks none): "青岛海域面积多大" asks an area, which a share of the waters does not give."""
+        unit, kind = asked_unit(question), asked_kind_of_quantity(question)
+        return any((not unit or i.unit.endswith(unit)) and self._fits(i, kind, question) for i in self._given(name, doc))
+
+    def _fits(self, indicator: Indicator, kind: str, question: str) -> bool:
+        """Whether a figure is the kind of quantity asked for, or the question names its measure outright
+        ("服务半径和服务人口是多少" asks a length beside the people)."""
+        analyzer = self.retriever.analyzer
+        return answers_kind(indicator, kind) or analyzer.coverage(analyzer.content_words(indicator.name), [question]) >= 0.99
 
     def _given(self, name: str, doc: str | None) -> list[Indicator]:
         """The table's figures of one indicator (of one document, when given)."""
@@ -249,6 +263,7 @@ class FigureTable:
         asked = asked_year(state.question, self.table.periods)
         # Only a share is read by its unit: counted units vary with the sentence ("80人" / "110名", "几倍" of a ratio).
         asks_share = asked_unit(state.question) == "%"
+        quantity = asked_kind_of_quantity(state.question)
         words = state.query.words
         named: list[list[Indicator]] = []
         # The figures of the sentences the answer would quote, lead first: the learned sentence choice knows which
@@ -256,8 +271,8 @@ class FigureTable:
         # by public transport that the best-scored candidate states).
         sentences = self.answer_sentences(state) if self.answer_sentences is not None else state.candidates[:6]
         for candidate in sentences:
-            inside = [i for i in self.table.all
-                      if i.doc_id == candidate.doc_id and candidate.start <= i.start < candidate.end]
+            inside = [i for i in self.table.all if i.doc_id == candidate.doc_id
+                      and candidate.start <= i.start < candidate.end and self._fits(i, quantity, state.question)]
             percentages = [i for i in inside if asks_share and i.unit.endswith("%")]
             # A percentage asked for is evidence in itself, so its sentence needs only the clause-level coverage.
             needed = self.refusal.min_coverage if percentages else self.refusal.number_coverage

@@ -252,6 +252,7 @@ _ALIASES = {
     # Everyday names for indicators the plan words differently.
     "常住总人口": ("常住人口", "总人口", "人口总量"),
     "生产总值": ("地区生产总值", "gdp", "经济总量"),
+    "人均地区生产总值": ("人均gdp", "人均生产总值"),
     "常住人口城镇化率": ("城镇化水平",),
     "单位地区生产总值能源消耗量下降": ("单位gdp能耗下降", "能耗下降"),
     "单位地区生产总值二氧化碳排放量下降": ("单位gdp二氧化碳排放下降", "碳排放强度下降"),
@@ -404,6 +405,47 @@ def asked_unit(question: str) -> str:
     if re.search(r"(?:多少|几块)钱", question):
         return "元"
     return "%" if _ASKS_SHARE.search(question) else ""
+
+
+# What kind of quantity a figure is, by its unit: a question asking for one kind is not answered by another ("青岛面积
+# 多大" by a share of the built-up area, "农村人口多少" by a count of parks, "人均收入多少" by the income ratio). Longest
+# suffixes first ("立方米" is a volume, not a length); a figure without a unit is a ratio or coefficient (2.36, 0.66).
+_UNIT_KINDS = (("立方米", "volume"), ("平方公里", "area"), ("平方米", "area"), ("公顷", "area"), ("亩", "area"),
+               ("公里", "length"), ("米", "length"), ("个百分点", "share"), ("%", "share"), ("倍", "ratio"),
+               ("美元", "money"), ("元", "money"), ("人次", "people"), ("人", "people"), ("名", "people"),
+               ("分钟", "time"), ("小时", "time"), ("年", "time"), ("家", "count"), ("户", "count"), ("个", "count"),
+               ("处", "count"), ("件", "count"), ("条", "count"), ("所", "count"), ("项", "count"), ("座", "count"))
+_ASKS_KIND = (
+    ("share", _ASKS_SHARE),
+    ("ratio", re.compile(r"几倍|多少倍|倍数")),
+    # the area itself asked ("面积多大"), not a share of an area ("覆盖多少建成区面积")
+    ("area", re.compile(r"面积(?:有|是|能有)?(?:多大|多少|几)|多少亩|多少平方|占地多")),
+    ("length", re.compile(r"多长|多远|长度|多少公里|多少米|几公里")),
+    ("people", re.compile(r"(?:多少|几)(?:万|千万)?(?:个)?人(?!均)|多少口人|人口(?:有|是|能有)?(?:多少|几)|多少人口")),
+    ("money", re.compile(r"多少钱|几块钱|多少元|(?:收入|工资|房价|价格|票价)(?:有|是|能有)?(?:多少|几)")),
+    ("count", re.compile(r"(?:多少|几)(?:个|家|所|处|条|件|项|座|户)")),  # after people: "几个人" asks people
+)
+
+
+def unit_kind(unit: str) -> str:
+    """The kind of quantity a unit measures ("万亩" -> "area", "家" -> "count", "" -> "ratio"); "" when it does not say
+    ("万": 500万 may be people or anything else)."""
+    if not unit:
+        return "ratio"
+    return next((kind for suffix, kind in _UNIT_KINDS if unit.endswith(suffix)), "")
+
+
+def asked_kind_of_quantity(question: str) -> str:
+    """The kind of quantity a question asks for ("面积多大" -> "area", "占多少" -> "share"), or "" when it does not say."""
+    text = normalise(question)
+    return next((kind for kind, pattern in _ASKS_KIND if pattern.search(text)), "")
+
+
+def answers_kind(indicator: Indicator, asked: str) -> bool:
+    """Whether a figure is the kind of quantity asked for (any, when the question names none or the unit does not
+    say)."""
+    kind = unit_kind(indicator.unit)
+    return not asked or not kind or kind == asked
 
 
 _ASKS_TARGET = re.compile(r"以后|将来|往后|今后|未来|到时候|要达到|要提到|要占|目标|计划|力争|预计|打算|十四五")

@@ -342,6 +342,28 @@ def test_a_figure_no_indicator_name_matches_comes_from_the_sentences_the_answer_
     assert not answer.abstained and figure in answer.citations[0].quote and not_quoted not in quoted
 
 
+def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
+    from qa.indicators import asked_kind_of_quantity, unit_kind
+
+    assert [asked_kind_of_quantity(q) for q in ("青岛海域面积多大", "农村人口多少", "人均收入多少", "收入是村里人的几倍",
+                                                "多少个地铁站", "覆盖多少建成区面积", "城乡收入差距多大")] == \
+        ["area", "people", "money", "ratio", "count", "", ""]
+    assert [unit_kind(u) for u in ("万亩", "立方米", "%", "", "万人", "家", "万")] == \
+        ["area", "volume", "share", "ratio", "people", "count", ""]
+    # The share of clean coastal waters and a count of start-up parks are figures of the table, not the area or the
+    # people asked for: no figure answer (before, "近岸海域水质优良面积比例为98.8%" and "农村“双创”园为46家").
+    for question in ("青岛海域面积多大", "青岛农村人口多少"):
+        assert service.answerer.run(question).decision.route != "indicator"
+    # Per-capita GDP is its own figure, not the city's GDP.
+    gdp = service.ask("青岛人均GDP多少")
+    assert "接近2万美元" in gdp.citations[0].quote and "1.24万亿元" not in "".join(c.quote for c in gdp.citations)
+    # Only the people asked for, not the town's revenue beside it; a measure named outright is asked, whatever its kind.
+    town = service.ask("镇子要发展成小城市 得有多少人")
+    assert len(town.citations) == 1 and "10万人" in town.answer and "10亿元" not in town.answer
+    both = "".join(c.quote for c in service.ask("乡村社区生活圈的服务半径和服务人口是多少？").citations)
+    assert "2公里左右" in both and "3000~8000人" in both
+
+
 @pytest.mark.parametrize("question", ["5g基站要建多少个", "阶梯水价每吨多少钱", "我社保卡里现在还有多少钱"])
 def test_a_figure_the_plan_never_gives_is_still_refused(service, question):
     state = service.answerer.run(question)
