@@ -159,6 +159,21 @@ class FeatureReader:
         }
         return np.array([values[name] for name in FEATURES], dtype=np.float64)
 
+    def nearly_asked(self, state: AskState, similarity: float, margin: float) -> tuple[str, float]:
+        """("in" or "out", the similarity) when a bank question is nearly the same as the question (at least
+        similarity) and nearer than any of the other side by margin; ("", 0.0) otherwise, or without a bank. An
+        in-scope one counts only within the question's document filter."""
+        if self.bank is None or similarity <= 0 or state.query is None or state.query.vector is None:
+            return "", 0.0
+        match = self.bank.neighbours(state.query.vector)
+        doc = state.query.filters.doc
+        if match.in_scope is not None and (doc is None or match.in_scope.doc_id == doc) \
+                and match.in_similarity >= similarity and match.in_similarity - match.out_similarity >= margin:
+            return "in", match.in_similarity
+        if match.out_similarity >= similarity and match.out_similarity - match.in_similarity >= margin:
+            return "out", match.out_similarity
+        return "", 0.0
+
     def judgement_wording(self, question: str) -> float:
         """The wording model's probability that the question asks for a judgement (0 without a model)."""
         return self.wording.probability(self.masker.mask(question)) if self.wording is not None else 0.0
@@ -190,12 +205,15 @@ class Answerability:
     name = "answerability"
 
     def __init__(self, reader: FeatureReader, model: AnswerabilityModel, threshold: float,
-                 contacts: dict[str, str] | None = None, check: AnswerCheck | None = None) -> None:
-        """Use the feature reader, the trained model, the operating point, each document's service contact and the
-        answer check consulted when the model is unsure (None: the model alone decides)."""
+                 contacts: dict[str, str] | None = None, check: AnswerCheck | None = None,
+                 near: tuple[float, float] = (0.0, 0.0)) -> None:
+        """Use the feature reader, the trained model, the operating point, each document's service contact, the
+        answer check consulted when the model is unsure (None: the model alone decides), and how near a bank question
+        must be (similarity, margin over the other side) for its side to decide ((0, 0): never)."""
         self.reader = reader
         self.model = model
         self.threshold = threshold
+        self.near = near
         self.check = check
         self.contacts = contacts or {}
         self._policy = PlanSentences(reader.retriever, reader.retriever.tuning.refusal, check_confidence=False)
@@ -214,11 +232,17 @@ class Answerability:
         # questions.) A question with another part besides ("能在这上学吗？去哪报名？") is answered, with the note.
         if state.intent.only_procedure:
             return self.procedure(state, p)
-        # Below the operating point, or above it but not by enough for the answer check (when one is consulted).
-        if p < self.threshold or (self.check is not None and self.check.refuses(state, p)):
+        # A question residents asked nearly word for word ("栈桥多长" / "栈桥有多长") is answered or refused as theirs
+        # was: the model learned from each bank question with itself left out, so it never saw a match this close.
+        side, similarity = self.reader.nearly_asked(state, *self.near)
+        if side == "in":
+            return None
+        if side == "out" or p < self.threshold or (self.check is not None and self.check.refuses(state, p)):
             if state.intent.asks_procedure:
                 return self.procedure(state, p)
             checked = "" if state.answer_check is None else f", answer check {state.answer_check:.2f}"
+            if side == "out":
+                checked += f", out-of-scope bank question {similarity:.3f}"
             if state.judgement_wording is not None:
                 checked += f", judgement wording {state.judgement_wording:.2f}"
             return Decision("refuse", self.explain(state), reason=f"answerability {p:.2f}{checked}")

@@ -91,7 +91,8 @@ class Answerer:
         wording = self._wording_of(reader.masker)
         answer_check = (AnswerCheck(retriever, self.check_model, config, wording)
                         if self.check_model is not None and config.band > 0 else None)
-        learned = [Answerability(reader, model, threshold, self.contacts, answer_check),
+        near = (retriever.tuning.answerability.near_question, retriever.tuning.answerability.near_margin)
+        learned = [Answerability(reader, model, threshold, self.contacts, answer_check, near),
                    *self._judgement(judgement, wording)]
         sentences = PlanSentences(retriever, refusal, check_confidence=model is None)
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.

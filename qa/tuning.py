@@ -77,9 +77,13 @@ class IndicatorConfig:
 
 @dataclass(frozen=True)
 class AnswerabilityConfig:
-    """The learned answerability model's operating point: refuse below this probability."""
+    """The learned answerability model's operating point: refuse below this probability; and a question nearly the
+    same as a bank question (similarity at least near_question, nearer than any bank question of the other side by
+    near_margin) takes that question's side: answered if in scope, refused if not (near_question 0: off)."""
 
     threshold: float = 0.5
+    near_question: float = 0.0
+    near_margin: float = 0.0
     chosen_on: str = ""
 
 

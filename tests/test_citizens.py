@@ -36,6 +36,29 @@ def test_the_shipped_model_and_its_operating_point_are_loaded(service):
         "figures in sentences", "missing year", "follow-up antecedent", "plan sentences"]
 
 
+def test_a_question_nearly_the_same_as_a_bank_question_takes_its_side(service):
+    tuning = load_tuning().answerability
+    assert (tuning.near_question, tuning.near_margin) == (0.965, 0.03)
+    # The bank's own in-scope question, which the model (trained with each bank question left out) refused at p 0.013.
+    own = service.answerer.run("现在青岛有多少人")
+    assert own.answerability < tuning.threshold and not own.answer.abstained
+    assert "常住人口突破千万" in "".join(c.quote for c in own.answer.citations)
+    # Nearly the out-of-scope "栈桥有多长" (the plan gives no such length): refused, and said why in the reason.
+    pier = service.answerer.run("栈桥多长")
+    assert pier.answerability >= tuning.threshold and pier.answer.abstained
+    assert "out-of-scope bank question 0.99" in pier.decision.reason
+    # Off at similarity 0: the model alone decides, as before.
+    from qa.answerability import Answerability
+
+    decider = next(d for d in service.answerer.decide.deciders if isinstance(d, Answerability))
+    near, decider.near = decider.near, (0.0, 0.0)
+    try:
+        assert service.answerer.run("栈桥多长").answer.abstained is False
+        assert service.answerer.run("现在青岛有多少人").answer.abstained is True
+    finally:
+        decider.near = near
+
+
 @pytest.mark.parametrize(
     ("question", "clause"),
     [
