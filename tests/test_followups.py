@@ -626,3 +626,10 @@ def test_years_written_in_chinese_numerals_are_years(service):
     assert {c.clause_id for c in state.answer.citations} == {"qingdao-2021/2.3.p8"}
     few = service.answerer.run("过个三五年 村里能通上天然气不")
     assert "三五年" in few.question and few.followup.year is None
+
+
+def test_a_year_before_the_plans_status_year_asks_what_was_not_a_goal(service):
+    later = service.ask("2016年呢", history=["到2025年城镇化率目标是多少"])
+    # before, "到2016年，常住人口城镇化率目标是多少？": a goal for a year long past
+    assert later.understood_as == "2016年，常住人口城镇化率是多少？"
+    assert later.abstained and "只给出了2020年、2025年的数字" in later.answer
