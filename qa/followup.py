@@ -560,11 +560,18 @@ class FollowUpReader:
         text = _TAIL.sub("", base_question(previous))
         kind = self.slots.type_of(slot)
         if kind:
-            same = self.slots.find(kind, text)
+            # not a word inside a longer term of the plan: 城镇 in 城镇化率 is no area to swap ("农村化率")
+            terms = [t for t in self.analyzer.segment(text) if t in self.plan]
+            same = [w for w in self.slots.find(kind, text) if not any(w in t and w != t for t in terms)]
             if same:
                 for word in same:
                     text = _replace(text, word, slot)
                 return text
+            if kind != "place":
+                # An area or group the earlier question did not name narrows it: "那农村呢" after "养老床位够不够" asks
+                # about the beds in the countryside, not "农村够不够". (A place may swap for one the lexicon lacks:
+                # "唐岛湾呢" after "金家岭那块以后搞啥".)
+                return f"{slot}，{text}"
         target = self._nearest(slot, self._noun_runs(text))
         if target:
             return _replace(text, target, slot, once=True)

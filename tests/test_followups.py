@@ -633,3 +633,12 @@ def test_a_year_before_the_plans_status_year_asks_what_was_not_a_goal(service):
     # before, "到2016年，常住人口城镇化率目标是多少？": a goal for a year long past
     assert later.understood_as == "2016年，常住人口城镇化率是多少？"
     assert later.abstained and "只给出了2020年、2025年的数字" in later.answer
+
+
+def test_a_group_or_area_the_earlier_question_did_not_name_narrows_it_without_garbling_it(service):
+    # before: "农村够不够？" (the topic swapped out) and "农村化率多少？" (城镇 inside 城镇化率 swapped)
+    beds = service.ask("那农村呢", history=["养老床位够不够"])
+    assert beds.understood_as == "农村，养老床位够不够？" and "养老" in beds.citations[0].quote
+    assert service.ask("那农村呢", history=["城镇化率多少"]).understood_as == "农村，城镇化率多少？"
+    # a word of the same type standing on its own is still swapped
+    assert service.ask("那农村呢", history=["城里看病贵不贵"]).understood_as == "农村看病贵不贵？"
