@@ -264,6 +264,7 @@ class FigureTable:
         # Only a share is read by its unit: counted units vary with the sentence ("80人" / "110名", "几倍" of a ratio).
         asks_share = asked_unit(state.question) == "%"
         quantity = asked_kind_of_quantity(state.question)
+        districts = self.table.districts_named(state.question)
         words = state.query.words
         named: list[list[Indicator]] = []
         # The figures of the sentences the answer would quote, lead first: the learned sentence choice knows which
@@ -271,6 +272,9 @@ class FigureTable:
         # by public transport that the best-scored candidate states).
         sentences = self.answer_sentences(state) if self.answer_sentences is not None else state.candidates[:6]
         for candidate in sentences:
+            # a district's figure only from a sentence naming it ("崂山GDP多少" is not the city's GDP)
+            if not all(d in normalise(candidate.text) for d in districts):
+                continue
             inside = [i for i in self.table.all if i.doc_id == candidate.doc_id
                       and candidate.start <= i.start < candidate.end and self._fits(i, quantity, state.question)]
             percentages = [i for i in inside if asks_share and i.unit.endswith("%")]

@@ -290,6 +290,11 @@ class IndicatorTable:
         # The documents' own place names say nothing about which figure is asked for ("青岛的…").
         places = sorted({n for p in profiles for n in (p.place, *p.place_names) if n}, key=len, reverse=True)
         self._places = re.compile("|".join(re.escape(normalise(n)) for n in places)) if places else None
+        # The districts, towns and areas inside the city: a question naming one asks for its figure, which the
+        # city-wide figures are not ("崂山GDP多少" is not the city's 1.24万亿元).
+        cities = {normalise(n) for p in profiles for n in (p.place, p.short_place)} | {"本市", "我市", "全市"}
+        self._districts = sorted({normalise(n) for p in profiles for n in (*p.place_names, *p.localities) if n} - cities,
+                                 key=lambda n: (-len(n), n))
         self._groups: dict[str, list[Indicator]] = {}
         self._by_clause: dict[str, list[Indicator]] = {}
         for ind in self.all:
@@ -347,10 +352,23 @@ class IndicatorTable:
             found = self._lookups[key] = self._lookup(question, doc)
         return found
 
+    def districts_named(self, question: str) -> list[str]:
+        """The districts, towns or areas inside the city a question names ("平度莱西…" -> ["平度", "莱西"]; "胶州湾" is
+        not 胶州)."""
+        text = original = normalise(question)
+        found = []
+        for name in self._districts:
+            if name in text:
+                found.append(name)
+                text = text.replace(name, "|")
+        return sorted(found, key=original.find)  # in the question's order
+
     def _lookup(self, question: str, doc: str | None) -> IndicatorLookup:
         asked, unit = asked_year(question, self.periods), asked_unit(question)
         core = _question_core(self._places.sub("|", normalise(question)) if self._places else question)
-        groups = {name: [i for i in group if doc is None or i.doc_id == doc] for name, group in self._groups.items()}
+        districts = self.districts_named(question)
+        groups = {name: [i for i in group if (doc is None or i.doc_id == doc) and about_places(i, districts)]
+                  for name, group in self._groups.items()}
         scores = {name: max(_name_score(core, key, self.config.min_recall) for key in keys)
                   for name, keys in self._keys.items() if groups[name]}
         # Between near-equal names, one the plan gives for the asked year, or in the asked unit, wins.
@@ -425,6 +443,11 @@ _ASKS_KIND = (
     ("money", re.compile(r"多少钱|几块钱|多少元|(?:收入|工资|房价|价格|票价)(?:有|是|能有)?(?:多少|几)")),
     ("count", re.compile(r"(?:多少|几)(?:个|家|所|处|条|件|项|座|户)")),  # after people: "几个人" asks people
 )
+
+
+def about_places(indicator: Indicator, places: list[str]) -> bool:
+    """Whether a figure is about every one of the places (its name or its quote names them); any figure, for none."""
+    return all(p in normalise(indicator.name) or p in normalise(indicator.quote) for p in places)
 
 
 def unit_kind(unit: str) -> str:

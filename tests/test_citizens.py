@@ -387,6 +387,21 @@ def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
     assert "2公里左右" in both and "3000~8000人" in both
 
 
+def test_a_district_named_asks_for_its_own_figure_not_the_citys(service):
+    table = service.answerer.table
+    assert table.districts_named("平度莱西城镇化率多少") == ["平度", "莱西"]
+    assert table.districts_named("胶州湾水质咋样") == ["胶州湾"] and table.districts_named("青岛全市人口") == []
+    # The plan gives Pingdu and Laixi's rate for 2020 only; before, the city's 78% and 76.34% were the answer.
+    rate = service.ask("平度莱西城镇化率多少")
+    assert not rate.abstained and "常住人口城镇化率不足55%" in rate.citations[0].quote and "76.34%" not in rate.answer
+    goal = service.ask("到2025年平度莱西城镇化率目标")
+    assert goal.abstained and goal.answer.startswith("规划没有给出2025年的平度、莱西常住人口城镇化率，只给出了2020年的数字")
+    # No district figure at all: the city's figures are not given as the district's.
+    for question, city_figure in (("即墨人口多少", "1007.17万人"), ("西海岸新区gdp多少", "1.24万亿元")):
+        state = service.answerer.run(question)
+        assert state.decision.route != "indicator" and city_figure not in state.answer.answer
+
+
 @pytest.mark.parametrize("question", ["5g基站要建多少个", "阶梯水价每吨多少钱", "我社保卡里现在还有多少钱"])
 def test_a_figure_the_plan_never_gives_is_still_refused(service, question):
     state = service.answerer.run(question)
