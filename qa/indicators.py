@@ -432,7 +432,8 @@ _UNIT_KINDS = (("立方米", "volume"), ("平方公里", "area"), ("平方米", 
                ("公里", "length"), ("米", "length"), ("个百分点", "share"), ("%", "share"), ("倍", "ratio"),
                ("美元", "money"), ("元", "money"), ("人次", "people"), ("人", "people"), ("名", "people"),
                ("分钟", "time"), ("小时", "time"), ("年", "time"), ("家", "count"), ("户", "count"), ("个", "count"),
-               ("处", "count"), ("件", "count"), ("条", "count"), ("所", "count"), ("项", "count"), ("座", "count"))
+               ("处", "count"), ("件", "count"), ("条", "count"), ("所", "count"), ("项", "count"), ("座", "count"),
+               ("辆", "count"), ("台", "count"), ("张", "count"), ("艘", "count"), ("架", "count"))
 _ASKS_KIND = (
     ("share", _ASKS_SHARE),
     ("ratio", re.compile(r"几倍|多少倍|倍数")),
@@ -440,9 +441,13 @@ _ASKS_KIND = (
     ("area", re.compile(r"面积(?:有|是|能有)?(?:多大|多少|几)|多少亩|多少平方|占地多")),
     ("length", re.compile(r"多长|多远|长度|多少公里|多少米|几公里")),
     ("people", re.compile(r"(?:多少|几)(?:万|千万)?(?:个)?人(?!均)|多少口人|人口(?:有|是|能有)?(?:多少|几)|多少人口")),
-    ("money", re.compile(r"多少钱|几块钱|多少元|(?:收入|工资|房价|价格|票价)(?:有|是|能有)?(?:多少|几)")),
-    ("count", re.compile(r"(?:多少|几)(?:个|家|所|处|条|件|项|座|户)")),  # after people: "几个人" asks people
+    ("money", re.compile(r"多少钱|几块钱|多少元|多少(?:补贴|补助|奖励|工资|租金|学费)|"
+                         r"(?:收入|工资|房价|价格|票价|补贴|补助|租金|学费)(?:有|是|能有|给)?(?:多少|几)")),
+    ("count", re.compile(r"(?:多少|几)(?:个|家|所|处|条|件|项|座|户|辆|台|张|艘|架)")),  # after people: "几个人"
 )
+# Kinds whose figures always say their unit (元, 平方公里, 公里, %): a figure of another kind never answers them. A
+# count of people may be written "40万", so people and counts of things also take a figure whose unit does not say.
+_STRICT_KINDS = ("money", "area", "length", "share", "ratio")
 
 
 def about_places(indicator: Indicator, places: list[str]) -> bool:
@@ -468,7 +473,13 @@ def answers_kind(indicator: Indicator, asked: str) -> bool:
     """Whether a figure is the kind of quantity asked for (any, when the question names none or the unit does not
     say)."""
     kind = unit_kind(indicator.unit)
-    return not asked or not kind or kind == asked
+    if not asked:
+        return True
+    if asked in _STRICT_KINDS:
+        return kind == asked
+    if asked == "count":  # "每千人有几个医生": people are counted too
+        return kind in ("count", "people", "")
+    return kind in (asked, "")
 
 
 _ASKS_TARGET = re.compile(r"以后|将来|往后|今后|未来|到时候|要达到|要提到|要占|目标|计划|力争|预计|打算|十四五")
