@@ -377,9 +377,10 @@ def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
     # people asked for: no figure answer (before, "近岸海域水质优良面积比例为98.8%" and "农村“双创”园为46家").
     for question in ("青岛海域面积多大", "青岛农村人口多少"):
         assert service.answerer.run(question).decision.route != "indicator"
-    # Money and shares always say their unit: "40万" graduates is no subsidy, 62% of trips no number of buses.
-    assert "40万" not in service.ask("大学生留青岛有多少补贴").answer
-    assert "62%" not in service.ask("青岛的公交车多少辆").answer
+    # Money and shares always say their unit: "40万" graduates is no subsidy (the sentence may still be quoted, as the
+    # plan's nearest word, but not given as the figure), 62% of trips no number of buses.
+    assert service.answerer.run("大学生留青岛有多少补贴").decision.route != "indicator"
+    assert service.answerer.run("青岛的公交车多少辆").decision.route != "indicator"
     # Per-capita GDP is its own figure, not the city's GDP.
     gdp = service.ask("青岛人均GDP多少")
     assert "接近2万美元" in gdp.citations[0].quote and "1.24万亿元" not in "".join(c.quote for c in gdp.citations)
