@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qa.answer_check import AnswerCheck
+from qa.indicators import asked_kind_of_quantity
 from qa.pipeline import AskState, Decision
 from qa.tuning import JudgementConfig
 from qa.wording import WordingModel
@@ -26,6 +27,7 @@ JUDGEMENT_FILE = Path(__file__).resolve().parent / "judgement_wording.json"
 MESSAGE = "这个问题要的是预测、比较或评价，规划只写了打算做什么，没有作这样的判断。"
 # A personal amount or a price ("一个月多发多少", "奖补多少钱"): what is missing is the figure, not a judgement.
 FIGURE_MESSAGE = "规划没有给出这个问题所问的具体数字，也不替个人测算收入、补贴或价格。"
+NUMBER_MESSAGE = "规划没有给出这个问题所问的具体数字。"  # a count, share or size that is not anyone's money
 
 
 def load_judgement_wording(path: Path = JUDGEMENT_FILE) -> WordingModel | None:
@@ -63,6 +65,10 @@ class JudgementCheck:
         state.answer_check = self.check.score(state.question, state.candidates[0].text)
         if state.answer_check >= self.config.check_max:
             return None
-        message = FIGURE_MESSAGE if state.intent is not None and state.intent.asks_number else MESSAGE
+        message = MESSAGE
+        if state.intent is not None and state.intent.asks_number:
+            # "青岛以后人口多少" asks no one's income, subsidy or price: only that the figure is not given
+            kind = asked_kind_of_quantity(state.question)
+            message = FIGURE_MESSAGE if kind in ("", "money") else NUMBER_MESSAGE
         return Decision("refuse", message,
                         reason=f"judgement wording {judgement:.2f}, answer check {state.answer_check:.2f}")

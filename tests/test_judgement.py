@@ -56,6 +56,14 @@ def test_a_personal_amount_is_refused_saying_the_figure_is_not_given(service, qu
     assert state.answer.answer.startswith(FIGURE_MESSAGE) and state.answer.related
 
 
+def test_a_count_or_size_the_plan_does_not_give_is_not_called_a_personal_amount(service):
+    from qa.judgement import NUMBER_MESSAGE
+
+    state = service.answerer.run("青岛以后人口多少")
+    assert state.answer.abstained and state.decision.reason.startswith("judgement wording")
+    assert state.answer.answer.startswith(NUMBER_MESSAGE) and "个人" not in state.answer.answer
+
+
 @pytest.mark.parametrize(("question", "evidence"), [
     ("到2035年环境能搞多好", "到2035年，城镇化高质量发展迈上新的大台阶"),  # put as a judgement (p > 0.8), answered
     ("以后地铁能连成网不", "实现轨道交通主城区基本成网"),
