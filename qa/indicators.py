@@ -439,6 +439,7 @@ _ASKS_KIND = (
     ("ratio", re.compile(r"几倍|多少倍|倍数")),
     # the area itself asked ("面积多大"), not a share of an area ("覆盖多少建成区面积")
     ("area", re.compile(r"面积(?:有|是|能有)?(?:多大|多少|几)|多少亩|多少平方|占地多")),
+    ("time", re.compile(r"多长时间|多久|几个?小时|几分钟|多少分钟")),  # before length: "多长时间" is no length
     ("length", re.compile(r"多长|多远|长度|多少公里|多少米|几公里")),
     ("people", re.compile(r"(?:多少|几)(?:万|千万)?(?:个)?人(?!均)|多少口人|人口(?:有|是|能有)?(?:多少|几)|多少人口")),
     ("money", re.compile(r"多少钱|几块钱|多少元|多少(?:补贴|补助|奖励|工资|租金|学费)|"

@@ -369,8 +369,9 @@ def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
     from qa.indicators import asked_kind_of_quantity, unit_kind
 
     assert [asked_kind_of_quantity(q) for q in ("青岛海域面积多大", "农村人口多少", "人均收入多少", "收入是村里人的几倍",
-                                                "多少个地铁站", "覆盖多少建成区面积", "城乡收入差距多大")] == \
-        ["area", "people", "money", "ratio", "count", "", ""]
+                                                "多少个地铁站", "覆盖多少建成区面积", "城乡收入差距多大",
+                                                "坐高铁去北京多长时间")] == \
+        ["area", "people", "money", "ratio", "count", "", "", "time"]
     assert [unit_kind(u) for u in ("万亩", "立方米", "%", "", "万人", "家", "万")] == \
         ["area", "volume", "share", "ratio", "people", "count", ""]
     # The share of clean coastal waters and a count of start-up parks are figures of the table, not the area or the
