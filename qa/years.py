@@ -19,16 +19,21 @@ _HAN_DIGIT = {"〇": "0", "零": "0", "○": "0", "一": "1", "二": "2", "三":
 _DIGIT = "[〇零○一二三四五六七八九0-9]"
 # "二〇三五年", "二零二五年底": a year written in Chinese numerals, as formal Chinese writes years
 _HAN_YEAR = re.compile(rf"(?<!{_DIGIT})((?:一九|二[〇零○0]){_DIGIT}{{2}})(?=年)")
-# "三五年呢", "那到二五年呢": a turn that is nothing but a two-digit year is a year ("过个三五年" inside a question is
-# "a few years", so a two-digit year in Chinese numerals is read only when it is all the turn says)
+# "二五年能到多少", "一六年那会儿": a two-digit year in numerals inside a question; not a span of years ("三四年",
+# "四五年", "过个三五年", "这二三年"), which is read as a year only when it is all the turn says ("三五年呢")
+_HAN_YEAR2 = re.compile(r"(?<![〇零○一二三四五六七八九十百千万两几\d])([一二三四][〇零○一二三四五六七八九])(?=年)")
+_SPANS = ("一二", "二三", "三四", "四五", "三五")
+# "三五年呢", "那到二五年呢": a turn that is nothing but a two-digit year is that year
 _HAN_YEAR_TURN = re.compile(r"^(那么?|还有)?(到|至|在)?([一二三四][〇零○一二三四五六七八九])年(底|末|前|时|的时候|那会儿?)?"
                             r"(呢|咧|嘞)?[？?。!！~～\s]*$")
 
 
 def digit_years(text: str) -> str:
-    """The text with years written in Chinese numerals in digits: "二〇三五年的目标" -> "2035年的目标", and a turn that is
-    only a two-digit year, "三五年呢" -> "35年呢"."""
+    """The text with years written in Chinese numerals in digits: "二〇三五年的目标" -> "2035年的目标", "二五年能到多少" ->
+    "25年能到多少", and a turn that is only a two-digit year, "三五年呢" -> "35年呢" ("过个三五年" stays a span)."""
     text = _HAN_YEAR.sub(lambda m: "".join(_HAN_DIGIT.get(c, c) for c in m.group(1)), text)
+    text = _HAN_YEAR2.sub(lambda m: m.group(1) if m.group(1) in _SPANS else "".join(_HAN_DIGIT[c] for c in m.group(1)),
+                          text)
     turn = _HAN_YEAR_TURN.match(text)
     if turn:
         start, end = turn.span(3)

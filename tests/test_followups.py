@@ -626,6 +626,12 @@ def test_years_written_in_chinese_numerals_are_years(service):
     assert {c.clause_id for c in state.answer.citations} == {"qingdao-2021/2.3.p8"}
     few = service.answerer.run("过个三五年 村里能通上天然气不")
     assert "三五年" in few.question and few.followup.year is None
+    # A two-digit year that is no span of years is a year inside a question too ("四五年", "这二三年" stay spans).
+    from qa.years import digit_years
+
+    assert [digit_years(t) for t in ("一六年那会儿城里人占多少", "四五年以后", "这二三年变化大")] == \
+        ["16年那会儿城里人占多少", "四五年以后", "这二三年变化大"]
+    assert "2016年" in service.ask("一六年那会儿城里人占多少").answer
 
 
 def test_a_year_before_the_plans_status_year_asks_what_was_not_a_goal(service):
