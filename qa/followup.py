@@ -387,7 +387,7 @@ class FollowUpReader:
             return FollowUp("year", self._with_year(previous, year, status=False), previous, year=year)
         year = year_named(core)
         if year is not None:
-            return FollowUp("year", self._with_year(previous, year, status=self._is_past(year)), previous, year=year)
+            return FollowUp("year", self._with_year(previous, year, status=self.is_past(year)), previous, year=year)
         pronoun = self._pronoun(core)
         if pronoun:
             subject = self._subject(previous)
@@ -504,7 +504,7 @@ class FollowUpReader:
                 found.append(name)
         return found
 
-    def _is_past(self, year: int) -> bool:
+    def is_past(self, year: int) -> bool:
         """Whether a year is the plan's status year or before it: what was, not what is aimed at ("2016年呢")."""
         return self.status_year is not None and year <= self.status_year
 

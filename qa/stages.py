@@ -117,8 +117,7 @@ class Contextualise:
                            understood_as=followup.understood_as.replace("具体有哪些内容", "还有哪些内容"))
         if followup.kind in ("year", "contrast") and self.indicator_of is not None:
             year = followup.year if followup.kind == "year" else self.reader.status_year
-            status = followup.kind == "contrast" or (year is not None and self.reader.status_year is not None
-                                                     and year <= self.reader.status_year)
+            status = followup.kind == "contrast" or (year is not None and self.reader.is_past(year))
             asks_figure = asks_for_number(question)
             indicator = self.indicator_of(followup.previous, filters, year, status, asks_figure, typed) if year else None
             # "以后呢 定的目标多少" after today's figure names no year: the first target year is only the likeliest

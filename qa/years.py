@@ -14,8 +14,7 @@ YEAR_SCOPE = 20  # how deep in the ranking a clause about the year asked may be 
 _NAMED = re.compile(r"(?<!\d)(20\d{2})年")
 _GOAL_LEAD = re.compile(r"^(到|至)(20\d{2})年")  # "到2025年，全市城镇化水平…" opens a list of goals for that year
 _GOAL_ITEM = "——"  # the goals that follow it: "——非户籍常住人口市民化质量显著提高。…"
-_HAN_DIGIT = {"〇": "0", "零": "0", "○": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
-              "八": "8", "九": "9"}
+_TO_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
 _DIGIT = "[〇零○一二三四五六七八九0-9]"
 # "二〇三五年", "二零二五年底": a year written in Chinese numerals, as formal Chinese writes years
 _HAN_YEAR = re.compile(rf"(?<!{_DIGIT})((?:一九|二[〇零○0]){_DIGIT}{{2}})(?=年)")
@@ -31,13 +30,12 @@ _HAN_YEAR_TURN = re.compile(r"^(那么?|还有)?(到|至|在)?([一二三四][�
 def digit_years(text: str) -> str:
     """The text with years written in Chinese numerals in digits: "二〇三五年的目标" -> "2035年的目标", "二五年能到多少" ->
     "25年能到多少", and a turn that is only a two-digit year, "三五年呢" -> "35年呢" ("过个三五年" stays a span)."""
-    text = _HAN_YEAR.sub(lambda m: "".join(_HAN_DIGIT.get(c, c) for c in m.group(1)), text)
-    text = _HAN_YEAR2.sub(lambda m: m.group(1) if m.group(1) in _SPANS else "".join(_HAN_DIGIT[c] for c in m.group(1)),
-                          text)
+    text = _HAN_YEAR.sub(lambda m: m.group(1).translate(_TO_DIGITS), text)
+    text = _HAN_YEAR2.sub(lambda m: m.group(1) if m.group(1) in _SPANS else m.group(1).translate(_TO_DIGITS), text)
     turn = _HAN_YEAR_TURN.match(text)
     if turn:
         start, end = turn.span(3)
-        text = text[:start] + "".join(_HAN_DIGIT[c] for c in turn.group(3)) + text[end:]
+        text = text[:start] + turn.group(3).translate(_TO_DIGITS) + text[end:]
     return text
 
 
