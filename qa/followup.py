@@ -46,8 +46,12 @@ _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^
 _LATER = ("以后", "将来", "往后", "今后", "未来", "到时候")
 _AHEAD = re.compile(rf"^({'|'.join(_LATER)})|目标")
 _YEAR4 = re.compile(r"(?<!\d)(20\d{2})(?:年)?(?!\d)")
-_YEAR2 = re.compile(r"(?<![\d年])([2-5]\d)年")
-_YEAR_TEXT = re.compile(r"(到|至|在)?(20\d{2}|(?<![\d年])[2-5]\d)年(底|末|前|时)?|十[三四五]五(期间|时期|末)?")
+# "16年那会儿", "在10年": a past two-digit year, where the turn opens with it or a word puts a time after it; not a
+# number of years ("过个10年", "10年以后", "近10年来", "10多年")
+_PAST2 = r"(?:(?<=[那在从到])|^)(1\d)年(?!以?[后前内来间里]|左右|多|之)"
+_YEAR2 = re.compile(rf"(?<![\d年])([2-5]\d)年|{_PAST2}")
+_YEAR_TEXT = re.compile(r"(到|至|在)?(20\d{2}|(?<![\d年])[2-5]\d|(?:(?<=[那在从到])|^)1\d(?=年(?!以?[后前内来间里]|左右|多|之)))"
+                        r"年(底|末|前|时)?|十[三四五]五(期间|时期|末)?")
 _QUESTION_WORDS = ("有没有", "是不是", "能不能", "会不会", "要不要", "了", "的", "有", "说", "是", "要", "能", "会",
                    "一下", "一些", "还有", "别的", "其他", "可以", "能够",
                    # asking whether there is a figure at all ("35年呢有数吗", "2035年有没有个数") adds no topic
@@ -179,7 +183,7 @@ def year_named(text: str) -> int | None:
         return int(match.group(1))
     match = _YEAR2.search(text)
     if match:
-        return 2000 + int(match.group(1))
+        return 2000 + int(match.group(1) or match.group(2))
     return next((year for name, year in FIVE_YEAR_PLANS.items() if name in text), None)
 
 
@@ -196,6 +200,8 @@ class FollowUpReader:
         self.slots = Slots.load(profiles)
         self.plan = normalise(plan_text).replace(" ", "")
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
+        # the year the first plan's period ends: what "远期" and "规划期末" mean (a later document's may differ)
+        self.end_year = next((p.period[1] for p in profiles if p.period), None)
         self.encode = encode
         self.procedure = patterns("procedure.txt")
         self.chitchat = patterns("chitchat.txt")

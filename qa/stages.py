@@ -14,7 +14,7 @@ from qa.intent import IntentReader, asks_for_number
 from qa.pipeline import AskState, Decision
 from qa.records import MAX_QUERY_CHARS, Indicator, check_query, sanitised_text
 from qa.retrieval import Filters, Retriever
-from qa.years import digit_years
+from qa.years import digit_years, plan_end_years
 
 
 class Contextualise:
@@ -48,8 +48,10 @@ class Contextualise:
         state.question = check_query(state.question)  # undecodable characters replaced before anything reads it
         state.asked = check_query(state.asked) if state.asked else state.question
         # every reader of years reads digits: "二〇三五年…" is asked, and shown understood, as "2035年…"
-        state.question = digit_years(state.question)
-        state.history = [digit_years(sanitised_text(h)) for h in state.history if isinstance(h, str)]
+        # and the end of the plan's period as its year: "远期呢" is "到2035年呢"
+        end = self.reader.end_year
+        state.question = plan_end_years(digit_years(state.question), end)
+        state.history = [plan_end_years(digit_years(sanitised_text(h)), end) for h in state.history if isinstance(h, str)]
         prior: FollowUp | None = None
         # each earlier question as it was understood in its turn; one too long to be asked is no context to build on
         for turn in recent([h for h in state.history if len(h) <= MAX_QUERY_CHARS]):

@@ -27,6 +27,15 @@ _HAN_YEAR_TURN = re.compile(r"^(那么?|还有)?(到|至|在)?([一二三四][�
                             r"(呢|咧|嘞)?[？?。!！~～\s]*$")
 
 
+# "远期呢", "规划期末能到多少", "规划结束的时候呢": the year the plan's period ends, named in the residents' way
+_PLAN_END = re.compile(r"(?:到|至)?(?:远期|规划期末|规划末期|规划期满|规划到期|规划结束(?:的时候|时|那年)?|规划的?最后一年)")
+
+
+def plan_end_years(text: str, end_year: int | None) -> str:
+    """The text with the end of the plan's period written as its year: "远期呢" -> "到2035年呢" (unchanged without one)."""
+    return _PLAN_END.sub(f"到{end_year}年", text) if end_year else text
+
+
 def digit_years(text: str) -> str:
     """The text with years written in Chinese numerals in digits: "二〇三五年的目标" -> "2035年的目标", "二五年能到多少" ->
     "25年能到多少", and a turn that is only a two-digit year, "三五年呢" -> "35年呢" ("过个三五年" stays a span)."""
