@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from index.textnorm import normalise
 from qa.indicators import (
+    VAGUE,
     IndicatorTable,
     answers_kind,
     asked_kind_of_quantity,
@@ -255,7 +256,10 @@ class FigureTable:
         return [ind for ind in self.table.all if ind.name == name and (doc is None or ind.doc_id == doc)]
 
     def _missing_year(self, asked: int | None, name: str, available: list[int | None], doc: str | None) -> Decision:
-        given = self._given(name, doc)
+        # the figures of the years nearest the one asked first ("2035年呢": the 2025 target before 2016's figure), exact
+        # ones before "突破70%", then in plan order
+        given = sorted(self._given(name, doc), key=lambda i: (
+            abs(i.year - asked) if i.year is not None and asked is not None else 100, i.qualifier in VAGUE, i.start))
         return Decision("missing_year", indicators=given, asked_year=asked, name=name, available_years=available)
 
     def _from_sentences(self, state: AskState) -> Decision | None:

@@ -241,8 +241,11 @@ class IndicatorLookup:
     name: str = ""  # the best-matching indicator name ("" when none matches well enough)
 
 
+# How residents open a question ("我想知道…", "麻烦问下…"): no indicator name has these words.
+_ASKING_WORDS = (r"我想知道|想知道|想问问|想问一下|想问下|想了解一下|想了解|请问一下|请问|问一下|问下|打听一下|打听|麻烦|劳驾|"
+                 r"告诉我|帮我查一下|帮我查查|帮我查|查一下|")
 _QUESTION_FILLER = re.compile(
-    r"(?:到|至|在)?(?:19|20)\d\d年?(?:底|末|前)?|“?十[三四五]五”?(?:期间|时期|末)?|全市|我市|规划|"
+    _ASKING_WORDS + r"(?:到|至|在)?(?:19|20)\d\d年?(?:底|末|前)?|“?十[三四五]五”?(?:期间|时期|末)?|全市|我市|规划|"
     r"(?:多少|几)(?:个百分点|立方米|公里|万人|亿元|万亩|万吨|[个所家人条名处件亩吨元户倍项])|是多少|多少|要达到|将达到|达到|"
     r"目标是|目标|计划|预计|力争|现状|目前|现在|已经|当前|实际|情况|是|为|有|要|将|几|吗|呢|了|的|怎么样|如何|什么|"
     r"多长|多大|多高|\d+(?:\.\d+)?%?|[？?，,。！!、\s]"
@@ -259,7 +262,7 @@ _ALIASES = {
     "城市建成区面积达到海绵城市建设要求": ("海绵城市面积比例", "海绵城市建设"),
 }
 _NUMERALS = "一二三四五六七八九十两〇"
-_VAGUE = ("突破", "超过", "接近", "不足", "低于", "高于")
+VAGUE = ("突破", "超过", "接近", "不足", "低于", "高于")  # qualifiers of an approximate figure
 
 
 NAME_PAIRS = 0.4  # Jaccard share of character pairs for two names of one measure (总里程 / 通车里程: 0.44)
@@ -314,7 +317,9 @@ class IndicatorTable:
         pool = self.filter(year=year, kind=kind, doc=indicator.doc_id)
         if any(i.name == indicator.name for i in pool):
             return indicator
-        scored = [(name_likeness(indicator.name, i.name), i) for i in pool]
+        # a namesake names the same districts: 平度、莱西's rate is not the city's (the plan sets only the city's goal)
+        places = self.districts_named(indicator.name)
+        scored = [(name_likeness(indicator.name, i.name), i) for i in pool if self.districts_named(i.name) == places]
         best = max(scored, key=lambda item: item[0], default=(0.0, indicator))
         return best[1] if best[0] >= NAME_PAIRS else None
 
@@ -399,7 +404,7 @@ def _for_year(group: list[Indicator], asked: int | None, status_year: int | None
 def _rank(ind: Indicator, asked: int | None, kind: str | None) -> tuple:
     """Sort key: asked year, asked kind, exact before vague figures ("突破70%"), latest year, plan order."""
     return (asked is not None and ind.year != asked, kind is not None and ind.kind != kind,
-            ind.qualifier in _VAGUE, -(ind.year or 0), ind.start)
+            ind.qualifier in VAGUE, -(ind.year or 0), ind.start)
 
 
 def asked_year(question: str, periods: dict[str, int] = FIVE_YEAR_PLANS) -> int | None:

@@ -147,7 +147,7 @@ def test_the_bank_rankers_are_fused_and_weighted_by_the_lexical_gap(service):
 def test_figures_and_refusals_of_v1_still_hold(service):
     assert service.ask("到2025年常住人口城镇化率目标是多少").answer == "到2025年，常住人口城镇化率目标为78%左右[1]。"
     refusal = service.ask("2030年城镇化率目标是多少")
-    assert refusal.abstained and "只给出了2020年、2025年的数字" in refusal.answer
+    assert refusal.abstained and "只给出了2016年、2020年、2025年的数字" in refusal.answer
 
 
 def test_a_procedure_the_plan_does_not_cover_gets_the_policy_and_a_plain_statement(service):
@@ -385,6 +385,11 @@ def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
     # Per-capita GDP is its own figure, not the city's GDP.
     gdp = service.ask("青岛人均GDP多少")
     assert "接近2万美元" in gdp.citations[0].quote and "1.24万亿元" not in "".join(c.quote for c in gdp.citations)
+    # How a resident opens a question is no part of the figure's name: "我想知道青岛GDP多少" was the share of the marine
+    # economy in GDP (30%).
+    for opening in ("我想知道", "想问一下", "麻烦问下", "请问"):
+        asked = service.ask(f"{opening}青岛GDP多少")
+        assert asked.kind == "indicator" and "1.24万亿元" in asked.answer and "30%" not in asked.answer, opening
     # Only the people asked for, not the town's revenue beside it; a measure named outright is asked, whatever its kind.
     town = service.ask("镇子要发展成小城市 得有多少人")
     assert len(town.citations) == 1 and "10万人" in town.answer and "10亿元" not in town.answer

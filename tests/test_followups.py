@@ -634,11 +634,32 @@ def test_years_written_in_chinese_numerals_are_years(service):
     assert "2016年" in service.ask("一六年那会儿城里人占多少").answer
 
 
+def test_the_end_of_the_plans_period_is_its_end_year(service):
+    # "远期", "规划期末", "规划结束的时候" mean the year the plan's period ends (2035, from the document's profile): read
+    # as no year, "远期呢" after the 2025 motorway figure gave the 2025 figure again as if it were the later one.
+    later = service.answerer.run("远期呢", history=["到2025年高速公路多少公里"])
+    assert later.followup.kind == "year" and later.followup.year == 2035
+    assert later.decision.route == "missing_year" and later.decision.asked_year == 2035
+    assert "2035年" in later.answer.answer and "900公里" in later.answer.answer
+    ratio = service.ask("规划结束的时候呢", history=["城乡收入比现在多少"])
+    assert ratio.understood_as == "到2035年，城乡居民人均可支配收入比目标是多少？" and "2035年" in ratio.answer
+    from qa.years import plan_end_years
+
+    assert plan_end_years("规划期末轨道交通总里程多少", 2035) == "到2035年轨道交通总里程多少"
+    assert plan_end_years("远期呢", None) == "远期呢"
+
+
 def test_a_year_before_the_plans_status_year_asks_what_was_not_a_goal(service):
     later = service.ask("2016年呢", history=["到2025年城镇化率目标是多少"])
     # before, "到2016年，常住人口城镇化率目标是多少？": a goal for a year long past
     assert later.understood_as == "2016年，常住人口城镇化率是多少？"
-    assert later.abstained and "只给出了2020年、2025年的数字" in later.answer
+    # the plan's "2016年，全市城镇化水平首次突破70%" is that rate (before the profile named it so, this was refused)
+    assert not later.abstained and later.answer == "2016年，常住人口城镇化率突破70%[1]。"
+    # "那16年那会儿呢": a two-digit year before 2020 is a year; "过个10年" is ten years, and "跟10年比" asks a comparison
+    assert service.ask("那16年那会儿呢", history=["青岛城镇化率现在多少"]).answer == later.answer
+    assert service.ask("在10年呢", history=["青岛GDP多少"]).understood_as == "2010年，生产总值是多少？"
+    assert "跟10年比" in service.answerer.run("跟10年比呢", history=["青岛GDP多少"]).question
+    assert "10年" in service.answerer.run("过个10年呢", history=["城镇化率多少"]).question
 
 
 def test_a_group_or_area_the_earlier_question_did_not_name_narrows_it_without_garbling_it(service):
@@ -648,3 +669,13 @@ def test_a_group_or_area_the_earlier_question_did_not_name_narrows_it_without_ga
     assert service.ask("那农村呢", history=["城镇化率多少"]).understood_as == "农村，城镇化率多少？"
     # a word of the same type standing on its own is still swapped
     assert service.ask("那农村呢", history=["城里看病贵不贵"]).understood_as == "农村看病贵不贵？"
+
+
+def test_a_districts_figure_is_carried_to_another_year_as_that_districts(service):
+    # The plan gives 平度、莱西's urbanisation rate for 2020 only; "以后呢" read the city's 2025 goal (78%) as theirs.
+    later = service.answerer.run("以后呢", history=["平度莱西城镇化率多少"])
+    assert later.question == "到2025年，平度、莱西常住人口城镇化率目标是多少？"
+    assert later.decision.route == "missing_year" and "55%" in later.answer.answer and "78%" not in later.answer.answer
+    # the city's own figure still goes on to the city's goal
+    city = service.ask("以后呢", history=["城镇化率现在多少"])
+    assert city.understood_as == "到2025年，常住人口城镇化率目标是多少？" and "78%" in city.answer

@@ -78,7 +78,7 @@ SPECIFIC = [
     ("常住人口城镇化率", "76.34", "%", "", 2020, "status"),
     ("常住总人口", "1007.17", "万人", "", 2020, "status"),
     ("常住总人口", "1", "千万人", "突破", 2020, "status"),
-    ("城镇化水平", "70", "%", "突破", 2016, "status"),
+    ("常住人口城镇化率", "70", "%", "突破", 2016, "status"),  # "城镇化水平": the profile names it as the rate it is
     ("城区常住人口", "500", "万人", "突破", 2018, "status"),
     ("城乡居民人均可支配收入比", "2.36", "", "", 2020, "status"),
     ("民生支出占公共财政支出比重", "70", "%", "以上", 2020, "status"),
@@ -239,7 +239,7 @@ def test_lookup(table, question, figure, year):
 def test_lookup_reports_the_asked_year_and_the_years_the_plan_has(table):
     found = table.lookup("2030年城镇化率目标")
     assert found.asked_year == 2030 and found.matches == []
-    assert found.name == "常住人口城镇化率" and found.available_years == [2020, 2025]
+    assert found.name == "常住人口城镇化率" and found.available_years == [2016, 2020, 2025]
     found = table.lookup("2025年森林覆盖率")
     assert found.matches == [] and found.available_years == [2020]
     found = table.lookup("城区常住人口2025年目标")
