@@ -28,7 +28,7 @@ from qa.followup_deciders import (
     FollowUpDetail,
     FollowUpYear,
 )
-from qa.indicators import IndicatorTable, review_clause_ids
+from qa.indicators import IndicatorTable, answers_kind, asked_kind_of_quantity, review_clause_ids
 from qa.intent import IntentReader, asks_for_number
 from qa.judgement import JudgementCheck, load_judgement_wording
 from qa.pipeline import AskState, Pipeline
@@ -165,7 +165,11 @@ class Answerer:
             about_figures = asks_figure or answer.kind == "indicator" or asks_for_number(question)
             found = next((i for i in cited if i.name in named), None)
             if found is None and about_figures:
-                ordered = _asked_first(cited, status)
+                # of the kind of quantity asked when any is: "青岛现在有多少人" asks people, and its "以后呢" is not the
+                # urbanisation rate its answer's second sentence also states
+                quantity = asked_kind_of_quantity(question)
+                ordered = [i for i in _asked_first(cited, status) if answers_kind(i, quantity)] \
+                    or _asked_first(cited, status)
                 found = next(iter(ordered), None)
                 kind = "status" if status else "target"
                 if year is not None and found is not None and self.table.given_for_year(found, year, kind) is None:

@@ -679,3 +679,14 @@ def test_a_districts_figure_is_carried_to_another_year_as_that_districts(service
     # the city's own figure still goes on to the city's goal
     city = service.ask("以后呢", history=["城镇化率现在多少"])
     assert city.understood_as == "到2025年，常住人口城镇化率目标是多少？" and "78%" in city.answer
+
+
+def test_a_later_year_carries_a_figure_of_the_kind_the_question_asked(service):
+    # "青岛现在有多少人" is answered by a sentence that also states the urbanisation rate; the plan sets no population
+    # goal, and "以后呢" was read as the rate's 2025 goal (78%): another measure than the people asked about.
+    later = service.answerer.run("以后呢", history=["青岛现在有多少人"])
+    assert "城镇化率" not in later.question and later.followup.year == 2025
+    assert later.answer.abstained and "78%" not in later.answer.answer
+    # incomes: the ratio the answer also quotes is still the one carried to 2035 (a ratio was asked)
+    ratio = service.ask("35年的呢", history=["城里人挣的是村里人几倍"])
+    assert ratio.understood_as == "到2035年，城乡居民人均可支配收入比目标是多少？" and not ratio.abstained
