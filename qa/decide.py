@@ -251,6 +251,11 @@ class FigureTable:
         analyzer = self.retriever.analyzer
         return answers_kind(indicator, kind) or analyzer.coverage(analyzer.content_words(indicator.name), [question]) >= 0.99
 
+    def _names_rates(self, indicator: Indicator, rates: list[str]) -> bool:
+        """Whether the figure's name holds a rate the question names (any: "A率和B率分别是多少"), by its stem ("绿化率":
+        绿化覆盖率)."""
+        return not rates or self.retriever.analyzer.coverage(rates, [indicator.name]) > 0
+
     def _given(self, name: str, doc: str | None) -> list[Indicator]:
         """The table's figures of one indicator (of one document, when given)."""
         return [ind for ind in self.table.all if ind.name == name and (doc is None or ind.doc_id == doc)]
@@ -270,6 +275,8 @@ class FigureTable:
         quantity = asked_kind_of_quantity(state.question)
         districts = self.table.districts_named(state.question)
         words = state.query.words
+        # a rate the question names ("自来水普及率") is the measure asked: a share of another (垃圾分类收集覆盖率) is no answer
+        rates = [w[:-1] for w in words if w.endswith("率") and len(w) >= 3]
         named: list[list[Indicator]] = []
         # The figures of the sentences the answer would quote, lead first: the learned sentence choice knows which
         # sentence answers residents' words ("到2025年住城里的人要占多少" is the urbanisation rate, not the share of trips
@@ -280,7 +287,8 @@ class FigureTable:
             if not all(d in normalise(candidate.text) for d in districts):
                 continue
             inside = [i for i in self.table.all if i.doc_id == candidate.doc_id
-                      and candidate.start <= i.start < candidate.end and self._fits(i, quantity, state.question)]
+                      and candidate.start <= i.start < candidate.end and self._fits(i, quantity, state.question)
+                      and self._names_rates(i, rates)]
             percentages = [i for i in inside if asks_share and i.unit.endswith("%")]
             # A percentage asked for is evidence in itself, so its sentence needs only the clause-level coverage.
             needed = self.refusal.min_coverage if percentages else self.refusal.number_coverage

@@ -390,6 +390,13 @@ def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
     for opening in ("我想知道", "想问一下", "麻烦问下", "请问"):
         asked = service.ask(f"{opening}青岛GDP多少")
         assert asked.kind == "indicator" and "1.24万亿元" in asked.answer and "30%" not in asked.answer, opening
+    # A rate the question names is the measure asked: not the share of rubbish sorting (100%) for tap water, whose
+    # sentence the answer now quotes; what residents earn is money, not the 99.1% of villages that reformed.
+    water = service.answerer.run("农村自来水普及率多少")
+    assert water.decision.route == "text" and "集中供水" in water.answer.citations[0].quote
+    assert service.answerer.run("村里人一年挣多少").decision.route != "indicator"
+    both = service.ask("自然岸线保护率和自然湿地保护率分别是多少")
+    assert both.kind == "indicator" and "40%" in both.answer and "70%" in both.answer
     # Only the people asked for, not the town's revenue beside it; a measure named outright is asked, whatever its kind.
     town = service.ask("镇子要发展成小城市 得有多少人")
     assert len(town.citations) == 1 and "10万人" in town.answer and "10亿元" not in town.answer
