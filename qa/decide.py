@@ -15,6 +15,7 @@ from qa.indicators import (
     asked_year,
     is_numeric_question,
 )
+from qa.intent import asks_a_time
 from qa.pipeline import AskState, Decision
 from qa.records import Indicator
 from qa.retrieval import Candidate, Retriever
@@ -224,6 +225,16 @@ class FigureTable:
 
     def decide(self, state: AskState) -> Decision | None:
         """A figure answer, a missing-year refusal, or pass."""
+        decision = self._decide(state)
+        # "啥时候修完" after "绿道修多少公里": the turn asks when, and a figure the plan gives no year for does not say;
+        # the sentences decide (a question asking both, "城乡绿道哪年建成多少公里", still gets the figure)
+        typed = state.followup.typed if state.followup is not None and state.followup.kind != "standalone" else ""
+        if decision is not None and decision.route == "indicator" and typed and asks_a_time(typed) \
+                and not is_numeric_question(typed) and not any(i.year for i in decision.indicators):
+            return None
+        return decision
+
+    def _decide(self, state: AskState) -> Decision | None:
         question = state.question
         if not is_numeric_question(question):
             return None

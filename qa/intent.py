@@ -26,6 +26,11 @@ _ASKS_NUMBER = re.compile(r"多少|(?<![十百千万哪多])几(?=[成倍亿万�
 _PROPER = ("nr", "nz", "ns", "nt")
 # Asking when something happens: the answer must then state a time.
 _ASKS_TIME = re.compile(r"什么时候|哪一?年|几月|何时|啥时候|多久|哪天")
+
+
+def asks_a_time(text: str) -> bool:
+    """Whether a question asks when ("啥时候修完", "哪年建成")."""
+    return bool(_ASKS_TIME.search(text))
 # A yes/no question that takes a claim for granted: "规划是不是要求2025年全面禁售燃油车".
 _CLAIM = re.compile(r"(是不是|是否|有没有)(要求|规定|明确|提出|决定)(.+)")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?:年|\b)")
@@ -117,7 +122,7 @@ class IntentReader:
             unknown_names=self._unknown_names(text),
             why_clause=self._why(text),
             asks_number=bool(_ASKS_NUMBER.search(text)),
-            asks_time=bool(_ASKS_TIME.search(text)),
+            asks_time=asks_a_time(text),
             asks_procedure=procedure,
             only_procedure=procedure and all(self.asks_procedure(normalise(part).replace(" ", "")) for part in parts),
             asks_opinion=self.asks_opinion(text),

@@ -690,3 +690,12 @@ def test_a_later_year_carries_a_figure_of_the_kind_the_question_asked(service):
     # incomes: the ratio the answer also quotes is still the one carried to 2035 (a ratio was asked)
     ratio = service.ask("35年的呢", history=["城里人挣的是村里人几倍"])
     assert ratio.understood_as == "到2035年，城乡居民人均可支配收入比目标是多少？" and not ratio.abstained
+
+
+def test_a_when_turn_after_a_figure_is_not_answered_by_a_figure_without_a_year(service):
+    # "啥时候修完" after "绿道修多少公里": the plan gives 500公里 with no year, and the figure answer said nothing of when.
+    when = service.ask("啥时候修完", history=["绿道修多少公里"])
+    assert when.kind == "text" and "500公里" in when.citations[0].quote and "没有写明具体时间" in when.answer
+    # a figure with its year does say when, and a question asking both still gets the figure
+    assert service.ask("啥时候建完", history=["中小学幼儿园要建多少所"]).answer == "到2025年，中小学、幼儿园目标为200所[1]。"
+    assert service.ask("城乡绿道哪年建成多少公里").answer == "城乡绿道目标为500公里[1]。"
