@@ -584,10 +584,12 @@ class FollowUpReader:
         return f"{slot}，{text}"
 
     def _noun_runs(self, text: str) -> list[str]:
-        """Runs of adjacent noun-like words that are not slot words of another type ("马连庄甜瓜", "低保")."""
+        """Runs of adjacent noun-like words that are not slot words ("马连庄甜瓜", "低保"; "大泽山葡萄" is a product
+        named after a place, not the place)."""
         runs, current = [], ""
         for word, tag in self.analyzer.tag(text):
-            if tag.startswith(_NOUNISH) and len(word) >= 2 and not _ASKING.search(word) and not self.slots.type_of(word):
+            if tag.startswith(_NOUNISH) and len(word) >= 2 and not _ASKING.search(word) \
+                    and not self.slots.is_slot_word(word):
                 current += word
             else:
                 if current:

@@ -699,3 +699,13 @@ def test_a_when_turn_after_a_figure_is_not_answered_by_a_figure_without_a_year(s
     # a figure with its year does say when, and a question asking both still gets the figure
     assert service.ask("啥时候建完", history=["中小学幼儿园要建多少所"]).answer == "到2025年，中小学、幼儿园目标为200所[1]。"
     assert service.ask("城乡绿道哪年建成多少公里").answer == "城乡绿道目标为500公里[1]。"
+
+
+def test_a_product_named_after_a_place_is_swapped_whole(service):
+    # "大泽山葡萄" is a product of the plan named after a place, not the place: it was left out of the nouns a new one
+    # may replace, and "胶州大白菜呢" was read as "大泽山葡萄有胶州大白菜不？".
+    reader = service.answerer.run
+    assert reader("胶州大白菜呢", history=["大泽山葡萄有价格保险不"]).question == "胶州大白菜有价格保险不？"
+    assert reader("马家沟芹菜呢", history=["马连庄甜瓜有保险吗"]).question == "马家沟芹菜有保险吗？"
+    # a place still swaps for a place ("唐岛湾呢" after a question on 金家岭)
+    assert reader("唐岛湾呢", history=["金家岭那块以后搞啥"]).question == "唐岛湾那块以后搞啥？"
