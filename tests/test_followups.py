@@ -659,6 +659,9 @@ def test_a_year_before_the_plans_status_year_asks_what_was_not_a_goal(service):
     assert service.ask("那16年那会儿呢", history=["青岛城镇化率现在多少"]).answer == later.answer
     assert service.ask("在10年呢", history=["青岛GDP多少"]).understood_as == "2010年，生产总值是多少？"
     assert "跟10年比" in service.answerer.run("跟10年比呢", history=["青岛GDP多少"]).question
+    from qa.followup import year_named
+
+    assert [year_named(t) for t in ("16年的时候城镇化多少", "12年义务教育青岛搞不搞", "10年能建成吗")] == [2016, None, None]
     assert "10年" in service.answerer.run("过个10年呢", history=["城镇化率多少"]).question
 
 
