@@ -390,6 +390,11 @@ def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
     for opening in ("我想知道", "想问一下", "麻烦问下", "请问"):
         asked = service.ask(f"{opening}青岛GDP多少")
         assert asked.kind == "indicator" and "1.24万亿元" in asked.answer and "30%" not in asked.answer, opening
+    # Nor is when it is asked: "以后城镇化率要到多少" was refused beside the out-of-scope "到2035年城镇化率要弄到多少"
+    # (the name matched 0.29 with 以后 and 要到 in it), while "城镇化率以后要到多少" was answered.
+    for asked in ("以后城镇化率要到多少", "城镇化率以后要到多少", "将来城镇化率能到多少"):
+        goal = service.ask(asked)
+        assert goal.kind == "indicator" and goal.answer.startswith("到2025年，常住人口城镇化率目标为78%左右[1]"), asked
     # A rate the question names is the measure asked: not the share of rubbish sorting (100%) for tap water, whose
     # sentence the answer now quotes; what residents earn is money, not the 99.1% of villages that reformed.
     water = service.answerer.run("农村自来水普及率多少")
