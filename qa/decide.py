@@ -13,6 +13,7 @@ from qa.indicators import (
     asked_kind_of_quantity,
     asked_unit,
     asked_year,
+    asks_goal,
     is_numeric_question,
 )
 from qa.intent import asks_a_time
@@ -242,6 +243,9 @@ class FigureTable:
         if lookup.score >= self.table.config.min_name_score:
             if self.sentences or not self._in_asked_unit(question, lookup.name, state.filters.doc):
                 return None  # "地铁要花多少钱": the rail network's length is named, but money is asked
+            if lookup.matches and asks_goal(question) and not any(i.kind == "target" for i in lookup.matches):
+                # "森林覆盖率目标是多少": the plan gives today's figure only, which is not the goal asked for
+                return self._missing_year(None, lookup.name, lookup.available_years, state.filters.doc)
             if lookup.matches:
                 return Decision("indicator", indicators=lookup.matches)
             if lookup.available_years:

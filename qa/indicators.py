@@ -511,6 +511,14 @@ def asked_kind(question: str, status_year: int | None, periods: dict[str, int] =
     return "status" if _ASKS_STATUS.search(question) else None
 
 
+def asks_goal(question: str) -> bool:
+    """Whether a question asks for a goal without naming its year ("森林覆盖率目标是多少", "以后青岛GDP要到多少")."""
+    return asked_year(question) is None and (_wanted_kind(question) == "target" or bool(_ASKS_LATER.search(question)))
+
+
+_ASKS_LATER = re.compile(r"以后|将来|往后|今后|未来|到时候")
+
+
 def _wanted_kind(question: str) -> str | None:
     """"target" when the question asks for a goal, "status" for the present state, else None."""
     if re.search(r"目标|要达到|将达到|计划|力争|预计|到(?:19|20)\d\d|十四五", question):

@@ -395,6 +395,13 @@ def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
     for asked in ("以后城镇化率要到多少", "城镇化率以后要到多少", "将来城镇化率能到多少"):
         goal = service.ask(asked)
         assert goal.kind == "indicator" and goal.answer.startswith("到2025年，常住人口城镇化率目标为78%左右[1]"), asked
+    # A goal asked for a measure the plan gives only past figures for: told so, with those figures (it was given 2020's
+    # figure as if it were the goal).
+    for asked in ("森林覆盖率目标是多少", "以后青岛GDP要到多少"):
+        goal = service.ask(asked)
+        assert goal.abstained and goal.answer.startswith("规划没有给出") and "的目标，只给出了2020年的数字：2020年" in goal.answer
+        assert len(goal.citations) == 1 and ("14.46%" in goal.citations[0].quote or "1.24万亿元" in goal.citations[0].quote)
+    assert service.ask("以后高速公路要修多少公里").answer == "到2025年，高速公路总里程要突破900公里[1]。"
     # A rate the question names is the measure asked: not the share of rubbish sorting (100%) for tap water, whose
     # sentence the answer now quotes; what residents earn is money, not the 99.1% of villages that reformed.
     water = service.answerer.run("农村自来水普及率多少")
