@@ -37,11 +37,12 @@ def compose_answer(decision: Decision, related: list[Hit], places: dict[str, str
     if decision.route == "missing_year":
         given = distinct(decision.indicators)[:3]
         citations = [indicator_citation(n, ind) for n, ind in enumerate(given, start=1)]
-        years = "、".join(f"{y}年" for y in decision.available_years if y) or "其他年份"
-        # no year asked: a goal was, and the plan gives the measure's figures for past years only
-        asked = f"{decision.asked_year}年的{decision.name or '这项指标'}" if decision.asked_year \
-            else f"{decision.name or '这项指标'}的目标"
-        text = f"规划没有给出{asked}，只给出了{years}的数字"
+        name = decision.name or "这项指标"
+        years = "、".join(f"{y}年" for y in decision.available_years if y)
+        # no year asked: a goal or today's figure was, and the plan gives the measure's figures for other years only
+        asked = f"{decision.asked_year}年的{name}" if decision.asked_year \
+            else f"{name}的现状数字" if decision.asked_kind == "status" else f"{name}的目标"
+        text = f"规划没有给出{asked}，只给出了{years}的数字" if years else f"规划没有给出{asked}，只给出了目标"
         if given:
             where = _places(given, places)
             text += "：" + "；".join(f"{where(i)}{figure_sentence(i)}[{c.n}]" for i, c in zip(given, citations, strict=True))

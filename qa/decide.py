@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from index.textnorm import normalise
 from qa.indicators import (
@@ -14,6 +15,7 @@ from qa.indicators import (
     asked_unit,
     asked_year,
     asks_goal,
+    asks_now,
     is_numeric_question,
 )
 from qa.intent import asks_a_time
@@ -243,9 +245,16 @@ class FigureTable:
         if lookup.score >= self.table.config.min_name_score:
             if self.sentences or not self._in_asked_unit(question, lookup.name, state.filters.doc):
                 return None  # "地铁要花多少钱": the rail network's length is named, but money is asked
-            if lookup.matches and asks_goal(question) and not any(i.kind == "target" for i in lookup.matches):
-                # "森林覆盖率目标是多少": the plan gives today's figure only, which is not the goal asked for
-                return self._missing_year(None, lookup.name, lookup.available_years, state.filters.doc)
+            wanted = "target" if asks_goal(question) else "status" if asks_now(question) else ""
+            if lookup.matches and wanted and not any(i.kind == wanted for i in lookup.matches):
+                # "全市高速现在通了多长": the plan names today's figure otherwise (高速公路通车里程, not 总里程)
+                namesake = self._namesake(lookup.matches[0], wanted)
+                if namesake is not None:
+                    return Decision("indicator", indicators=[namesake])
+                # "森林覆盖率目标是多少": the plan gives today's figure only, which is not the goal asked for; "现在公交分担率
+                # 多少": its goal only, which is not today's
+                missing = self._missing_year(None, lookup.name, lookup.available_years, state.filters.doc)
+                return replace(missing, asked_kind=wanted)
             if lookup.matches:
                 return Decision("indicator", indicators=lookup.matches)
             if lookup.available_years:
@@ -265,6 +274,16 @@ class FigureTable:
         ("服务半径和服务人口是多少" asks a length beside the people)."""
         analyzer = self.retriever.analyzer
         return answers_kind(indicator, kind) or analyzer.coverage(analyzer.content_words(indicator.name), [question]) >= 0.99
+
+    def _namesake(self, indicator: Indicator, kind: str) -> Indicator | None:
+        """The figure of the kind asked ("status" / "target") the plan gives for the same measure under a like name:
+        today's for the status year, a goal for any year it sets goals for or for none."""
+        table = self.table
+        years = [table.status_year] if kind == "status" else \
+            sorted({i.year for i in table.all if i.kind == "target" and i.year and i.doc_id == indicator.doc_id})
+        found = (table.given_for_year(indicator, year, kind) for year in years if year is not None)
+        return next((i for i in found if i is not None), None) or \
+            (table.undated_target(indicator) if kind == "target" else None)
 
     def _names_rates(self, indicator: Indicator, rates: list[str]) -> bool:
         """Whether the figure's name holds a rate the question names (any: "A率和B率分别是多少"), by its stem ("绿化率":

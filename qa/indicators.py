@@ -519,6 +519,11 @@ def asks_goal(question: str) -> bool:
 _ASKS_LATER = re.compile(r"以后|将来|往后|今后|未来|到时候")
 
 
+def asks_now(question: str) -> bool:
+    """Whether a question asks for today's figure without naming a year ("现在公交分担率多少")."""
+    return asked_year(question) is None and _wanted_kind(question) == "status"
+
+
 def _wanted_kind(question: str) -> str | None:
     """"target" when the question asks for a goal, "status" for the present state, else None."""
     if re.search(r"目标|要达到|将达到|计划|力争|预计|到(?:19|20)\d\d|十四五", question):

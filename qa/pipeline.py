@@ -27,6 +27,7 @@ class Decision:
     asked_year: int | None = None
     name: str = ""
     available_years: list[int | None] = field(default_factory=list)
+    asked_kind: str = ""  # a missing figure asked without a year: "target" (a goal) or "status" (today's figure)
     reason: str = ""  # which decider decided (for evaluation and logs)
 
 

@@ -402,6 +402,12 @@ def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
         assert goal.abstained and goal.answer.startswith("规划没有给出") and "的目标，只给出了2020年的数字：2020年" in goal.answer
         assert len(goal.citations) == 1 and ("14.46%" in goal.citations[0].quote or "1.24万亿元" in goal.citations[0].quote)
     assert service.ask("以后高速公路要修多少公里").answer == "到2025年，高速公路总里程要突破900公里[1]。"
+    # Today's figure asked for a measure with goals only: a namesake's figure for today (高速公路通车里程, not the 900公里
+    # goal of 总里程), else said to be missing, with the goal the plan sets.
+    assert service.ask("全市高速现在通了多长").answer == "2020年，高速公路通车里程为865公里[1]。"
+    now = service.ask("现在公交分担率多少")
+    assert now.abstained and now.answer.startswith("规划没有给出公共交通机动化出行分担率的现状数字，只给出了2025年的数字：")
+    assert service.ask("绿道现在修了多少公里").answer == "规划没有给出城乡绿道的现状数字，只给出了目标：城乡绿道目标为500公里[1]。"
     # A rate the question names is the measure asked: not the share of rubbish sorting (100%) for tap water, whose
     # sentence the answer now quotes; what residents earn is money, not the 99.1% of villages that reformed.
     water = service.answerer.run("农村自来水普及率多少")
