@@ -239,7 +239,8 @@ class FigureTable:
 
     def _decide(self, state: AskState) -> Decision | None:
         question = state.question
-        if not is_numeric_question(question):
+        # the table's figures are the plans' own places': "烟台规划说2025年城镇化率要到多少" is not asking Qingdao's
+        if not is_numeric_question(question) or state.intent.elsewhere:
             return None
         lookup = self.table.lookup(question, state.filters.doc)
         if lookup.score >= self.table.config.min_name_score:

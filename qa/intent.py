@@ -60,6 +60,7 @@ class Intent:
 
     chitchat: bool = False
     other_place: str = ""
+    elsewhere: str = ""  # another city named, even as a tie ("到烟台"), without the documents' own place
     missing_year: int | None = None
     missing_numbers: list[str] = field(default_factory=list)  # "5号线", "300亿": numbered terms the plan never has
     unknown_names: list[str] = field(default_factory=list)  # proper names the plan never mentions
@@ -117,6 +118,7 @@ class IntentReader:
         return Intent(
             chitchat=any(p.search(text) for p in self.chitchat),
             other_place=self._other_place(text),
+            elsewhere=self._elsewhere(text),
             missing_year=next((y for y in years if y not in self.plan_years), None),
             missing_numbers=[t for t in _DIGIT_TERM.findall(text) if t.replace(" ", "") not in self.plan],
             unknown_names=self._unknown_names(text),
@@ -190,7 +192,13 @@ class IntentReader:
 
     def _other_place(self, text: str) -> str:
         """A place other than the documents' own that the question is about (not ties with it), or ''."""
-        if any(q in text for q in self.home) or any(w in text for w in _PARTNER_WORDS):
+        if any(w in text for w in _PARTNER_WORDS):
+            return ""
+        return self._elsewhere(text)
+
+    def _elsewhere(self, text: str) -> str:
+        """A place other than the documents' own that the question names, without naming theirs, or ''."""
+        if any(q in text for q in self.home):
             return ""
         for place in self.places:
             if place in text:

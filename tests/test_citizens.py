@@ -408,6 +408,10 @@ def test_a_figure_answers_only_a_question_asking_that_kind_of_quantity(service):
     now = service.ask("现在公交分担率多少")
     assert now.abstained and now.answer.startswith("规划没有给出公共交通机动化出行分担率的现状数字，只给出了2025年的数字：")
     assert service.ask("绿道现在修了多少公里").answer == "规划没有给出城乡绿道的现状数字，只给出了目标：城乡绿道目标为500公里[1]。"
+    # The table's figures are Qingdao's: a figure question naming another city (even beside "到") is not answered
+    # with them ("烟台规划说2025年城镇化率要到多少" was given the plan's 78% once "要到" left the name match).
+    other = service.answerer.run("烟台规划说2025年城镇化率要到多少")
+    assert other.decision.route == "refuse" and "78%" not in other.answer.answer
     # A rate the question names is the measure asked: not the share of rubbish sorting (100%) for tap water, whose
     # sentence the answer now quotes; what residents earn is money, not the 99.1% of villages that reformed.
     water = service.answerer.run("农村自来水普及率多少")
