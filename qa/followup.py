@@ -49,9 +49,10 @@ _YEAR4 = re.compile(r"(?<!\d)(20\d{2})(?:年)?(?!\d)")
 # "16年那会儿", "在10年": a past two-digit year, where a word puts a time before it or the turn opens with it and a time
 # word follows; not a number of years ("过个10年", "10年以后", "近10年来", "10多年", "12年义务教育")
 _PAST2_START = r"(?:(?<=[那在从到])|^(?=1\d年(?:那|的时候|时候|呢|底|末|时|[？?]|$)))"  # "12年义务教育" is no year
-_PAST2 = _PAST2_START + r"(1\d)年(?!以?[后前内来间里]|左右|多|之)"
+_NOT_YEARS = r"(?!以?[后前内来间里]|左右|多|之)"  # after 年: not a number of years ("10年以后", "10多年")
+_PAST2 = _PAST2_START + r"(1\d)年" + _NOT_YEARS
 _YEAR2 = re.compile(rf"(?<![\d年])([2-5]\d)年|{_PAST2}")
-_YEAR_TEXT = re.compile(r"(到|至|在)?(20\d{2}|(?<![\d年])[2-5]\d|" + _PAST2_START + r"1\d(?=年(?!以?[后前内来间里]|左右|多|之)))"
+_YEAR_TEXT = re.compile(r"(到|至|在)?(20\d{2}|(?<![\d年])[2-5]\d|" + _PAST2_START + r"1\d(?=年" + _NOT_YEARS + "))"
                         r"年(底|末|前|时)?|十[三四五]五(期间|时期|末)?")
 _QUESTION_WORDS = ("有没有", "是不是", "能不能", "会不会", "要不要", "了", "的", "有", "说", "是", "要", "能", "会",
                    "一下", "一些", "还有", "别的", "其他", "可以", "能够",

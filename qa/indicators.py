@@ -241,11 +241,13 @@ class IndicatorLookup:
     name: str = ""  # the best-matching indicator name ("" when none matches well enough)
 
 
+# Residents' words for later on: "以后城镇化率要到多少" asks a goal.
+_LATER_WORDS = r"以后|将来|往后|今后|未来|到时候"
 # How residents open a question ("我想知道…", "麻烦问下…") or say when: no indicator name has these words.
 _ASKING_WORDS = (r"我想知道|想知道|想问问|想问一下|想问下|想了解一下|想了解|请问一下|请问|问一下|问下|打听一下|打听|麻烦|劳驾|"
                  r"告诉我|帮我查一下|帮我查查|帮我查|查一下|"
                  # and when: "以后城镇化率要到多少" asks the rate's goal (the kind asked is read apart, asked_kind)
-                 r"以后|将来|往后|今后|未来|到时候|要到|能到|")
+                 + _LATER_WORDS + r"|要到|能到|")
 _QUESTION_FILLER = re.compile(
     _ASKING_WORDS + r"(?:到|至|在)?(?:19|20)\d\d年?(?:底|末|前)?|“?十[三四五]五”?(?:期间|时期|末)?|全市|我市|规划|"
     r"(?:多少|几)(?:个百分点|立方米|公里|万人|亿元|万亩|万吨|[个所家人条名处件亩吨元户倍项])|是多少|多少|要达到|将达到|达到|"
@@ -491,7 +493,7 @@ def answers_kind(indicator: Indicator, asked: str) -> bool:
     return kind in (asked, "")
 
 
-_ASKS_TARGET = re.compile(r"以后|将来|往后|今后|未来|到时候|要达到|要提到|要占|目标|计划|力争|预计|打算|十四五")
+_ASKS_TARGET = re.compile(_LATER_WORDS + r"|要达到|要提到|要占|目标|计划|力争|预计|打算|十四五")
 _ASKS_STATUS = re.compile(r"现在|目前|如今|眼下|这会儿|已经|当前|现状|这些年|那会儿")
 _SHORT_YEAR = re.compile(r"(?<![\d.])([2-4]\d)年")  # "25年" in residents' words: 2025
 
@@ -516,7 +518,7 @@ def asks_goal(question: str) -> bool:
     return asked_year(question) is None and (_wanted_kind(question) == "target" or bool(_ASKS_LATER.search(question)))
 
 
-_ASKS_LATER = re.compile(r"以后|将来|往后|今后|未来|到时候")
+_ASKS_LATER = re.compile(_LATER_WORDS)
 
 
 def asks_now(question: str) -> bool:

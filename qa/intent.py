@@ -26,11 +26,6 @@ _ASKS_NUMBER = re.compile(r"多少|(?<![十百千万哪多])几(?=[成倍亿万�
 _PROPER = ("nr", "nz", "ns", "nt")
 # Asking when something happens: the answer must then state a time.
 _ASKS_TIME = re.compile(r"什么时候|哪一?年|几月|何时|啥时候|多久|哪天")
-
-
-def asks_a_time(text: str) -> bool:
-    """Whether a question asks when ("啥时候修完", "哪年建成")."""
-    return bool(_ASKS_TIME.search(text))
 # A yes/no question that takes a claim for granted: "规划是不是要求2025年全面禁售燃油车".
 _CLAIM = re.compile(r"(是不是|是否|有没有)(要求|规定|明确|提出|决定)(.+)")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?:年|\b)")
@@ -115,10 +110,12 @@ class IntentReader:
         years = [int(y) for y in _YEAR.findall(text)]
         parts = split_parts(question, self.segment)
         procedure = self.asks_procedure(text)
+        elsewhere = self._elsewhere(text)
         return Intent(
             chitchat=any(p.search(text) for p in self.chitchat),
-            other_place=self._other_place(text),
-            elsewhere=self._elsewhere(text),
+            # about that place, unless the question ties it to the plan's ("青烟城镇发展轴", "到烟台的高铁")
+            other_place="" if any(w in text for w in _PARTNER_WORDS) else elsewhere,
+            elsewhere=elsewhere,
             missing_year=next((y for y in years if y not in self.plan_years), None),
             missing_numbers=[t for t in _DIGIT_TERM.findall(text) if t.replace(" ", "") not in self.plan],
             unknown_names=self._unknown_names(text),
@@ -190,12 +187,6 @@ class IntentReader:
             return []
         return [w for w, flag in self.tag(text) if flag in _PROPER and len(w) >= 3 and w not in self.plan and w not in self.known]
 
-    def _other_place(self, text: str) -> str:
-        """A place other than the documents' own that the question is about (not ties with it), or ''."""
-        if any(w in text for w in _PARTNER_WORDS):
-            return ""
-        return self._elsewhere(text)
-
     def _elsewhere(self, text: str) -> str:
         """A place other than the documents' own that the question names, without naming theirs, or ''."""
         if any(q in text for q in self.home):
@@ -215,6 +206,11 @@ class IntentReader:
         lead = "|".join(["规划", "政府", "要", "会", *(re.escape(h) for h in self.home)])
         claim = re.sub(rf"^({lead})+", "", match.group(3)).strip("？?。！!吗呢")
         return claim if len(claim) >= 2 else ""
+
+
+def asks_a_time(text: str) -> bool:
+    """Whether a question asks when ("啥时候修完", "哪年建成")."""
+    return bool(_ASKS_TIME.search(text))
 
 
 def asks_for_number(text: str) -> bool:
