@@ -184,7 +184,7 @@ class AskedYear:
 
 
 class MissingYear:
-    """Refuses a question about a year the plans never name."""
+    """Refuses a question about a year the plans never name (written out, or counted from today: "明年")."""
 
     name = "missing year"
 
@@ -192,6 +192,9 @@ class MissingYear:
         """Refuse, or pass."""
         if state.intent.missing_year:
             return refuse(f"规划没有给出{state.intent.missing_year}年的相关内容。")
+        if state.intent.near_year:
+            # "房租明年还涨不": the plan sets out what is to be done by its goal years, not what a given year brings
+            return refuse(f"规划没有专门说到{state.intent.near_word}（{state.intent.near_year}年）的情况。")
         return None
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from corpus.profile import DocumentProfile
 from index.textnorm import normalise
 from qa.retrieval import Query, QueryAnalyzer
+from qa.years import near_year
 
 DATA = Path(__file__).resolve().parent / "data"
 # Words that make a question about another place a question about Qingdao's ties with it (the plan covers those).
@@ -57,6 +59,8 @@ class Intent:
     other_place: str = ""
     elsewhere: str = ""  # another city named, even as a tie ("到烟台"), without the documents' own place
     missing_year: int | None = None
+    near_year: int | None = None  # "房租明年还涨不": a year counted from today that the plans never name
+    near_word: str = ""  # how the question named it (今年 / 明年 / 后年 / 去年)
     missing_numbers: list[str] = field(default_factory=list)  # "5号线", "300亿": numbered terms the plan never has
     unknown_names: list[str] = field(default_factory=list)  # proper names the plan never mentions
     why_clause: str = ""
@@ -111,12 +115,17 @@ class IntentReader:
         parts = split_parts(question, self.segment)
         procedure = self.asks_procedure(text)
         elsewhere = self._elsewhere(text)
+        near = near_year(question, date.today().year)
+        if near is not None and near[1] in self.plan_years:
+            near = None
         return Intent(
             chitchat=any(p.search(text) for p in self.chitchat),
             # about that place, unless the question ties it to the plan's ("青烟城镇发展轴", "到烟台的高铁")
             other_place="" if any(w in text for w in _PARTNER_WORDS) else elsewhere,
             elsewhere=elsewhere,
             missing_year=next((y for y in years if y not in self.plan_years), None),
+            near_year=near[1] if near else None,
+            near_word=near[0] if near else "",
             missing_numbers=[t for t in _DIGIT_TERM.findall(text) if t.replace(" ", "") not in self.plan],
             unknown_names=self._unknown_names(text),
             why_clause=self._why(text),

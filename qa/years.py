@@ -99,3 +99,70 @@ class YearClauses:
         if not anywhere:
             return []
         return [(c, s) for c, s in self.retriever.rank(topic, k=scope or self.scope) if year in self.years.get(c, ())]
+
+
+_HAN_NUMBER = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_SPAN = r"(\d{1,2}|十[一二三四五]?|[一两二三四五六七八九]十?[五]?)"
+# "再过十年呢", "过个5年", "五年后呢", "十年以后": a number of years on from the year the conversation is at
+_YEARS_ON = re.compile(rf"(?:再)?过(?:个|了)?{_SPAN}年|{_SPAN}年(?:以|之)?后")
+# "再往后呢", "再以后", "更远点": the plan's next year of goals after the one the conversation is at
+_FURTHER = re.compile(r"再往后|再以后|再后来|更往后|往后再|再远(?:一)?点|更远(?:一)?点|更长远|再往下")
+
+
+def _span_years(text: str) -> int | None:
+    """A number of years written in digits or in Chinese numerals ("5", "十", "十五", "两"), or None."""
+    if text.isdigit():
+        return int(text)
+    if text.startswith("十"):
+        return 10 + (_HAN_NUMBER.get(text[1:], 0) if len(text) > 1 else 0)
+    if "十" in text:  # "二十", "二十五"
+        tens, _, ones = text.partition("十")
+        return _HAN_NUMBER.get(tens, 0) * 10 + _HAN_NUMBER.get(ones, 0)
+    return _HAN_NUMBER.get(text)
+
+
+def relative_year(text: str, base: int | None, goal_years: Sequence[int]) -> int | None:
+    """The year a turn names relative to the year the conversation is at: base + N for "再过N年" / "N年以后", the next of
+    the plan's goal years after base for "再往后"; None when it names none (or there is no base)."""
+    if base is None:
+        return None
+    further = _FURTHER.search(text)
+    if further:
+        return next((y for y in sorted(goal_years) if y > base), None)
+    on = _YEARS_ON.search(text)
+    if on:
+        written = on.group(1) or on.group(2)
+        span = _span_years(written)
+        # "过个三五年" is no number of years; "25年以后" is after 2025, a year (digits past 15 read as one)
+        if not span or (written.isdigit() and span > 15) or span > 30:
+            return None
+        return base + span
+    return None
+
+
+# "最后要到啥样", "最终能到多少", "到头了呢": the end of the plan's period, said at the start of a follow-up turn
+FINAL = re.compile(r"^(到|等到)?(最后|最终|最末|到头)(?![那这一几个])")  # not "最后那个" (the last one of a list)
+
+
+def without_relative_year(text: str) -> str:
+    """The text without its words for a relative year ("再过十年要弄成啥样" -> "要弄成啥样", "最后要到啥样" -> "要到啥样")."""
+    return FINAL.sub("", _YEARS_ON.sub("", _FURTHER.sub("", text)))
+
+
+# "今年", "明年", "后年": years counted from today, which a plan written years before names only by chance
+NEAR_YEARS = {"去年": -1, "今年": 0, "明年": 1, "后年": 2}
+_NEAR = re.compile("|".join(NEAR_YEARS))
+_SEGMENT = re.compile(r"[\s，,。？?！!；;、]+")
+# a segment that asks something: a question word, a closing 不/没, or an A-not-A form ("淹不淹", "能不能")
+_ASKS = re.compile(r"吗|么|啥|什么|怎么|咋|多少|几|哪|谁|如何|[不没]$|([\u4e00-\u9fff])[不没]\1")
+
+
+def near_year(question: str, this_year: int) -> tuple[str, int] | None:
+    """The word and year of "今年" / "明年" / "后年" / "去年" when every part of the question that asks something is
+    about that year ("房租明年还涨不", "浒苔今年还来吗 来了生意又完了"); None when some part asks about something else
+    ("差距能缩小不 还有今年护士节放假不") or the word only sets the scene ("今年刚毕业 这几年青岛打算留多少大学生")."""
+    asking = [s for s in _SEGMENT.split(question) if s and _ASKS.search(s)]
+    if not asking or not all(_NEAR.search(s) for s in asking):
+        return None
+    word = _NEAR.search(asking[0]).group(0)
+    return word, this_year + NEAR_YEARS[word]

@@ -668,3 +668,23 @@ def test_a_term_named_only_in_a_heading_is_answered_from_the_clauses_under_it(se
 @pytest.mark.parametrize("question", ["青岛是什么", "城镇化是啥", "公租房怎么申请 流程是啥", "元宇宙是什么", "到底啥意思"])
 def test_a_theme_a_common_word_or_a_term_the_plan_never_names_is_not_read_as_a_plan_term(service, question):
     assert service.answerer.run(question).intent.defines == ""
+
+
+def test_a_year_counted_from_today_that_the_plan_never_names_is_refused(service):
+    from datetime import date
+
+    from qa.years import near_year
+
+    this_year = date.today().year
+    # "明年" is a year the plan (2021-2035, goals for 2025 and 2035) never names: it says what is to be done by its goal
+    # years, not what one coming year brings; the nearest clauses are shown with the refusal.
+    rent = service.answerer.run("外头租房 房租明年还涨不")
+    assert rent.decision.route == "refuse" and rent.decision.reason == "missing year"
+    assert rent.answer.answer.startswith(f"规划没有专门说到明年（{this_year + 1}年）的情况。")
+    assert rent.answer.abstained and rent.answer.related
+    # only when every part that asks is about that year: "今年" setting the scene, or a second question beside one the
+    # plan answers, leaves the question to be answered
+    assert near_year("今年刚毕业 这几年青岛打算留多少大学生", this_year) is None
+    assert near_year("村里人跟城里人挣的钱差距能缩小不 还有今年护士节放假不", this_year) is None
+    assert near_year("浒苔今年还来吗 来了生意又完了", this_year) == ("今年", this_year)
+    assert "40万大学生" in service.ask("今年刚毕业 这几年青岛打算留多少大学生").citations[0].quote

@@ -33,7 +33,7 @@ def test_the_shipped_model_knows_forecasts_and_its_operating_point_has_provenanc
     assert len(_judgement_deciders(service)) == 1
 
 
-@pytest.mark.parametrize("question", ["明年公交司机能涨工资不", "平度和莱西 哪个发展快", "合村并居 你说到底好不好"])
+@pytest.mark.parametrize("question", ["新能源车往后会不会更便宜", "平度和莱西 哪个发展快", "合村并居 你说到底好不好"])
 def test_a_judgement_about_a_plan_topic_is_refused_with_the_nearest_clauses(service, question):
     state = service.answerer.run(question)
     assert state.answer.abstained and state.decision.reason.startswith("judgement wording")
