@@ -69,7 +69,7 @@ class Answerer:
         targets = [i.year for i in self.table.all if i.kind == "target" and i.year]
         self.followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
                                         retriever.encode_queries, retriever.tuning.followups,
-                                        target_year=min(targets, default=None))
+                                        target_year=min(targets, default=None), goal_years=targets)
         self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of, self.cited_text_of,
                                                 self.bank_closeness, self.table.undated_target), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])

@@ -11,7 +11,7 @@ request for detail or figures continues the earlier answer's clause, unless it n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from index.textnorm import normalise
 from qa.intent import patterns
 from qa.retrieval import QueryAnalyzer
 from qa.tuning import FollowUpConfig
+from qa.years import FINAL, relative_year, without_relative_year
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_TURNS = 3  # only the last few questions count: a conversation drifts, and old turns mislead
@@ -194,7 +195,7 @@ class FollowUpReader:
 
     def __init__(self, analyzer: QueryAnalyzer, profiles: list[DocumentProfile], plan_text: str,
                  encode: Callable[[list[str]], np.ndarray] | None = None, config: FollowUpConfig | None = None,
-                 target_year: int | None = None) -> None:
+                 target_year: int | None = None, goal_years: Sequence[int] = ()) -> None:
         """Use the analyzer's words, the documents' places and status year, the plan's words, the encoder, and the
         tuned bounds of a turn too light to stand alone, and the first year the plans set targets for (what "以后"
         asks about after today's figure)."""
@@ -209,6 +210,7 @@ class FollowUpReader:
         self.chitchat = patterns("chitchat.txt")
         self.config = config or FollowUpConfig()
         self.target_year = target_year
+        self.goal_years = sorted(set(goal_years))
 
     def depends(self, question: str, previous: str = "") -> bool:
         """Whether a question needs the earlier turns: little of its own to go on, plus a cue that it continues
@@ -229,6 +231,8 @@ class FollowUpReader:
             return True  # "以后目标定的多少": the aim for what the earlier question asked, nothing of its own
         if year_named(core) is not None and not self._new_topic(core, previous):
             return True  # "2020年那会儿多少公里", "到35年一共留多少" after a question about the same thing
+        if self.relative_year(core, previous) is not None and not self._new_topic(without_relative_year(core), previous):
+            return True  # "再过十年呢", "再往后能到多少": the earlier measure, some years on
         if own and weight <= LIGHT and all(self.slots.is_slot_word(w) for w in own) \
                 and all(self.slots.is_slot_word(w) for w in self._new_topic(core, previous)):
             # a bare place, area or group with question words: "莱西有没有", "老人呢" (but not "25年青岛住城里的人能占几成":
@@ -334,6 +338,20 @@ class FollowUpReader:
                if w not in _FUTURE and w not in _MEANS and w not in _HOW_FAR and w not in _LATER]
         return not own
 
+    def relative_year(self, core: str, previous: str) -> int | None:
+        """The year a turn names relative to the earlier question's ("再过十年呢" after a question on 2025 is 2035; "最后要到
+        啥样" is the end of the plan's period): from its year, else from the first goal year when it asked about later
+        on, else from today's."""
+        if year_named(core) is not None:
+            return None
+        if FINAL.match(core):
+            return self.end_year
+        earlier = _core(base_question(previous))
+        base = year_named(earlier)
+        if base is None:
+            base = self.target_year if _AHEAD.search(earlier) or any(w in earlier for w in _LATER) else self.status_year
+        return relative_year(core, base, self.goal_years)
+
     def _new_topic(self, text: str, previous: str) -> list[str]:
         """The words of a year question that name something the earlier question did not: not a pronoun ("那会儿"),
         a unit ("公里"), a number, a word asking how far things have got ("程度"), or a word of the earlier question."""
@@ -388,6 +406,10 @@ class FollowUpReader:
             # the plan has no procedure (not a slot swap: "外地人能申请公去哪办吗？"). Its words (材料, 报名) are never in
             # the cited clauses, so unlike a "focus" turn it is not sent back to stand alone for naming them.
             return replace(self._beside(previous, core), kind="procedure")
+        relative = self.relative_year(core, previous)
+        if relative is not None:
+            return FollowUp("year", self._with_year(previous, relative, status=self.is_past(relative)), previous,
+                            year=relative)
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
         if self._asks_ahead(core, previous):

@@ -663,7 +663,9 @@ def test_a_year_before_the_plans_status_year_asks_what_was_not_a_goal(service):
     from qa.followup import year_named
 
     assert [year_named(t) for t in ("16年的时候城镇化多少", "12年义务教育青岛搞不搞", "10年能建成吗")] == [2016, None, None]
-    assert "10年" in service.answerer.run("过个10年呢", history=["城镇化率多少"]).question
+    # "过个10年" is no year 2010 but ten years on from today's figure: 2030, which the plan gives no figure for
+    ten_on = service.answerer.run("过个10年呢", history=["城镇化率多少"])
+    assert ten_on.followup.year == 2030 and ten_on.decision.route == "missing_year"
 
 
 def test_a_group_or_area_the_earlier_question_did_not_name_narrows_it_without_garbling_it(service):
@@ -713,3 +715,27 @@ def test_a_product_named_after_a_place_is_swapped_whole(service):
     assert reader("马家沟芹菜呢", history=["马连庄甜瓜有保险吗"]).question == "马家沟芹菜有保险吗？"
     # a place still swaps for a place ("唐岛湾呢" after a question on 金家岭)
     assert reader("唐岛湾呢", history=["金家岭那块以后搞啥"]).question == "唐岛湾那块以后搞啥？"
+
+
+def test_a_number_of_years_on_counts_from_the_year_the_conversation_is_at(service):
+    # "再过十年呢" after a question on 2025 is 2035 (before, "再过十年" was put in place of a noun of the earlier question:
+    # "25年咱这山里海里的再过十年要弄成啥样？")
+    later = service.answerer.run("再过十年呢", history=["二五年咱这山里海里的生态底子要弄成啥样"])
+    assert later.followup.kind == "year" and later.followup.year == 2035
+    assert later.question == "到2035年咱这山里海里的生态底子要弄成啥样？"
+    assert "基本建成美丽青岛" in "".join(c.quote for c in later.answer.citations)
+    # "再往后呢" goes on to the plan's next goal year: 2025 -> 2035
+    further = service.ask("再往后呢", history=["俺们外地来的没落户 二五年能跟本地人一样享受公共服务不"])
+    assert further.understood_as == "俺们外地来的没落户 到2035年能跟本地人一样享受公共服务不？"
+    assert "基本公共服务实现均等化" in quotes(further)
+    # after today's figure, "五年后" is 2025; "最后" / "最终" is the end of the plan's period
+    assert service.ask("五年后呢", history=["现在咱青岛住城镇的人占了多大比例"]).understood_as == \
+        "到2025年，常住人口城镇化率目标是多少？"
+    final = service.ask("最终呢", history=["青岛城镇化率25年要到多少"])
+    assert final.understood_as == "到2035年，常住人口城镇化率目标是多少？" and final.abstained and "78%" in quotes(final)
+    from qa.years import relative_year
+
+    # "过个三五年" is no number of years, and "25年以后" is after 2025 (a year, read as one elsewhere)
+    assert [relative_year(t, 2020, [2025, 2035]) for t in ("再过十年呢", "十五年后呢", "过个三五年", "25年以后")] == \
+        [2030, 2035, None, None]
+
