@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from corpus.headings import cn_number
 from corpus.records import Document
 from qa.records import Indicator
 from qa.retrieval import Query, Retriever
@@ -101,24 +102,11 @@ class YearClauses:
         return [(c, s) for c, s in self.retriever.rank(topic, k=scope or self.scope) if year in self.years.get(c, ())]
 
 
-_HAN_NUMBER = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _SPAN = r"(\d{1,2}|十[一二三四五]?|[一两二三四五六七八九]十?[五]?)"
 # "再过十年呢", "过个5年", "五年后呢", "十年以后": a number of years on from the year the conversation is at
 _YEARS_ON = re.compile(rf"(?:再)?过(?:个|了)?{_SPAN}年|{_SPAN}年(?:以|之)?后")
 # "再往后呢", "再以后", "更远点": the plan's next year of goals after the one the conversation is at
 _FURTHER = re.compile(r"再往后|再以后|再后来|更往后|往后再|再远(?:一)?点|更远(?:一)?点|更长远|再往下")
-
-
-def _span_years(text: str) -> int | None:
-    """A number of years written in digits or in Chinese numerals ("5", "十", "十五", "两"), or None."""
-    if text.isdigit():
-        return int(text)
-    if text.startswith("十"):
-        return 10 + (_HAN_NUMBER.get(text[1:], 0) if len(text) > 1 else 0)
-    if "十" in text:  # "二十", "二十五"
-        tens, _, ones = text.partition("十")
-        return _HAN_NUMBER.get(tens, 0) * 10 + _HAN_NUMBER.get(ones, 0)
-    return _HAN_NUMBER.get(text)
 
 
 def relative_year(text: str, base: int | None, goal_years: Sequence[int]) -> int | None:
@@ -132,8 +120,11 @@ def relative_year(text: str, base: int | None, goal_years: Sequence[int]) -> int
     on = _YEARS_ON.search(text)
     if on:
         written = on.group(1) or on.group(2)
-        span = _span_years(written)
-        # "过个三五年" is no number of years; "25年以后" is after 2025, a year (digits past 15 read as one)
+        # "过个三五年" (two numerals without 十) is no number of years; "25年以后" is after 2025, a year (digits past 15
+        # read as one)
+        if not written.isdigit() and len(written) > 1 and "十" not in written:
+            return None
+        span = cn_number(written)
         if not span or (written.isdigit() and span > 15) or span > 30:
             return None
         return base + span
