@@ -20,12 +20,13 @@ from qa.decide import (
     PlanTerm,
     RealTimeRequest,
 )
-from qa.followup import FollowUpReader, year_named
+from qa.followup import FollowUpReader, Slots, year_named
 from qa.followup_deciders import (
     FollowUpAntecedent,
     FollowUpAttribute,
     FollowUpContrast,
     FollowUpDetail,
+    FollowUpPlace,
     FollowUpYear,
 )
 from qa.indicators import IndicatorTable, answers_kind, asked_kind_of_quantity, review_clause_ids
@@ -66,6 +67,8 @@ class Answerer:
         self.decide = Decide([])
         self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
         places = {d.doc_id: d.profile.place for d in documents if d.profile and d.profile.place}
+        # Places inside the documents' areas a follow-up may swap in ("崂山呢"): not the whole city ("青岛", "全市").
+        self.inner_places = [p for p in Slots.load(profiles).places if all(p != d.short_place for d in profiles)]
         targets = [i.year for i in self.table.all if i.kind == "target" and i.year]
         self.followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
                                         retriever.encode_queries, retriever.tuning.followups,
@@ -114,6 +117,8 @@ class Answerer:
                         answer_sentences=lambda state: sentences.decide(state).sentences),
             MissingYear(),
             FollowUpAntecedent(retriever, self.answer_alone, sentences),
+            FollowUpPlace(self.inner_places, self.answer_alone,
+                          answer_sentences=lambda state: sentences.decide(state).sentences),
             sentences,
         ]
         self.model = model

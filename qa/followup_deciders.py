@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from qa.decide import PlanSentences, states_a_figure, states_when
+from qa.decide import PlanSentences, refuse, states_a_figure, states_when
 from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
@@ -263,3 +263,37 @@ def _pages(shown: list[Candidate], given: set[int], size: int) -> list[list[Cand
         pages[-1].append(candidate)
         new += candidate.start not in given
     return [page for page in pages if any(c.start not in given for c in page)]
+
+
+class FollowUpPlace:
+    """Decider for "崂山呢" after "城阳要建垃圾站不": where the earlier answer named the earlier place, the plan answers it
+    place by place; an answer for the place swapped in that names that place nowhere is about the others, so the plan
+    says nothing of it there."""
+
+    name = "follow-up place"
+
+    def __init__(self, places: list[str], answer_of: Callable[[str, Filters, str], Answer],
+                 answer_sentences: Callable[[AskState], list[Candidate]]) -> None:
+        """Use the places inside the documents' areas (districts and localities, not the whole city), a way to answer
+        the earlier question on its own, and the sentences the plan-sentence decider would answer with."""
+        self.places = places
+        self.answer_of = answer_of
+        self.answer_sentences = answer_sentences
+
+    def decide(self, state: AskState) -> Decision | None:
+        """Refuse when a place swapped into the earlier question is named by none of the sentences that would answer,
+        though the earlier answer named the place it replaced; pass otherwise."""
+        followup = state.followup
+        if followup is None or followup.kind != "slot":
+            return None
+        new = [p for p in self.places if p in followup.understood_as and p not in followup.previous]
+        old = [p for p in self.places if p in followup.previous and p not in followup.understood_as]
+        if len(new) != 1 or not old:
+            return None
+        earlier = self.answer_of(followup.previous, state.filters, followup.previous_typed)
+        if not earlier.quotes_the_plan() or not any(p in c.quote for c in earlier.citations for p in old):
+            return None
+        chosen = self.answer_sentences(state)
+        if not chosen or any(new[0] in c.text for c in chosen):
+            return None
+        return refuse(f"规划在这方面没有专门提到{new[0]}。")

@@ -33,7 +33,7 @@ def test_the_shipped_model_and_its_operating_point_are_loaded(service):
         "own view", "compose request", "real-time request", "follow-up detail", "follow-up contrast", "follow-up attribute", "exact signals", "figure table",
         "follow-up year", "plan term",
         "answerability", "judgement", "asked year",
-        "figures in sentences", "missing year", "follow-up antecedent", "plan sentences"]
+        "figures in sentences", "missing year", "follow-up antecedent", "follow-up place", "plan sentences"]
 
 
 def test_a_question_nearly_the_same_as_a_bank_question_takes_its_side(service):

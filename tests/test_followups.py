@@ -87,7 +87,8 @@ def test_a_pronoun_whose_earlier_question_names_no_plan_thing_is_asked_beside_it
 def test_a_bare_place_with_question_words_swaps_the_place(service):
     later = service.ask("莱西有没有", history=["即墨要新建垃圾处理的厂子吗"])
     assert later.understood_as == "莱西要新建垃圾处理的厂子吗？"
-    assert later.citations[0].clause_id == "qingdao-2021/7.4.5.p1"
+    # The plan's list of new plants names no 莱西 one: refused, with that list's clause nearest.
+    assert later.abstained and later.related[0].clause_id == "qingdao-2021/7.4.5.p1"
 
 
 def test_when_about_what_the_earlier_answer_named_is_refused_if_its_clause_names_no_time(service):
@@ -739,3 +740,17 @@ def test_a_number_of_years_on_counts_from_the_year_the_conversation_is_at(servic
     assert [relative_year(t, 2020, [2025, 2035]) for t in ("再过十年呢", "十五年后呢", "过个三五年", "25年以后")] == \
         [2030, 2035, None, None]
 
+
+
+def test_a_place_swapped_in_that_the_plans_place_by_place_answer_leaves_out_is_refused(service):
+    # The plan lists new waste plants district by district (城阳, 即墨, 胶州, 平度): none for 莱西 or 崂山.
+    for earlier, place in (("即墨要建垃圾厂不", "莱西"), ("城阳要建垃圾站不", "崂山")):
+        answer = service.ask(f"{place}呢", history=[earlier])
+        assert answer.understood_as.startswith(place) and answer.abstained
+        assert answer.answer.startswith(f"规划在这方面没有专门提到{place}。") and answer.related
+    # A place the list names is answered from it.
+    pingdu = service.ask("平度呢", history=["即墨要建垃圾厂不"])
+    assert not pingdu.abstained and "平度市餐厨垃圾处理厂" in pingdu.citations[0].quote
+    # An earlier answer that named no place (养老 for the whole city) says nothing place by place: no refusal.
+    elderly = service.ask("崂山呢", history=["城阳的老人养老有啥安排"])
+    assert elderly.understood_as == "崂山的老人养老有啥安排？" and not elderly.abstained
