@@ -296,4 +296,9 @@ class FollowUpPlace:
         chosen = self.answer_sentences(state)
         if not chosen or any(new[0] in c.text for c in chosen):
             return None
-        return refuse(f"规划在这方面没有专门提到{new[0]}。")
+        # What the plan does say: the places its nearest sentences name, in their order ("城阳、即墨、胶州、平度").
+        text = "".join(c.text for c in chosen)
+        named = sorted((p for p in self.places if p in text and not any(p != q and p in q for q in self.places
+                                                                          if q in text)), key=text.index)
+        listed = f"，写到的是{'、'.join(named)}" if named else ""
+        return refuse(f"规划在这方面没有专门提到{new[0]}{listed}。")
