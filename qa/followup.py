@@ -129,6 +129,7 @@ class FollowUp:
     depth: int = 1  # detail requests in a row ("具体呢" then "还有呢" is 2): each goes on past what the last one gave
     indicator: str = ""  # the figure a year or contrast turn asks about, carried from the earlier answer ("" when none)
     typed: str = ""  # the question as typed (set when the conversation is read)
+    slot: str = ""  # what a slot turn put in the earlier question's place ("胶州大白菜" for "胶州大白菜呢")
     previous_typed: str = ""  # the earlier question as typed, when previous is its reading (its answer is asked so)
 
 
@@ -438,7 +439,7 @@ class FollowUpReader:
         else:
             slot = _PUNCT.sub("", core)  # core has lost its leading 那 / 还有 already
         if slot:
-            return FollowUp("slot", _question(self._swap(previous, slot)), previous)
+            return FollowUp("slot", _question(self._swap(previous, slot)), previous, slot=slot)
         return FollowUp("standalone", question)
 
     def _detail(self, previous: str, figures: bool) -> FollowUp:

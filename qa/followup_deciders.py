@@ -22,6 +22,7 @@ _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
 # A turn asking what is done about it ("那咋整", "有啥办法"): after an answer from the plan's review of a problem, its
 # measures are elsewhere in the plan, not further on in the review.
 _REMEDY = re.compile(r"咋整|咋办|怎么办|咋弄|怎么弄|怎么解决|咋解决|啥办法|什么办法|怎么治|咋治")
+_HAN_ONLY = re.compile(r"[\u4e00-\u9fff]{2,12}")
 PAGE = 3  # sentences a detail answer gives
 
 
@@ -300,5 +301,8 @@ class FollowUpPlace:
         text = "".join(c.text for c in chosen)
         named = sorted((p for p in self.places if p in text and not any(p != q and p in q for q in self.places
                                                                           if q in text)), key=text.index)
-        listed = f"，写到的是{'、'.join(named)}" if named else ""
-        return refuse(f"规划在这方面没有专门提到{new[0]}{listed}。")
+        # Named as the resident put it when the place is part of a name ("胶州大白菜"), not the place alone; the places
+        # the plan gives are what it lists only when the place itself was asked about.
+        asked = followup.slot if new[0] in followup.slot and _HAN_ONLY.fullmatch(followup.slot) else new[0]
+        listed = f"，写到的是{'、'.join(named)}" if named and asked == new[0] else ""
+        return refuse(f"规划在这方面没有专门提到{asked}{listed}。")

@@ -749,6 +749,9 @@ def test_a_place_swapped_in_that_the_plans_place_by_place_answer_leaves_out_is_r
         assert answer.understood_as.startswith(place) and answer.abstained
         assert answer.answer.startswith(f"规划在这方面没有专门提到{place}，写到的是城阳、即墨、胶州、平度。")
         assert answer.related
+    # A place inside a name ("胶州大白菜": a product, not the district) is named as asked, without a list of places.
+    cabbage = service.ask("胶州大白菜呢", history=["大泽山葡萄有价格保险不"])
+    assert cabbage.abstained and cabbage.answer.startswith("规划在这方面没有专门提到胶州大白菜。")
     # A place the list names is answered from it.
     pingdu = service.ask("平度呢", history=["即墨要建垃圾厂不"])
     assert not pingdu.abstained and "平度市餐厨垃圾处理厂" in pingdu.citations[0].quote
