@@ -20,7 +20,7 @@ from qa.decide import (
     PlanTerm,
     RealTimeRequest,
 )
-from qa.followup import FollowUpReader, Slots, year_named
+from qa.followup import FollowUpReader, year_named
 from qa.followup_deciders import (
     FollowUpAntecedent,
     FollowUpAttribute,
@@ -67,12 +67,12 @@ class Answerer:
         self.decide = Decide([])
         self.contacts = {d.doc_id: d.profile.service_contact for d in documents if d.profile}
         places = {d.doc_id: d.profile.place for d in documents if d.profile and d.profile.place}
-        # Places inside the documents' areas a follow-up may swap in ("崂山呢"): not the whole city ("青岛", "全市").
-        self.inner_places = [p for p in Slots.load(profiles).places if all(p != d.short_place for d in profiles)]
         targets = [i.year for i in self.table.all if i.kind == "target" and i.year]
         self.followups = FollowUpReader(retriever.analyzer, profiles, "".join(d.clean_text for d in documents),
                                         retriever.encode_queries, retriever.tuning.followups,
                                         target_year=min(targets, default=None), goal_years=targets)
+        # Places inside the documents' areas a follow-up may swap in ("崂山呢"): not the whole city ("青岛").
+        self.whole_places = {d.short_place for d in profiles}
         self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of, self.cited_text_of,
                                                 self.bank_closeness, self.table.undated_target), Understand(retriever, reader), Retrieve(retriever),
                                   self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
@@ -117,7 +117,7 @@ class Answerer:
                         answer_sentences=lambda state: sentences.decide(state).sentences),
             MissingYear(),
             FollowUpAntecedent(retriever, self.answer_alone, sentences),
-            FollowUpPlace(self.inner_places, self.answer_alone,
+            FollowUpPlace(self.followups.slots, self.whole_places, self.answer_alone,
                           answer_sentences=lambda state: sentences.decide(state).sentences),
             sentences,
         ]

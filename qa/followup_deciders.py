@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from qa.decide import PlanSentences, refuse, states_a_figure, states_when
+from qa.followup import Slots
 from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
@@ -273,11 +274,14 @@ class FollowUpPlace:
 
     name = "follow-up place"
 
-    def __init__(self, places: list[str], answer_of: Callable[[str, Filters, str], Answer],
+    def __init__(self, slots: Slots, whole: set[str], answer_of: Callable[[str, Filters, str], Answer],
                  answer_sentences: Callable[[AskState], list[Candidate]]) -> None:
-        """Use the places inside the documents' areas (districts and localities, not the whole city), a way to answer
-        the earlier question on its own, and the sentences the plan-sentence decider would answer with."""
-        self.places = places
+        """Use the follow-up reader's slot words, the names of the documents' whole areas ("青岛": not a place inside
+        them), a way to answer the earlier question on its own, and the sentences the plan-sentence decider would
+        answer with."""
+        self.slots = slots
+        self.whole = whole
+        self.places = [p for p in slots.places if p not in whole]  # districts and localities
         self.answer_of = answer_of
         self.answer_sentences = answer_sentences
 
@@ -299,8 +303,7 @@ class FollowUpPlace:
             return None
         # What the plan does say: the places its nearest sentences name, in their order ("城阳、即墨、胶州、平度").
         text = "".join(c.text for c in chosen)
-        named = sorted((p for p in self.places if p in text and not any(p != q and p in q for q in self.places
-                                                                          if q in text)), key=text.index)
+        named = sorted((p for p in self.slots.find("place", text) if p not in self.whole), key=text.index)
         # Named as the resident put it when the place is part of a name ("胶州大白菜"), not the place alone; the places
         # the plan gives are what it lists only when the place itself was asked about.
         asked = followup.slot if new[0] in followup.slot and _HAN_ONLY.fullmatch(followup.slot) else new[0]
