@@ -106,6 +106,8 @@ _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个",
 # names a part of its own the answer did not ("预警这块展开说说").
 _ASKS_MORE = re.compile(r"具体|展开|详细|细说|细讲|多说|再说说|说说看|讲讲|介绍一?下")
 _POINTING = _DEMONSTRATIVE | {"那"}
+# A demonstrative that picks a thing out by its head noun ("这个试点", "这些平台", "这种房子", "这街").
+_HEADED = {"这个", "这些", "这种", "这类", "这项", "那个", "那些", "这"}
 # A preposition, adverb, pronoun or modal after a demonstrative: it is the subject itself ("这个对…", "这个啥时候").
 # Not any verb: the tagger takes some nouns for verbs ("这些想法").
 _STANDS_ALONE = ("p", "d", "r")
@@ -489,6 +491,38 @@ class FollowUpReader:
                 return word + following
             if word in _PERSONAL or word in _DEMONSTRATIVE:
                 return word
+        return ""
+
+    def headed(self, question: str) -> tuple[str, str] | None:
+        """The demonstrative and the head noun a question picks a thing out with ("这个试点", "这街"), or None: not after
+        a thing the question names itself, not a word for any thing ("这些人": which people is not in its head) nor the plan itself ("这个规划")."""
+        core = _core(question)
+        tagged = self.analyzer.tag(core)
+        for i, ((word, _), (noun, tag)) in enumerate(zip(tagged, tagged[1:], strict=False)):
+            if word in _HEADED and tag.startswith("n") and noun not in _ANY_THING and noun not in _DOCUMENT_WORDS \
+                    and word + noun in core:
+                # after a thing the question names itself, it points at that ("青岛菁英那个人才工程", "区…那这些区")
+                named_before = any(t.startswith(_NOUNISH) for _, t in tagged[:i])
+                return None if named_before else (word, noun)
+        return None
+
+    def head_antecedent(self, question: str, texts: list[str]) -> str:
+        """The question with its demonstrative and head noun put as the earlier thing they pick out: a run of nouns in
+        texts (the earlier question, then its answer's lead sentence) that ends with the noun, says more than it and
+        is the plan's wording ("这个试点都有哪些东西" after an answer naming 国家地理标志特色农产品目标价格保险试点); ''
+        when none does."""
+        found = self.headed(question)
+        if found is None:
+            return ""
+        word, noun = found
+        for n, text in enumerate(texts):
+            # a run of the earlier question counts only in the plan's words (a resident's "缺水" is no thing)
+            runs = [run for run in self._sentence_nouns(text)
+                    if run.endswith(noun) and len(run) > len(noun) and (n > 0 or run in self.plan)]
+            if runs:
+                # the earlier question's nearest mention ("缺水 … 把海水弄成能用的水": 海水); the answer's first (a lead
+                # sentence names what it is about first)
+                return _question(_core(question).replace(word + noun, runs[-1] if n == 0 else runs[0], 1))
         return ""
 
     def points_back(self, question: str) -> bool:

@@ -72,6 +72,14 @@ class Contextualise:
     def _read(self, question: str, prior: FollowUp | None, filters: Filters) -> FollowUp:
         followup = self.reader.rewrite(question, prior.understood_as if prior else "")
         typed = _typed_before(followup, prior)
+        # "这个试点都有哪些东西": a demonstrative with a head noun names the earlier thing of that head, in the earlier
+        # question or its answer's lead sentence, in the plan's words.
+        if followup.kind in ("pronoun", "slot", "focus", "standalone") and prior is not None and self.lead_of is not None \
+                and self.reader.headed(question) is not None:
+            previous = prior.understood_as
+            resolved = self.reader.head_antecedent(question, [previous, self.lead_of(previous, filters, prior.typed)])
+            if resolved:
+                return FollowUp("pronoun", resolved, previous)
         # "空气还得咋治" after a question on the urbanisation rate: a request naming things the earlier question and
         # the clauses its answer cited do not all mention is a question of its own, not more of that answer.
         if followup.kind in ("detail", "focus", "contrast") and self.cited_text_of is not None:

@@ -758,3 +758,20 @@ def test_a_place_swapped_in_that_the_plans_place_by_place_answer_leaves_out_is_r
     # An earlier answer that named no place (养老 for the whole city) says nothing place by place: no refusal.
     elderly = service.ask("崂山呢", history=["城阳的老人养老有啥安排"])
     assert elderly.understood_as == "崂山的老人养老有啥安排？" and not elderly.abstained
+
+
+def test_a_demonstrative_with_a_head_noun_names_the_earlier_thing_of_that_head(service):
+    # "这个试点": the earlier answer's lead sentence names the pilot (国家地理标志特色农产品目标价格保险试点).
+    pilot = service.ask("这个试点包括哪些菜", history=["菜价跌了 种菜的有保险没"])
+    assert pilot.understood_as == "国家地理标志特色农产品目标价格保险试点包括哪些菜？"
+    assert not pilot.abstained and "大泽山葡萄、马家沟芹菜、马连庄甜瓜、白庙芋头" in pilot.citations[0].quote
+    # "这些水": the earlier question's nearest thing of that head in the plan's words (海水).
+    water = service.ask("这些水给谁用", history=["把海水变成淡水 青岛搞不搞"])
+    assert water.understood_as == "海水给谁用？"
+    assert "在沿海钢铁、化工、石化等行业和工业园区推进海水利用" in water.citations[0].quote
+    # The plan names the street but not where it will be: the reading is refused, not answered with the list of streets.
+    street = service.ask("这街建在哪", history=["青岛是不是要搞咖啡街"])
+    assert street.understood_as == "咖啡街建在哪？" and street.abstained
+    # After a thing the question names itself, the demonstrative points at that, whatever came before.
+    own = "青岛菁英那个人才工程 申报门槛是啥"
+    assert service.ask(own, history=["办事老跑区里"]).understood_as == own
