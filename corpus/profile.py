@@ -33,6 +33,7 @@ class DocumentProfile:
     named_periods: dict[str, int] = field(default_factory=dict)  # "十四五" -> 2025 (only periods the text names)
     examples: list[str] = field(default_factory=list)  # questions the chat offers as examples
     service_contact: str = ""  # where residents ask about procedures the plan does not describe ("12345 hotline")
+    province: str = ""  # the province the place is in ("山东省"): residents compare with it ("跟山东比呢")
     # Figures whose sentence the naming rules cannot read well: {"value", "read_as" (the rules' name), "name"}.
     indicator_names: list[dict[str, str]] = field(default_factory=list)
 
@@ -79,6 +80,7 @@ def derive_profile(doc_id: str, title: str, clean_text: str, overrides: dict[str
         "named_periods": {name: year for name, year in FIVE_YEAR_PLANS.items() if name in clean_text},
         "examples": [],
         "service_contact": "",
+        "province": "",
         "indicator_names": [],
     }
     for key, value in (overrides or {}).items():

@@ -24,6 +24,7 @@ from qa.followup import FollowUpReader, year_named
 from qa.followup_deciders import (
     FollowUpAntecedent,
     FollowUpAttribute,
+    FollowUpBenchmark,
     FollowUpContrast,
     FollowUpDetail,
     FollowUpPlace,
@@ -104,6 +105,7 @@ class Answerer:
             ComposeRequest(),
             RealTimeRequest(),
             FollowUpDetail(retriever, self.answer_alone, self.review),
+            FollowUpBenchmark(self.answer_alone, retriever),
             FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
             FollowUpAttribute(retriever, self.answer_alone),
             ExactSignals(self.place_label),

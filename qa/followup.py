@@ -94,6 +94,10 @@ LIGHT = 4  # a question whose own content words add up to this many characters o
 _ARITHMETIC = re.compile(r"[\d一二三四五六七八九十]\s*([+\-*/×÷=＋－＝]|加|减|乘以?|除以?)\s*[\d一二三四五六七八九十]")
 _ADDRESSED = re.compile(r"[你您]")  # "你住哪", "你靠谱不": asks about PlanQA itself, not the earlier topic
 _ASKS = re.compile(r"[不否][？?。!！~～\s]*$")  # a yes-no question ending in 不 ("有补贴不"; 没 is in _ASKING)
+# "跟全省比呢", "在省里算啥水平", "跟全国平均比咋样": the earlier figure against a wider area. What may stand beside the
+# area word in such a turn: the asking for a comparison, and nothing of its own.
+_AGAINST = re.compile(r"(跟|和|与|同|比|较|在|对比)$")
+_COMPARING = re.compile(r"相比|比较|比起来|平均水平|平均|水平|排名|名次|位置|第几|差距|咋样|怎么样|如何|多少|[比排算差高低强弱]")
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
 # "这几年", "这些年": the recent years, a time, not a pointer back to a thing ("这几年涨得快不" is not "平度几年涨得快不").
 _RECENT = re.compile(r"(这|近|最近)(几|些|两|一两)年|这段时间|这阵子")
@@ -175,6 +179,21 @@ class Slots:
         return found
 
 
+def load_benchmarks(profiles: list[DocumentProfile]) -> dict[str, str]:
+    """Residents' words for the wider areas a plan compares its place with, each mapped to the plan's word
+    (qa/data/benchmarks.txt; each document's province, "山东" for "山东省", is a word for 全省)."""
+    words: dict[str, str] = {}
+    for line in (DATA / "benchmarks.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and ":" in line:
+            plan_word, said = line.split(":", 1)
+            words.update({w: plan_word.strip() for w in said.split()})
+    for profile in profiles:
+        if profile.province:
+            for name in {profile.province, re.sub(r"(省|自治区)$", "", profile.province)}:
+                words.setdefault(name, "全省")
+    return words
+
+
 def _core(question: str) -> str:
     """The question without a leading 那/还有 and a trailing 呢 or punctuation."""
     text = _TAIL.sub("", question.strip())
@@ -204,6 +223,7 @@ class FollowUpReader:
         asks about after today's figure)."""
         self.analyzer = analyzer
         self.slots = Slots.load(profiles)
+        self.benchmarks = load_benchmarks(profiles)
         self.plan = normalise(plan_text).replace(" ", "")
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
         # the year the first plan's period ends: what "远期" and "规划期末" mean (a later document's may differ)
@@ -228,6 +248,8 @@ class FollowUpReader:
         if _ASKS_MORE.search(core) and \
                 sum(len(w) for w in self._own_words(_A_NOT_A.sub(" ", _DETAIL.sub(" ", core)))) <= LIGHT:
             return True  # "预警这块展开说说", "具体有啥渠道": the asking for more is no topic of its own
+        if self.benchmark(core):
+            return True  # "跟全省比呢", "在省里算啥水平": the earlier figure against a wider area
         if self._asks_only_procedure(core):
             return True  # "那去哪办", "要带啥材料": how to get done what the earlier question asked about
         if self._asks_ahead(core, previous):
@@ -285,6 +307,21 @@ class FollowUpReader:
                     return True
         opens_or_trails = bool(_LEAD.match(text)) or bool(re.search(r"呢[？?。！!\s]*$", text))
         return opens_or_trails and weight <= LIGHT_WITH_CUE
+
+    def benchmark(self, core: str) -> str:
+        """The plan's word for the wider area a turn compares the earlier figure with ("跟全国平均比咋样" -> 全国, "在省里
+        算啥水平" -> 全省), when the turn asks nothing else; '' otherwise ("青岛人均水资源跟全国比咋样" names its own
+        topic: it stands alone)."""
+        for word in sorted(self.benchmarks, key=len, reverse=True):
+            at = core.find(word)
+            if at < 0 or not (at == 0 or _AGAINST.search(core[:at])):
+                continue
+            after = core[at + len(word):]
+            if not at and not _COMPARING.search(after):
+                return ""  # "省内呢": within the province, a place to look, not a comparison
+            rest = _COMPARING.sub(" ", _AGAINST.sub("", core[:at]) + after)
+            return "" if self._own_words(rest) else self.benchmarks[word]
+        return ""
 
     def too_light(self, question: str) -> bool:
         """Whether a short turn asks something without a cue but names too little to stand alone ("钱上有啥要求", "都配
@@ -409,6 +446,10 @@ class FollowUpReader:
             # the plan has no procedure (not a slot swap: "外地人能申请公去哪办吗？"). Its words (材料, 报名) are never in
             # the cited clauses, so unlike a "focus" turn it is not sent back to stand alone for naming them.
             return replace(self._beside(previous, core), kind="procedure")
+        area = self.benchmark(core)
+        if area:
+            base = base_question(previous)
+            return FollowUp("benchmark", _question(f"{_TAIL.sub('', base)}，与{area}相比如何"), base, slot=area)
         relative = self.relative_year(core, previous)
         if relative is not None:
             return FollowUp("year", self._with_year(previous, relative, status=self.is_past(relative)), previous,

@@ -309,3 +309,34 @@ class FollowUpPlace:
         asked = followup.slot if new[0] in followup.slot and _HAN_ONLY.fullmatch(followup.slot) else new[0]
         listed = f"，写到的是{'、'.join(named)}" if named and asked == new[0] else ""
         return refuse(f"规划在这方面没有专门提到{asked}{listed}。")
+
+
+class FollowUpBenchmark:
+    """Decider for "跟全省比呢" / "在省里算啥水平": the plan compares a figure with a wider area in the sentence stating
+    it ("六车道及以上高速公路里程占比24.6%，低于全省1.5个百分点") or not at all."""
+
+    name = "follow-up benchmark"
+
+    def __init__(self, answer_of: Callable[[str, Filters, str], Answer], retriever: Retriever) -> None:
+        """Use a way to answer the earlier question on its own, and the retriever (the sentences it cited)."""
+        self.answer_of = answer_of
+        self.retriever = retriever
+
+    def decide(self, state: AskState) -> Decision | None:
+        """The earlier answer's sentences that name the area asked about; a refusal saying the plan makes no such
+        comparison when none does; pass when the earlier question was not answered from the plan."""
+        followup = state.followup
+        if followup is None or followup.kind != "benchmark":
+            return None
+        earlier = self.answer_of(followup.previous, state.filters, followup.previous_typed)
+        if not earlier.quotes_the_plan():
+            return None
+        clauses = list(dict.fromkeys(c.clause_id for c in earlier.citations))
+        sentences = self.retriever.candidates(state.query, [(clause_id, 1.0) for clause_id in clauses], min_chars=0)
+        # the sentences holding what the earlier answer quoted (a figure's citation quotes only its part), in its order
+        holding = [s for c in earlier.citations for s in sentences
+                   if s.doc_id == c.doc_id and s.start <= c.start < s.end]
+        naming = [s for s in dict.fromkeys(holding) if followup.slot in s.text]
+        if not naming:
+            return refuse(f"规划没有给出这一项与{followup.slot}的比较。")
+        return Decision("text", sentences=naming, reason="follow-up benchmark")

@@ -30,7 +30,8 @@ def test_the_shipped_model_and_its_operating_point_are_loaded(service):
     assert 0.0 < tuning.answerability.threshold < 0.5
     assert "dev.jsonl" in tuning.answerability.chosen_on and "sealed" not in tuning.answerability.chosen_on
     assert [d.name for d in service.answerer.decide.deciders] == [
-        "own view", "compose request", "real-time request", "follow-up detail", "follow-up contrast", "follow-up attribute", "exact signals", "figure table",
+        "own view", "compose request", "real-time request", "follow-up detail", "follow-up benchmark", "follow-up contrast",
+        "follow-up attribute", "exact signals", "figure table",
         "follow-up year", "plan term",
         "answerability", "judgement", "asked year",
         "figures in sentences", "missing year", "follow-up antecedent", "follow-up place", "plan sentences"]

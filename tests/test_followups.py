@@ -775,3 +775,22 @@ def test_a_demonstrative_with_a_head_noun_names_the_earlier_thing_of_that_head(s
     # After a thing the question names itself, the demonstrative points at that, whatever came before.
     own = "青岛菁英那个人才工程 申报门槛是啥"
     assert service.ask(own, history=["办事老跑区里"]).understood_as == own
+
+
+def test_a_comparison_with_a_wider_area_is_answered_from_the_sentence_that_makes_it_or_refused(service):
+    # The plan compares the six-lane share with the province in the sentence stating it.
+    lanes = service.ask("那跟全省比咋样", history=["六车道的高速占多少"])
+    assert lanes.understood_as == "六车道的高速占多少，与全省相比如何？"
+    assert not lanes.abstained and "低于全省1.5个百分点" in lanes.citations[0].quote
+    # The document's province (its profile) is a word for 全省: "山东".
+    rate = service.ask("在山东能排第几", history=["青岛城镇化率现在多少"])
+    assert not rate.abstained and "居全省首位" in rate.citations[0].quote
+    water = service.ask("比全国差多少", history=["青岛一个人平均有多少水"])
+    assert not water.abstained and "仅为全国平均值的9.5%" in water.citations[0].quote
+    # The plan gives the doctors per thousand people without any comparison: refused, saying so.
+    doctors = service.ask("跟全国平均比呢", history=["青岛每千人有几个医生"])
+    assert doctors.abstained and doctors.answer.startswith("规划没有给出这一项与全国的比较。") and doctors.related
+    # A comparison naming its own topic stands alone; "省内呢" is a place to look, not a comparison.
+    own = "青岛人均水资源跟全国比咋样"
+    assert service.ask(own, history=["地铁几条了"]).understood_as == own
+    assert "相比" not in service.ask("省内呢", history=["坐高铁去北京几个钟头"]).understood_as
