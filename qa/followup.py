@@ -67,6 +67,8 @@ _SUBJECT_TAGS = (*_NOUNISH, "eng")  # words of a name in plan text (x: the plan'
 _THING_TAGS = ("n", "vn", "x", "j", "eng", "s", "t")
 _ASKED_TIME = {"时候", "时间", "时", "年"}  # "啥时候", "什么时间": asking when names nothing
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
+# An earlier question asking who or which one ("谁牵头", "是哪家"): its answer names what a later "它" points at.
+_WHO = re.compile(r"谁|哪家|哪个(部门|单位|机构|平台|公司|企业|地方)|哪些(部门|单位|机构)")
 SUBJECT_PAIRS = 2  # character pairs an earlier answer's noun run must share with the earlier question to be its subject
 # Words that ask about the future: a question about the status year drops them ("以后要修到多少" -> "修到多少").
 _FUTURE = {"以后", "将来", "未来", "今后", "到时候", "打算", "计划", "目标", "要", "会", "将", "争取", "力争", "定", "能"}
@@ -581,10 +583,18 @@ class FollowUpReader:
         ("姜山和南村"): then the question's own words are the subject, not one name from the answer."""
         return self._pronoun(_core(question)) in _PLURAL and any(c in self._subject(previous) for c in "和与、及")
 
-    def answer_subject(self, previous: str, lead: str) -> str:
+    def answer_subject(self, previous: str, lead: str, question: str = "") -> str:
         """What the earlier answer's lead sentence names that the earlier question asked about: its run of nouns
         sharing the most character pairs with the question ("听说胶州湾底下还要再挖一条隧道" answered by "建设胶州湾
-        第二隧道，…" -> "胶州湾第二隧道"); '' when none shares at least SUBJECT_PAIRS pairs."""
+        第二隧道，…" -> "胶州湾第二隧道"), or the one it names first when the question asked who or which one and the
+        turn does not ask that again ("它归谁管" after "谁来管垃圾" is about the rubbish); '' when none shares at least
+        SUBJECT_PAIRS pairs."""
+        if _WHO.search(previous) and not _WHO.search(question):
+            # "这规划谁牵头落实" answered by "市城镇化工作领导小组办公室牵头推进规划实施…": what was asked for is the one the
+            # answer names first, and "它还管啥" points at that, not at what the question named
+            runs = self._sentence_nouns(lead)
+            if runs:
+                return runs[0]
         asked = _pairs(previous)
         best, best_key = "", (SUBJECT_PAIRS - 1, 0, 0)
         for run in self._sentence_nouns(lead):

@@ -99,7 +99,8 @@ class Contextualise:
         # whose earlier question had no plan words to stand for it was read as a slot).
         if followup.kind in ("pronoun", "slot") and self.lead_of is not None and self.reader.points_back(question) \
                 and not self.reader.names_several(question, followup.previous):
-            subject = self.reader.answer_subject(followup.previous, self.lead_of(followup.previous, filters, typed))
+            subject = self.reader.answer_subject(followup.previous, self.lead_of(followup.previous, filters, typed),
+                                                 question)
             if subject:
                 followup = replace(followup, kind="pronoun", understood_as=self.reader.with_subject(question, subject))
         # "谁能先排上", "啥时候能建好": a short turn naming no thing at all, which the plan would answer alone only by a

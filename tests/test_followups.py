@@ -794,3 +794,13 @@ def test_a_comparison_with_a_wider_area_is_answered_from_the_sentence_that_makes
     own = "青岛人均水资源跟全国比咋样"
     assert service.ask(own, history=["地铁几条了"]).understood_as == own
     assert "相比" not in service.ask("省内呢", history=["坐高铁去北京几个钟头"]).understood_as
+
+
+def test_after_a_who_or_which_question_it_points_at_the_one_the_answer_names(service):
+    # "谁来牵头" is answered by the office the plan names first; "它" is that office, not the plan.
+    office = service.ask("它还负责啥", history=["这个规划谁来牵头"])
+    assert office.understood_as == "市城镇化工作领导小组办公室还负责啥？"
+    platform = service.ask("它啥时候评上的", history=["青岛最有名的工业互联网平台是哪家"])
+    assert platform.understood_as == "卡奥斯啥时候评上的？" and "卡奥斯" in platform.citations[0].quote
+    # A turn asking who again is about the thing the earlier question named.
+    assert service.ask("它归谁管", history=["乡下谁来管垃圾"]).understood_as == "垃圾归谁管？"
