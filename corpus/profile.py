@@ -99,6 +99,8 @@ def read_overrides(path: Path) -> dict[str, Any]:
     localities = data.get("localities", [])
     if not isinstance(localities, list) or not all(isinstance(n, str) and n.strip() for n in localities):
         raise ValueError(f"{path.name}: localities must be a list of non-empty names")
+    if not isinstance(data.get("province", ""), str):
+        raise ValueError(f"{path.name}: province must be a name (\"山东省\")")
     for number, row in enumerate(data.get("indicator_names", []), 1):
         if not isinstance(row, dict) or not all(isinstance(row.get(k), str) and row[k] for k in ("value", "read_as", "name")):
             raise ValueError(f"{path.name}: indicator_names entry {number} needs non-empty value, read_as and name")

@@ -137,7 +137,9 @@ class FollowUp:
     depth: int = 1  # detail requests in a row ("具体呢" then "还有呢" is 2): each goes on past what the last one gave
     indicator: str = ""  # the figure a year or contrast turn asks about, carried from the earlier answer ("" when none)
     typed: str = ""  # the question as typed (set when the conversation is read)
-    slot: str = ""  # what a slot turn put in the earlier question's place ("胶州大白菜" for "胶州大白菜呢")
+    # what a slot turn put in the earlier question's place ("胶州大白菜" for "胶州大白菜呢"); the plan's word for the
+    # wider area a benchmark turn compares with ("全省" for "在省里算啥水平")
+    slot: str = ""
     previous_typed: str = ""  # the earlier question as typed, when previous is its reading (its answer is asked so)
 
 
@@ -154,10 +156,8 @@ class Slots:
         places = sorted({n for p in profiles for n in (p.short_place, *p.place_names, *p.localities)
                          if n and n not in ("本市", "我市", "全市")}, key=len, reverse=True)
         types: dict[str, list[str]] = {"place": places}
-        for line in (DATA / "slots.txt").read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#") and ":" in line:
-                kind, words = line.split(":", 1)
-                types[kind.strip()] = sorted(words.split(), key=len, reverse=True)
+        for kind, words in read_lexicon("slots.txt").items():
+            types[kind] = sorted(words, key=len, reverse=True)
         return cls(places, types)
 
     def type_of(self, text: str) -> str:
@@ -181,19 +181,25 @@ class Slots:
         return found
 
 
+def read_lexicon(name: str) -> dict[str, list[str]]:
+    """A word list of qa/data: each line a label, a colon, then its words ("#" lines are comments)."""
+    lexicon: dict[str, list[str]] = {}
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and ":" in line:
+            label, words = line.split(":", 1)
+            lexicon[label.strip()] = words.split()
+    return lexicon
+
+
 def load_benchmarks(profiles: list[DocumentProfile]) -> dict[str, str]:
     """Residents' words for the wider areas a plan compares its place with, each mapped to the plan's word
-    (qa/data/benchmarks.txt; each document's province, "山东" for "山东省", is a word for 全省)."""
-    words: dict[str, str] = {}
-    for line in (DATA / "benchmarks.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#") and ":" in line:
-            plan_word, said = line.split(":", 1)
-            words.update({w: plan_word.strip() for w in said.split()})
+    (qa/data/benchmarks.txt; each document's province, "山东" for "山东省", is a word for 全省), longest first."""
+    words = {w: plan_word for plan_word, said in read_lexicon("benchmarks.txt").items() for w in said}
     for profile in profiles:
         if profile.province:
             for name in {profile.province, re.sub(r"(省|自治区)$", "", profile.province)}:
                 words.setdefault(name, "全省")
-    return words
+    return dict(sorted(words.items(), key=lambda item: len(item[0]), reverse=True))
 
 
 def _core(question: str) -> str:
@@ -314,7 +320,7 @@ class FollowUpReader:
         """The plan's word for the wider area a turn compares the earlier figure with ("跟全国平均比咋样" -> 全国, "在省里
         算啥水平" -> 全省), when the turn asks nothing else; '' otherwise ("青岛人均水资源跟全国比咋样" names its own
         topic: it stands alone)."""
-        for word in sorted(self.benchmarks, key=len, reverse=True):
+        for word in self.benchmarks:  # longest first
             at = core.find(word)
             if at < 0 or not (at == 0 or _AGAINST.search(core[:at])):
                 continue
@@ -538,7 +544,8 @@ class FollowUpReader:
 
     def headed(self, question: str) -> tuple[str, str] | None:
         """The demonstrative and the head noun a question picks a thing out with ("这个试点", "这街"), or None: not after
-        a thing the question names itself, not a word for any thing ("这些人": which people is not in its head) nor the plan itself ("这个规划")."""
+        a thing the question names itself, not a word for any thing ("这些人": which people is not in its head) nor
+        the plan itself ("这个规划")."""
         core = _core(question)
         tagged = self.analyzer.tag(core)
         for i, ((word, _), (noun, tag)) in enumerate(zip(tagged, tagged[1:], strict=False)):
@@ -549,15 +556,12 @@ class FollowUpReader:
                 return None if named_before else (word, noun)
         return None
 
-    def head_antecedent(self, question: str, texts: list[str]) -> str:
+    def head_antecedent(self, question: str, headed: tuple[str, str], texts: list[str]) -> str:
         """The question with its demonstrative and head noun put as the earlier thing they pick out: a run of nouns in
         texts (the earlier question, then its answer's lead sentence) that ends with the noun, says more than it and
         is the plan's wording ("这个试点都有哪些东西" after an answer naming 国家地理标志特色农产品目标价格保险试点); ''
-        when none does."""
-        found = self.headed(question)
-        if found is None:
-            return ""
-        word, noun = found
+        when none does. headed: what headed() found in the question."""
+        word, noun = headed
         for n, text in enumerate(texts):
             # a run of the earlier question counts only in the plan's words (a resident's "缺水" is no thing)
             runs = [run for run in self._sentence_nouns(text)

@@ -74,10 +74,12 @@ class Contextualise:
         typed = _typed_before(followup, prior)
         # "这个试点都有哪些东西": a demonstrative with a head noun names the earlier thing of that head, in the earlier
         # question or its answer's lead sentence, in the plan's words.
-        if followup.kind in ("pronoun", "slot", "focus", "standalone") and prior is not None and self.lead_of is not None \
-                and self.reader.headed(question) is not None:
+        headed = self.reader.headed(question) if followup.kind in ("pronoun", "slot", "focus", "standalone") \
+            and prior is not None and self.lead_of is not None else None
+        if headed is not None and prior is not None and self.lead_of is not None:
             previous = prior.understood_as
-            resolved = self.reader.head_antecedent(question, [previous, self.lead_of(previous, filters, prior.typed)])
+            texts = [previous, self.lead_of(previous, filters, prior.typed)]
+            resolved = self.reader.head_antecedent(question, headed, texts)
             if resolved:
                 return FollowUp("pronoun", resolved, previous)
         # "空气还得咋治" after a question on the urbanisation rate: a request naming things the earlier question and
