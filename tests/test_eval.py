@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 
 from eval.followup import KINDS, load_conversations
-from eval.gold import DEV_EVERYDAY, DEV_FRESH, DEV_JUDGEMENT, DEV_REFUSALS, DEV_SET, GOLD_DIR, GoldError, load_gold
+from eval.gold import (
+    DEV_EVERYDAY,
+    DEV_FRESH,
+    DEV_JUDGEMENT,
+    DEV_REFUSALS,
+    DEV_SET,
+    GOLD_DIR,
+    GoldError,
+    load_gold,
+    squash,
+)
 from eval.metrics import contains_figure, mrr_at, ndcg_at, recall_at, relevant_flags
 from eval.runner import evaluate_retrieval
 from qa.records import Hit
@@ -163,22 +173,27 @@ def test_third_and_fourth_sealed_test_sets_follow_their_rules(plan, name):
 # for word in a bank, candidate, voter or gold file dropped unrun; ninth: 204 written, the 9 word for word in a bank,
 # candidate, voter or gold file dropped unrun; tenth: 204 written, the 15 word for word in a bank, candidate, voter or
 # gold file dropped unrun; eleventh: 192 written, the 10 word for word in a bank, candidate, voter or gold file dropped
-# unrun.
-@pytest.mark.parametrize(("name", "questions", "out_of_scope", "judgements", "judgement_count"), [
-    ("sealed_test5.jsonl", 217, 88, ("opinion", "prediction", "comparison"), 33),
-    ("sealed_test6.jsonl", 218, 88, ("opinion", "prediction", "near_miss"), 36),
-    ("sealed_test7.jsonl", 207, 85, ("opinion", "prediction", "near_miss"), 37),
-    ("sealed_test8.jsonl", 194, 81, ("opinion", "prediction", "near_miss"), 36),
-    ("sealed_test9.jsonl", 195, 77, ("opinion", "prediction", "near_miss"), 36),
-    ("sealed_test10.jsonl", 189, 69, ("opinion", "prediction", "near_miss"), 36),
-    ("sealed_test11.jsonl", 182, 67, ("opinion", "prediction", "near_miss"), 36)])
-def test_fifth_to_eleventh_sealed_test_sets_follow_their_rules(plan, name, questions, out_of_scope, judgements,
-                                                               judgement_count):
+# unrun; thirteenth: 235 written, the 29 word for word in a bank, candidate, voter or gold file dropped unrun.
+@pytest.mark.parametrize(("name", "questions", "out_of_scope", "judgements", "judgement_count", "categories"), [
+    ("sealed_test5.jsonl", 217, 88, ("opinion", "prediction", "comparison"), 33, 13),
+    ("sealed_test6.jsonl", 218, 88, ("opinion", "prediction", "near_miss"), 36, 13),
+    ("sealed_test7.jsonl", 207, 85, ("opinion", "prediction", "near_miss"), 37, 13),
+    ("sealed_test8.jsonl", 194, 81, ("opinion", "prediction", "near_miss"), 36, 13),
+    ("sealed_test9.jsonl", 195, 77, ("opinion", "prediction", "near_miss"), 36, 13),
+    ("sealed_test10.jsonl", 189, 69, ("opinion", "prediction", "near_miss"), 36, 13),
+    ("sealed_test11.jsonl", 182, 67, ("opinion", "prediction", "near_miss"), 36, 13),
+    ("sealed_test12.jsonl", 214, 60, ("opinion", "prediction", "near_miss"), 30, 13),
+    # both chit-chat questions of the thirteenth were bank questions word for word: twelve categories are left
+    ("sealed_test13.jsonl", 206, 66, ("opinion", "prediction", "near_miss"), 35, 12)])
+def test_fifth_to_thirteenth_sealed_test_sets_follow_their_rules(plan, name, questions, out_of_scope, judgements,
+                                                                 judgement_count, categories):
     gold = load_gold(GOLD_DIR / name, [plan.clean_text])
     out = [q for q in gold.questions if not q.in_plan]
-    assert len(gold.questions) == questions and len(out) == out_of_scope and len({q.category for q in out}) == 13
+    assert len(gold.questions) == questions and len(out) == out_of_scope and len({q.category for q in out}) == categories
     assert sum(q.category in judgements for q in out) == judgement_count
-    assert all(q.type == "everyday" and all(plan.clean_text.count(e) == 1 for e in q.evidence)
+    # evidence is matched with spacing ignored (the twelfth and thirteenth keep the page's "达到 86.3%")
+    text = squash(plan.clean_text)
+    assert all(q.type == "everyday" and all(text.count(squash(e)) == 1 for e in q.evidence)
                for q in gold.questions if q.in_plan)
 
 
@@ -190,7 +205,8 @@ def test_fifth_to_eleventh_sealed_test_sets_follow_their_rules(plan, name, quest
     ("followup_sealed3.jsonl", 80, 111), ("followup_sealed4.jsonl", 80, 121), ("followup_sealed5.jsonl", 80, 108),
     ("followup_sealed6.jsonl", 80, 117), ("followup_sealed7.jsonl", 70, 97),
     ("followup_sealed8.jsonl", 70, 76), ("followup_sealed9.jsonl", 61, 76),
-    ("followup_sealed10.jsonl", 59, 75), ("followup_sealed11.jsonl", 60, 71)])
+    ("followup_sealed10.jsonl", 59, 75), ("followup_sealed11.jsonl", 60, 71), ("followup_sealed12.jsonl", 62, 79),
+    ("followup_sealed13.jsonl", 58, 80)])
 def test_shipped_follow_up_sets_validate(plan, name, conversations, later_turns):
     found = load_conversations(GOLD_DIR / name, [plan.clean_text])
     assert len(found) == conversations and sum(len(c.turns) - 1 for c in found) == later_turns

@@ -54,7 +54,9 @@ SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"),
                   ("第八封存测试集 sealed_test8.jsonl", "sealed8"),
                   ("第九封存测试集 sealed_test9.jsonl", "sealed9"),
                   ("第十封存测试集 sealed_test10.jsonl", "sealed10"),
-                  ("第十一封存测试集 sealed_test11.jsonl（最新，最少被看过）", "sealed11")]
+                  ("第十一封存测试集 sealed_test11.jsonl", "sealed11"),
+                  ("第十二封存测试集 sealed_test12.jsonl", "sealed12"),
+                  ("第十三封存测试集 sealed_test13.jsonl（最新，最少被看过）", "sealed13")]
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
