@@ -105,7 +105,7 @@ class Answerer:
             ComposeRequest(),
             RealTimeRequest(),
             FollowUpDetail(retriever, self.answer_alone, self.review),
-            FollowUpBenchmark(self.answer_alone, retriever),
+            FollowUpBenchmark(self.answer_alone, retriever, self.years),
             FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
             FollowUpAttribute(retriever, self.answer_alone),
             ExactSignals(self.place_label),

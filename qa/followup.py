@@ -99,6 +99,10 @@ _ASKS = re.compile(r"[不否][？?。!！~～\s]*$")  # a yes-no question ending
 # "跟全省比呢", "在省里算啥水平", "跟全国平均比咋样": the earlier figure against a wider area. What may stand beside the
 # area word in such a turn: the asking for a comparison, and nothing of its own.
 _AGAINST = re.compile(r"(跟|和|与|同|比|较|在|对比)$")
+# "跟2010年比涨了多少", "比10年翻番了没": a year the earlier figure is compared with (a base year, before the plans' own
+# figures); what the comparison says changed is no topic of its own
+_BASE_YEAR = re.compile(r"(?:跟|和|与|同|比|较|对比)(20\d{2}|\d{2})年(?!以?[后前内来间里]|左右|多)")
+_CHANGE = re.compile(r"翻了?一?番|翻倍|增长|增加|提高|提升|上涨|下降|减少|变化|[涨降多少倍变]")
 _COMPARING = re.compile(r"相比|比较|比起来|平均水平|平均|水平|排名|名次|位置|第几|差距|咋样|怎么样|如何|多少|[比排算差高低强弱]")
 LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer slot still continues ("马连庄甜瓜呢")
 # "这几年", "这些年": the recent years, a time, not a pointer back to a thing ("这几年涨得快不" is not "平度几年涨得快不").
@@ -256,8 +260,8 @@ class FollowUpReader:
         if _ASKS_MORE.search(core) and \
                 sum(len(w) for w in self._own_words(_A_NOT_A.sub(" ", _DETAIL.sub(" ", core)))) <= LIGHT:
             return True  # "预警这块展开说说", "具体有啥渠道": the asking for more is no topic of its own
-        if self.benchmark(core):
-            return True  # "跟全省比呢", "在省里算啥水平": the earlier figure against a wider area
+        if self.benchmark(core) or self.base_year(core) is not None:
+            return True  # "跟全省比呢", "在省里算啥水平", "跟2010年比呢": the earlier figure against a wider area or a year
         if self._asks_only_procedure(core):
             return True  # "那去哪办", "要带啥材料": how to get done what the earlier question asked about
         if self._asks_ahead(core, previous):
@@ -330,6 +334,20 @@ class FollowUpReader:
             rest = _COMPARING.sub(" ", _AGAINST.sub("", core[:at]) + after)
             return "" if self._own_words(rest) else self.benchmarks[word]
         return ""
+
+    def base_year(self, core: str) -> int | None:
+        """A year before the plans' status year that a turn compares the earlier figure with ("跟2010年比涨了多少", "跟10年
+        比呢" -> 2010), when the turn asks nothing else; None otherwise ("青岛gdp比2010年翻番了没" names its own topic,
+        "跟2020年比呢" asks for the status figure)."""
+        match = _BASE_YEAR.search(core)
+        if match is None or self.status_year is None:
+            return None
+        digits = match.group(1)
+        year = int(digits) if len(digits) == 4 else 2000 + int(digits)
+        if year >= self.status_year:
+            return None
+        rest = _CHANGE.sub(" ", _COMPARING.sub(" ", core[:match.start()] + " " + core[match.end():]))
+        return None if self._own_words(rest) else year
 
     def too_light(self, question: str) -> bool:
         """Whether a short turn asks something without a cue but names too little to stand alone ("钱上有啥要求", "都配
@@ -458,6 +476,11 @@ class FollowUpReader:
         if area:
             base = base_question(previous)
             return FollowUp("benchmark", _question(f"{_TAIL.sub('', base)}，与{area}相比如何"), base, slot=area)
+        base_year = self.base_year(core)
+        if base_year is not None:
+            base = base_question(previous)
+            return FollowUp("benchmark", _question(f"{_TAIL.sub('', base)}，与{base_year}年相比如何"), base,
+                            year=base_year, slot=f"{base_year}年")
         relative = self.relative_year(core, previous)
         if relative is not None:
             return FollowUp("year", self._with_year(previous, relative, status=self.is_past(relative)), previous,

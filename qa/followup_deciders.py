@@ -312,15 +312,19 @@ class FollowUpPlace:
 
 
 class FollowUpBenchmark:
-    """Decider for "跟全省比呢" / "在省里算啥水平": the plan compares a figure with a wider area in the sentence stating
-    it ("六车道及以上高速公路里程占比24.6%，低于全省1.5个百分点") or not at all."""
+    """Decider for "跟全省比呢" / "在省里算啥水平" / "跟2010年比呢": the plan compares a figure with a wider area in the
+    sentence stating it ("六车道及以上高速公路里程占比24.6%，低于全省1.5个百分点"), with a base year in it or its clause
+    ("提前1年实现较2010年翻番目标"), or not at all."""
 
     name = "follow-up benchmark"
 
-    def __init__(self, answer_of: Callable[[str, Filters, str], Answer], retriever: Retriever) -> None:
-        """Use a way to answer the earlier question on its own, and the retriever (the sentences it cited)."""
+    def __init__(self, answer_of: Callable[[str, Filters, str], Answer], retriever: Retriever,
+                 years: dict[str, set[int]] | None = None) -> None:
+        """Use a way to answer the earlier question on its own, the retriever (the sentences it cited) and the years
+        each clause names."""
         self.answer_of = answer_of
         self.retriever = retriever
+        self.years = years or {}
 
     def decide(self, state: AskState) -> Decision | None:
         """The earlier answer's sentences that name the area asked about; a refusal saying the plan makes no such
@@ -337,6 +341,12 @@ class FollowUpBenchmark:
         holding = [s for c in earlier.citations for s in sentences
                    if s.doc_id == c.doc_id and s.start <= c.start < s.end]
         naming = [s for s in dict.fromkeys(holding) if followup.slot in s.text]
+        if not naming and followup.year is not None:
+            # a base year may be told beside the figure, in another sentence of its clause, or elsewhere in the plan
+            # ("城乡居民收入分别是2010年的2.3倍" after a question on how fast incomes grew): then the reading is asked
+            naming = [s for s in sentences if followup.slot in s.text]
+            if not naming and any(followup.year in years for years in self.years.values()):
+                return None
         if not naming:
             return refuse(f"规划没有给出这一项与{followup.slot}的比较。")
         return Decision("text", sentences=naming, reason="follow-up benchmark")

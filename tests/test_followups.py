@@ -658,9 +658,10 @@ def test_a_year_before_the_plans_status_year_asks_what_was_not_a_goal(service):
     # the plan's "2016年，全市城镇化水平首次突破70%" is that rate (before the profile named it so, this was refused)
     assert not later.abstained and later.answer == "2016年，常住人口城镇化率突破70%[1]。"
     # "那16年那会儿呢": a two-digit year before 2020 is a year; "过个10年" is ten years, and "跟10年比" asks a comparison
+    # with 2010, not the 2010 figure
     assert service.ask("那16年那会儿呢", history=["青岛城镇化率现在多少"]).answer == later.answer
     assert service.ask("在10年呢", history=["青岛GDP多少"]).understood_as == "2010年，生产总值是多少？"
-    assert "跟10年比" in service.answerer.run("跟10年比呢", history=["青岛GDP多少"]).question
+    assert service.answerer.run("跟10年比呢", history=["青岛GDP多少"]).question == "青岛GDP多少，与2010年相比如何？"
     from qa.followup import year_named
 
     assert [year_named(t) for t in ("16年的时候城镇化多少", "12年义务教育青岛搞不搞", "10年能建成吗")] == [2016, None, None]
@@ -794,6 +795,25 @@ def test_a_comparison_with_a_wider_area_is_answered_from_the_sentence_that_makes
     own = "青岛人均水资源跟全国比咋样"
     assert service.ask(own, history=["地铁几条了"]).understood_as == own
     assert "相比" not in service.ask("省内呢", history=["坐高铁去北京几个钟头"]).understood_as
+
+
+def test_a_comparison_with_a_base_year_is_answered_from_the_sentence_that_makes_it_or_refused(service):
+    # "较2010年翻番" is told in the sentence stating today's output: the comparison, not a 2010 figure.
+    output = service.ask("和2010年比呢", history=["青岛一年生产总值多少"])
+    assert output.understood_as == "青岛一年生产总值多少，与2010年相比如何？"
+    assert not output.abstained and "提前1年实现较2010年翻番目标" in output.citations[0].quote
+    income = service.ask("较2010年翻了几倍", history=["城里人农村人收入差距多大"])
+    assert not income.abstained and "城乡居民收入分别是2010年的2.3倍和2.5倍" in income.citations[0].quote
+    # A two-digit year after 跟 is the year 2010, not ten years.
+    assert service.ask("跟10年比呢", history=["青岛一年生产总值多少"]).understood_as.endswith("与2010年相比如何？")
+    # The plan never names 2015: refused, saying so, with the nearest clauses.
+    roads = service.ask("跟2015年比多了多少", history=["高速公路通车多少公里了"])
+    assert roads.abstained and roads.answer.startswith("规划没有给出这一项与2015年的比较。") and roads.related
+    # The status year asks for today's figure; a comparison naming its own topic stands alone; a bare year is a year.
+    assert service.ask("那跟2020年比呢", history=["高速公路通车多少公里了"]).understood_as == "2020年，高速公路通车里程是多少？"
+    own = "青岛gdp比2010年翻番了没"
+    assert service.ask(own, history=["青岛一年生产总值多少"]).understood_as == own
+    assert service.ask("2010年呢", history=["青岛一年生产总值多少"]).understood_as == "2010年，生产总值是多少？"
 
 
 def test_after_a_who_or_which_question_it_points_at_the_one_the_answer_names(service):
