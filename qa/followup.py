@@ -716,15 +716,21 @@ class FollowUpReader:
                 # "唐岛湾呢" after "金家岭那块以后搞啥".)
                 return f"{slot}，{text}"
         target = self._nearest(slot, self._noun_runs(text))
-        if target:
-            return _replace(text, target, slot, once=True)
-        return f"{slot}，{text}"
+        swapped = _replace(text, target, slot, once=True) if target else text
+        # nothing to put it in place of: the slot narrows the earlier question ("胶州大白菜，…有价格保险没")
+        return swapped if swapped != text else f"{slot}，{text}"
 
     def _noun_runs(self, text: str) -> list[str]:
         """Runs of adjacent noun-like words that are not slot words ("马连庄甜瓜", "低保"; "大泽山葡萄" is a product
         named after a place, not the place)."""
-        runs, current = [], ""
+        runs, current, end = [], "", 0
         for word, tag in self.analyzer.tag(text):
+            start = text.find(word, end)
+            # words apart in the text (a space between them: "种葡萄 大泽山葡萄") are no run: it must be replaceable
+            if start != end and current:
+                runs.append(current)
+                current = ""
+            end = start + len(word) if start >= 0 else end
             if tag.startswith(_NOUNISH) and len(word) >= 2 and not _ASKING.search(word) \
                     and not self.slots.is_slot_word(word):
                 current += word

@@ -717,6 +717,11 @@ def test_a_product_named_after_a_place_is_swapped_whole(service):
     assert reader("马家沟芹菜呢", history=["马连庄甜瓜有保险吗"]).question == "马家沟芹菜有保险吗？"
     # a place still swaps for a place ("唐岛湾呢" after a question on 金家岭)
     assert reader("唐岛湾呢", history=["金家岭那块以后搞啥"]).question == "唐岛湾那块以后搞啥？"
+    # nouns apart in the question (a space: "种葡萄 大泽山葡萄") are no one run: the run is found and swapped (before, the
+    # glued "葡萄大泽山葡萄" was not in the question and the turn was read as the earlier question itself)
+    cabbage = service.ask("胶州大白菜呢", history=["俺家种葡萄 大泽山葡萄有价格保险没"])
+    assert cabbage.understood_as == "俺家种葡萄 胶州大白菜有价格保险没？"
+    assert cabbage.abstained and cabbage.answer.startswith("规划在这方面没有专门提到胶州大白菜。")
 
 
 def test_a_number_of_years_on_counts_from_the_year_the_conversation_is_at(service):
