@@ -473,14 +473,12 @@ class FollowUpReader:
             # the cited clauses, so unlike a "focus" turn it is not sent back to stand alone for naming them.
             return replace(self._beside(previous, core), kind="procedure")
         area = self.benchmark(core)
-        if area:
+        base_year = None if area else self.base_year(core)
+        if area or base_year is not None:
+            against = area or f"{base_year}年"  # "全省", or "2010年"
             base = base_question(previous)
-            return FollowUp("benchmark", _question(f"{_TAIL.sub('', base)}，与{area}相比如何"), base, slot=area)
-        base_year = self.base_year(core)
-        if base_year is not None:
-            base = base_question(previous)
-            return FollowUp("benchmark", _question(f"{_TAIL.sub('', base)}，与{base_year}年相比如何"), base,
-                            year=base_year, slot=f"{base_year}年")
+            return FollowUp("benchmark", _question(f"{_TAIL.sub('', base)}，与{against}相比如何"), base,
+                            year=base_year, slot=against)
         relative = self.relative_year(core, previous)
         if relative is not None:
             return FollowUp("year", self._with_year(previous, relative, status=self.is_past(relative)), previous,

@@ -324,7 +324,7 @@ class FollowUpBenchmark:
         each clause names."""
         self.answer_of = answer_of
         self.retriever = retriever
-        self.years = years or {}
+        self.named_years = set().union(*(years or {}).values())  # every year a clause names, gathered once
 
     def decide(self, state: AskState) -> Decision | None:
         """The earlier answer's sentences that name the area asked about; a refusal saying the plan makes no such
@@ -345,7 +345,7 @@ class FollowUpBenchmark:
             # a base year may be told beside the figure, in another sentence of its clause, or elsewhere in the plan
             # ("城乡居民收入分别是2010年的2.3倍" after a question on how fast incomes grew): then the reading is asked
             naming = [s for s in sentences if followup.slot in s.text]
-            if not naming and any(followup.year in years for years in self.years.values()):
+            if not naming and followup.year in self.named_years:
                 return None
         if not naming:
             return refuse(f"规划没有给出这一项与{followup.slot}的比较。")
