@@ -556,7 +556,8 @@ class FollowUpReader:
         if found:
             return found.group(0)
         words = [w for w in self.analyzer.segment(_RECENT.sub("", core)) if w.strip()]
-        for word, following in zip(words, [*words[1:], ""], strict=True):
+        for i, word in enumerate(words):
+            following = words[i + 1] if i + 1 < len(words) else ""
             if word in _POINTING and following in _ANY_THING and word + following in core:
                 return word + following
             if word in _PERSONAL or word in _DEMONSTRATIVE:

@@ -829,3 +829,20 @@ def test_after_a_who_or_which_question_it_points_at_the_one_the_answer_names(ser
     assert platform.understood_as == "卡奥斯啥时候评上的？" and "卡奥斯" in platform.citations[0].quote
     # A turn asking who again is about the thing the earlier question named.
     assert service.ask("它归谁管", history=["乡下谁来管垃圾"]).understood_as == "垃圾归谁管？"
+
+
+@pytest.mark.parametrize(("question", "history"), [
+    ("2030年呢", []),
+    ("那2035年呢", ["2025年"]),
+    ("呢", ["呢"]),
+    ("它们以后2025年", ["它们", "那", "呢"]),
+])
+def test_a_turn_of_bare_years_and_particles_is_answered_or_refused_not_an_error(service, question, history):
+    # Residents send such turns; with nothing but a year or a particle to carry, the topic to rank was empty
+    # (QueryError: "the question is empty") or the pronoun search ran past an empty word list (ValueError).
+    answer = service.ask(question, history=history)
+    assert answer.answer.strip()
+    if question == "2030年呢":
+        assert answer.abstained and answer.answer.startswith("规划没有给出2030年的相关内容")
+    if question == "那2035年呢":
+        assert not answer.abstained and "2035年" in quotes(answer)
