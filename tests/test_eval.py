@@ -173,7 +173,8 @@ def test_third_and_fourth_sealed_test_sets_follow_their_rules(plan, name):
 # for word in a bank, candidate, voter or gold file dropped unrun; ninth: 204 written, the 9 word for word in a bank,
 # candidate, voter or gold file dropped unrun; tenth: 204 written, the 15 word for word in a bank, candidate, voter or
 # gold file dropped unrun; eleventh: 192 written, the 10 word for word in a bank, candidate, voter or gold file dropped
-# unrun; thirteenth: 235 written, the 29 word for word in a bank, candidate, voter or gold file dropped unrun.
+# unrun; thirteenth: 235 written, the 29 word for word in a bank, candidate, voter or gold file dropped unrun;
+# fourteenth: 214 written, the 14 word for word in a bank, candidate, voter or gold file dropped unrun.
 @pytest.mark.parametrize(("name", "questions", "out_of_scope", "judgements", "judgement_count", "categories"), [
     ("sealed_test5.jsonl", 217, 88, ("opinion", "prediction", "comparison"), 33, 13),
     ("sealed_test6.jsonl", 218, 88, ("opinion", "prediction", "near_miss"), 36, 13),
@@ -184,9 +185,10 @@ def test_third_and_fourth_sealed_test_sets_follow_their_rules(plan, name):
     ("sealed_test11.jsonl", 182, 67, ("opinion", "prediction", "near_miss"), 36, 13),
     ("sealed_test12.jsonl", 214, 60, ("opinion", "prediction", "near_miss"), 30, 13),
     # both chit-chat questions of the thirteenth were bank questions word for word: twelve categories are left
-    ("sealed_test13.jsonl", 206, 66, ("opinion", "prediction", "near_miss"), 35, 12)])
-def test_fifth_to_thirteenth_sealed_test_sets_follow_their_rules(plan, name, questions, out_of_scope, judgements,
-                                                                 judgement_count, categories):
+    ("sealed_test13.jsonl", 206, 66, ("opinion", "prediction", "near_miss"), 35, 12),
+    ("sealed_test14.jsonl", 200, 69, ("opinion", "prediction", "near_miss"), 36, 13)])
+def test_fifth_to_fourteenth_sealed_test_sets_follow_their_rules(plan, name, questions, out_of_scope, judgements,
+                                                                  judgement_count, categories):
     gold = load_gold(GOLD_DIR / name, [plan.clean_text])
     out = [q for q in gold.questions if not q.in_plan]
     assert len(gold.questions) == questions and len(out) == out_of_scope and len({q.category for q in out}) == categories
@@ -206,7 +208,7 @@ def test_fifth_to_thirteenth_sealed_test_sets_follow_their_rules(plan, name, que
     ("followup_sealed6.jsonl", 80, 117), ("followup_sealed7.jsonl", 70, 97),
     ("followup_sealed8.jsonl", 70, 76), ("followup_sealed9.jsonl", 61, 76),
     ("followup_sealed10.jsonl", 59, 75), ("followup_sealed11.jsonl", 60, 71), ("followup_sealed12.jsonl", 62, 79),
-    ("followup_sealed13.jsonl", 58, 80)])
+    ("followup_sealed13.jsonl", 58, 80), ("followup_sealed14.jsonl", 56, 70)])
 def test_shipped_follow_up_sets_validate(plan, name, conversations, later_turns):
     found = load_conversations(GOLD_DIR / name, [plan.clean_text])
     assert len(found) == conversations and sum(len(c.turns) - 1 for c in found) == later_turns
