@@ -176,10 +176,9 @@ class AskedYear:
         lead = self.finder.years.get(best, set()) if best else set()
         if year is None or not lead or year in lead:
             return None
-        topic_text = self.topic_of(state.question)
-        if not topic_text.strip():
-            return None  # a bare year ("2030年呢" typed alone) names no topic to rank
-        topic = self.retriever.prepare(topic_text, state.filters)
+        topic = self.finder.topic(self.topic_of(state.question), state.filters)
+        if topic is None:
+            return None
         about = self.finder.about(topic, year, answer_clauses, anywhere=False)
         # The best clause only: the section's item on the topic for that year; others of the list are other topics.
         chosen = self.retriever.scorer.choose(self.retriever.candidates(topic, about[:1]), limit=3) if about else []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -556,8 +557,7 @@ class FollowUpReader:
         if found:
             return found.group(0)
         words = [w for w in self.analyzer.segment(_RECENT.sub("", core)) if w.strip()]
-        for i, word in enumerate(words):
-            following = words[i + 1] if i + 1 < len(words) else ""
+        for word, following in zip_longest(words, words[1:], fillvalue=""):
             if word in _POINTING and following in _ANY_THING and word + following in core:
                 return word + following
             if word in _PERSONAL or word in _DEMONSTRATIVE:

@@ -230,10 +230,9 @@ class FollowUpYear:
         beside = [earlier.citations[0].clause_id] if earlier.quotes_the_plan() else []
         # The topic first, without the year: "到2025年" in the query favours any sentence naming the year over the
         # goal-list item on the topic ("——城市治理现代化水平进一步提升"); with the year only when that finds none.
-        topic_text = self.topic_of(followup.previous)
-        if not topic_text.strip():
+        topic = self.finder.topic(self.topic_of(followup.previous), state.filters)
+        if topic is None:
             return None  # the earlier turn was a bare year ("2025年"): no topic to carry over
-        topic = self.retriever.prepare(topic_text, state.filters)
         dated = sorted(self.finder.years.get(beside[0], ())) if beside else []
         if self.depth and dated and followup.year not in dated:
             # The earlier answer was about other years ("海绵城市35年要搞到啥程度"): a clause about the year asked on

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from corpus.headings import cn_number
 from corpus.records import Document
 from qa.records import Indicator
-from qa.retrieval import Query, Retriever
+from qa.retrieval import Filters, Query, Retriever
 
 YEAR_SCOPE = 20  # how deep in the ranking a clause about the year asked may be (not tuned: a tenth of the plan)
 _NAMED = re.compile(r"(?<!\d)(20\d{2})年")
@@ -83,6 +83,11 @@ class YearClauses:
         self.years = years
         self.sections = sections
         self.scope = scope
+
+    def topic(self, text: str, filters: Filters) -> Query | None:
+        """The query record of a topic to rank clauses about a year for, or None when nothing is left of it (a bare
+        year: "2030年呢" without its year names no topic)."""
+        return self.retriever.prepare(text, filters) if text.strip() else None
 
     def about(self, topic: Query, year: int, beside: Sequence[str] = (), anywhere: bool = True,
               scope: int | None = None) -> list[tuple[str, float]]:
