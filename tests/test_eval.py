@@ -199,10 +199,14 @@ def test_fifth_to_fourteenth_sealed_test_sets_follow_their_rules(plan, name, que
                for q in gold.questions if q.in_plan)
 
 
+PARTIAL_SETS = {"followup_dev4.jsonl": {"slot"}, "followup_dev8.jsonl": {"slot", "detail", "standalone"},
+                "followup_dev9.jsonl": {"year", "slot", "pronoun", "standalone"}}
+
+
 @pytest.mark.parametrize(("name", "conversations", "later_turns"), [
     ("followup_dev.jsonl", 77, 85), ("followup_dev2.jsonl", 64, 71), ("followup_dev3.jsonl", 80, 103),
     ("followup_dev4.jsonl", 70, 77), ("followup_dev5.jsonl", 70, 90), ("followup_dev6.jsonl", 80, 110),
-    ("followup_dev7.jsonl", 90, 99),
+    ("followup_dev7.jsonl", 90, 99), ("followup_dev8.jsonl", 50, 54), ("followup_dev9.jsonl", 90, 95),
     ("followup_sealed.jsonl", 63, 77), ("followup_sealed2.jsonl", 80, 96),
     ("followup_sealed3.jsonl", 80, 111), ("followup_sealed4.jsonl", 80, 121), ("followup_sealed5.jsonl", 80, 108),
     ("followup_sealed6.jsonl", 80, 117), ("followup_sealed7.jsonl", 70, 97),
@@ -212,7 +216,8 @@ def test_fifth_to_fourteenth_sealed_test_sets_follow_their_rules(plan, name, que
 def test_shipped_follow_up_sets_validate(plan, name, conversations, later_turns):
     found = load_conversations(GOLD_DIR / name, [plan.clean_text])
     assert len(found) == conversations and sum(len(c.turns) - 1 for c in found) == later_turns
-    assert {c.kind for c in found} == set(KINDS) - ({"slot"} if name == "followup_dev4.jsonl" else set())  # dev 4: detail-heavy
+    # dev 4 is detail-heavy; dev 8 and 9 were written for the kinds the others found weakest
+    assert {c.kind for c in found} == set(KINDS) - PARTIAL_SETS.get(name, set())
     for conversation in found:  # every turn has evidence or is a refusal, never both
         assert len(conversation.turns) in (2, 3), conversation.id
         assert all(bool(t.evidence) != t.refuse for t in conversation.turns), conversation.id
