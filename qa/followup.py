@@ -31,6 +31,11 @@ MAX_TURNS = 3  # only the last few questions count: a conversation drifts, and o
 # Not 那 of "那儿", "那边", "那里", "那块", "那片": there, the place the earlier question named (_THERE).
 _LEAD = re.compile(r"^(那么|那要是|那如果|那些(?=[\u4e00-\u9fff])|那个(?=[\u4e00-\u9fff])|那(?![儿边里块片][\u4e00-\u9fff])|还有|另外|然后|再问一下|"
                    r"再问|而|至于|关于)")
+# A resident announcing a new question ("另外问下", "还有个事", "再问个", "顺便问问", "对了", "换个问题"): what follows is read on
+# its own words, not as a part to swap into the earlier question ("还有个事 晚上有公交没"); it may still continue ("对了
+# 那2035年呢"). Not a bare "还有" ("还有呢" asks for more).
+_ANNOUNCE = re.compile(r"^((另外|顺便|顺带|再|还|我还|俺还)(想)?(问问|问一下|问下|问一问|问个事|问件事|问一件事|问个|问)|"
+                       r"(还有|另外还有|另外)(个事|件事|一个事|一件事|个问题|一个问题)|对了|换个问题|换个话题)[，,、。:：\s]*")
 _THERE = re.compile(r"^那(儿|边|里|一块|一片|块|片)(?=[\u4e00-\u9fff])")
 _TAIL = re.compile(r"(的话)?(呢|咧|嘞)?[？?。!！~～\s]*$")
 _PUNCT = re.compile(r"[\s，,。.？?！!、；;：:~～…]+")
@@ -109,8 +114,8 @@ LIGHT_WITH_CUE = 6  # with an explicit cue (那…, …呢) a slightly longer sl
 # "这几年", "这些年": the recent years, a time, not a pointer back to a thing ("这几年涨得快不" is not "平度几年涨得快不").
 _RECENT = re.compile(r"(这|近|最近)(几|些|两|一两)年|这段时间|这阵子")
 _PERSONAL = {"它", "它们", "其"}
-_IT = re.compile(r"(?<!其)它们?")
-_PLURAL = {"它们", "这些", "那些"}
+_IT = re.compile(r"(?<!其)它[们俩]?")  # "它俩": the two things the earlier question named, as one pronoun
+_PLURAL = {"它们", "它俩", "这些", "那些"}
 _DOCUMENT_WORDS = {"规划", "文件", "方案", "纲要", "文本"}  # "这个规划": the document the resident is reading
 _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
 # Asking outright for more ("具体说说", "展开讲讲", "详细点"): the turn goes on from the earlier answer even when it
@@ -458,6 +463,12 @@ class FollowUpReader:
 
     def rewrite(self, question: str, previous: str) -> FollowUp:
         """The question read against the earlier (standalone) question; itself when it stands alone."""
+        announced = _TAIL.sub("", _ANNOUNCE.sub("", question.strip()))
+        if announced != _TAIL.sub("", question.strip()):
+            # "还有个事 晚上有公交没": the new question after the announcement is what is read; as typed when it stands alone
+            # (and when nothing follows the announcement: "还有个事" is no part of the earlier question)
+            followup = self.rewrite(announced, previous) if announced else None
+            return followup if followup is not None and followup.kind != "standalone" else FollowUp("standalone", question)
         if not previous or self._chitchat(question) or not self.depends(question, previous):
             # Small talk ("你几岁了", "谢谢") is answered as small talk whatever came before: "几" in it asks no figure.
             return FollowUp("standalone", question)
@@ -496,7 +507,7 @@ class FollowUpReader:
         if pronoun:
             subject = self._subject(previous)
             if subject:
-                return FollowUp("pronoun", _question(core.replace(pronoun, subject, 1)), previous)
+                return FollowUp("pronoun", _question(_put_subject(core, pronoun, subject)), previous)
         if _RECENT.search(core):  # "这几年涨得快不": the earlier topic lately, asked beside the earlier question
             return self._beside(previous, core)
         own = self._own_words(core)
@@ -602,7 +613,7 @@ class FollowUpReader:
         """A pronoun question with its pronoun replaced by the subject ("它啥时候能通车" -> "胶州湾第二隧道啥时候能通车？")."""
         core = _core(question)
         pronoun = self._pronoun(core)
-        return _question(core.replace(pronoun, subject, 1)) if pronoun else question
+        return _question(_put_subject(core, pronoun, subject)) if pronoun else question
 
     def names_several(self, question: str, previous: str) -> bool:
         """Whether a plural pronoun ("它们", "这些") points at several things the earlier question named together
@@ -748,6 +759,18 @@ class FollowUpReader:
         vectors = self.encode([slot, *words])
         scores = vectors[1:] @ vectors[0]
         return words[int(np.argmax(scores))]
+
+
+def _put_subject(core: str, pronoun: str, subject: str) -> str:
+    """core with its (first) pronoun put as the subject; a head noun after a demonstrative that the subject already ends
+    with goes ("这个平台都能干啥" with 平台 is "平台都能干啥", not "平台平台…"; "这些道" with 城乡绿道 is "城乡绿道…")."""
+    at = core.find(pronoun)
+    after = core[at + len(pronoun):]
+    for n in range(len(subject), 0, -1):
+        if after.startswith(subject[-n:]):
+            after = after[n:]
+            break
+    return core[:at] + subject + after
 
 
 def _replace(text: str, word: str, slot: str, once: bool = False) -> str:

@@ -846,3 +846,32 @@ def test_a_turn_of_bare_years_and_particles_is_answered_or_refused_not_an_error(
         assert answer.abstained and answer.answer.startswith("规划没有给出2030年的相关内容")
     if question == "那2035年呢":
         assert not answer.abstained and "2035年" in quotes(answer)
+
+
+def test_a_demonstratives_head_noun_is_not_doubled(service):
+    later = service.ask("这个平台都能干啥", history=["农民贷款有网上的平台没"])
+    assert later.understood_as == "平台都能干啥？"
+    later = service.ask("这些道会连到哪", history=["城里要修绿道吗"])
+    assert later.understood_as == "城乡绿道会连到哪？" and "建设500公里城乡绿道" in quotes(later)
+
+
+def test_two_things_as_one_pronoun(service):
+    later = service.ask("它俩主要搞啥产业", history=["姜山 南村以后要弄成啥"])
+    assert "俩" not in later.understood_as and "南村" in later.understood_as
+
+
+def test_an_announced_new_question_is_read_on_its_own_words(service):
+    # "还有个事 …" announces a question of its own: not a part swapped into the earlier one
+    history = ["平度办审批是不是只盖一个章就行", "另外 森林要提升多少亩"]
+    later = service.ask("还有个事 晚上有公交没", history=history)
+    assert later.understood_as == "还有个事 晚上有公交没"
+    assert "夜间公交" in quotes(later)
+    later = service.ask("另外问下 青岛买房现在还限购吗", history=["老人想锻炼没地方 社区能修健身的地方不"])
+    assert later.understood_as == "另外问下 青岛买房现在还限购吗" and later.abstained
+    # what follows the announcement may still continue the conversation
+    later = service.ask("对了 那2035年呢", history=["到2025年城镇化率目标是多少"])
+    assert later.understood_as == "到2035年，常住人口城镇化率目标是多少？"
+    # an announcement alone is no part of the earlier question
+    assert service.ask("还有个事", history=["到2025年城镇化率目标是多少"]).understood_as == "还有个事"
+    # a bare 还有 still asks for more
+    assert service.ask("还有呢", history=["到2025年城镇化率目标是多少"]).understood_as.endswith("具体有哪些内容？")
