@@ -563,6 +563,18 @@ def test_asking_for_a_verdict_on_a_measure_is_refused_like_asking_planqas_view(s
     assert not pooling.abstained and pooling.citations[0].clause_id == "qingdao-2021/8.1.6.p1"
 
 
+def test_asking_planqas_view_in_other_words_is_refused(service):
+    from qa.decide import OPINION_REFUSAL
+
+    # How residents ask for a view or a verdict besides "你觉得" (session 34): none of 11,043 in-scope questions says so.
+    for view in ("地铁修到郊区去 你怎么看", "撤市设区这事你个人咋想", "到处建口袋公园有必要吗", "老房子租给人开民宿划得来不"):
+        answer = service.ask(view)
+        assert answer.abstained and answer.answer.startswith(OPINION_REFUSAL) and answer.related, view
+    # what the plan states is still answered when a resident asks it plainly
+    parks = service.ask("城里会多建口袋公园吗")
+    assert not parks.abstained and "口袋公园" in "".join(c.quote for c in parks.citations)
+
+
 def test_a_question_about_one_day_or_moment_is_refused_with_the_nearest_clauses(service):
     from qa.decide import REALTIME_REFUSAL
 
