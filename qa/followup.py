@@ -463,13 +463,17 @@ class FollowUpReader:
 
     def rewrite(self, question: str, previous: str) -> FollowUp:
         """The question read against the earlier (standalone) question; itself when it stands alone."""
-        announced = _TAIL.sub("", _ANNOUNCE.sub("", question.strip()))
-        if announced != _TAIL.sub("", question.strip()):
+        if not previous:
+            return FollowUp("standalone", question)
+        typed = question.strip()
+        announced = _ANNOUNCE.sub("", typed)
+        if announced != typed:
             # "还有个事 晚上有公交没": the new question after the announcement is what is read; as typed when it stands alone
             # (and when nothing follows the announcement: "还有个事" is no part of the earlier question)
-            followup = self.rewrite(announced, previous) if announced else None
+            rest = _TAIL.sub("", announced)
+            followup = self.rewrite(rest, previous) if rest else None
             return followup if followup is not None and followup.kind != "standalone" else FollowUp("standalone", question)
-        if not previous or self._chitchat(question) or not self.depends(question, previous):
+        if self._chitchat(question) or not self.depends(question, previous):
             # Small talk ("你几岁了", "谢谢") is answered as small talk whatever came before: "几" in it asks no figure.
             return FollowUp("standalone", question)
         core = _core(question)
@@ -762,8 +766,8 @@ class FollowUpReader:
 
 
 def _put_subject(core: str, pronoun: str, subject: str) -> str:
-    """core with its (first) pronoun put as the subject; a head noun after a demonstrative that the subject already ends
-    with goes ("这个平台都能干啥" with 平台 is "平台都能干啥", not "平台平台…"; "这些道" with 城乡绿道 is "城乡绿道…")."""
+    """core with its (first) pronoun put as the subject; the characters after the pronoun that the subject already ends
+    with go ("这个平台都能干啥" with 平台 is "平台都能干啥", not "平台平台…"; "这些道" with 城乡绿道 is "城乡绿道…")."""
     at = core.find(pronoun)
     after = core[at + len(pronoun):]
     for n in range(len(subject), 0, -1):
