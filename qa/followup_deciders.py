@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from qa.decide import PlanSentences, refuse, states_a_figure, states_when
 from qa.followup import Slots
@@ -24,6 +24,8 @@ _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
 # measures are elsewhere in the plan, not further on in the review.
 _REMEDY = re.compile(r"咋整|咋办|怎么办|咋弄|怎么弄|怎么解决|咋解决|啥办法|什么办法|怎么治|咋治")
 _HAN_ONLY = re.compile(r"[\u4e00-\u9fff]{2,12}")
+# A place put by what it lies along or around, in plan text ("轨道交通沿线", "中小学、幼儿园周边", "胶州湾沿岸").
+_LOCATED = re.compile(r"沿线|周边|附近|一带|沿岸|两岸|境内")
 PAGE = 3  # sentences a detail answer gives
 
 
@@ -142,30 +144,43 @@ class FollowUpContrast:
 
 
 class FollowUpAttribute:
-    """Decider for "它什么时候建成？" / "它多久一班？" / "它要花多少钱？" about what the earlier answer named: the
-    plan says it in the earlier answer's clause, or it does not say it at all."""
+    """Decider for "它什么时候建成？" / "它要花多少钱？" / "它建在哪个区？" about what the earlier answer named: the plan
+    says it in the earlier answer's clause, or it does not say it at all."""
 
     name = "follow-up attribute"
 
-    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters, str], Answer]) -> None:
-        """Use the retriever, and a way to answer the earlier question on its own."""
+    def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters, str], Answer],
+                 places: Sequence[str] = ()) -> None:
+        """Use the retriever, a way to answer the earlier question on its own, and the places inside the documents'
+        areas (districts, towns: not the whole city, which says nothing of where in it)."""
         self.retriever = retriever
         self.answer_of = answer_of
+        self.places = [p for p in places if p]
+
+    def states_a_place(self, text: str) -> bool:
+        """Whether plan text says where: a place inside the documents' areas, or a place put by what it lies along
+        or around ("轨道交通沿线", "中小学、幼儿园周边")."""
+        return bool(_LOCATED.search(text)) or any(p in text for p in self.places)
 
     def decide(self, state: AskState) -> Decision | None:
-        """A refusal when the clause the earlier answer led with states no time (or no figure) for a when (or
-        how-many) question about it; otherwise let the other deciders answer."""
+        """A refusal when the clause the earlier answer led with states no time (no figure, no place) for a when
+        (how-many, where) question about it; otherwise let the other deciders answer."""
         followup, intent = state.followup, state.intent
-        if followup is None or followup.kind != "pronoun" or not (intent.asks_time or intent.asks_number):
+        if followup is None or followup.kind != "pronoun" or not (intent.asks_time or intent.asks_number
+                                                                   or intent.asks_place):
             return None
         earlier = self.answer_of(followup.previous, state.filters, followup.previous_typed)
         if not earlier.quotes_the_plan():
             return None
         clause = self.retriever.candidates(state.query, [(earlier.citations[0].clause_id, 1.0)], min_chars=0)
-        states = states_when if intent.asks_time else states_a_figure
+        if intent.asks_time:
+            states, said = states_when, "时间"
+        elif intent.asks_number:
+            states, said = states_a_figure, "具体数字"
+        else:
+            states, said = self.states_a_place, "具体位置"
         if any(states(c.text) for c in clause):
             return None
-        said = "时间" if intent.asks_time else "具体数字"
         return Decision("refuse", f"规划提到了这件事，但没有写明它的{said}。", reason="follow-up attribute")
 
 

@@ -28,6 +28,10 @@ _ASKS_NUMBER = re.compile(r"多少|(?<![十百千万哪多])几(?=[成倍亿万�
 _PROPER = ("nr", "nz", "ns", "nt")
 # Asking when something happens: the answer must then state a time.
 _ASKS_TIME = re.compile(r"什么时候|哪一?年|几月|何时|啥时候|多久|哪天")
+# Asking where a thing is or goes ("建在哪", "在哪个区", "这街在哪啊", "通到哪"); not where it is used or done ("还能在哪用",
+# "在哪办": a field or a procedure), nor which ones ("还修哪几条": a list, not a place).
+_ASKS_PLACE = re.compile(r"(建|盖|修|设|放|落|搬|选址|布局)[在到]?(哪(?![几些个])|哪些地方|哪个地方|什么地方|啥地方)|在哪(个区|个镇|个街道|个位置|块|片|儿|里|建|盖|修|设)|"
+                         r"在哪[啊呀呢]?[？?]*$|哪个区|哪个镇|哪个街道|哪条(路|街)|什么位置|啥位置|具体位置|通到哪|总部在哪")
 # A yes/no question that takes a claim for granted: "规划是不是要求2025年全面禁售燃油车".
 _CLAIM = re.compile(r"(是不是|是否|有没有)(要求|规定|明确|提出|决定)(.+)")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?:年|\b)")
@@ -66,6 +70,7 @@ class Intent:
     why_clause: str = ""
     asks_number: bool = False
     asks_time: bool = False
+    asks_place: bool = False  # where a thing is or goes ("它建在哪个区")
     asks_procedure: bool = False  # where to go, which office or documents: the plan states policies, not procedures
     only_procedure: bool = False  # every part of the question asks a procedure (no part the plan could answer)
     asks_opinion: bool = False  # "你觉得…": PlanQA's own view, which it does not have
@@ -131,6 +136,7 @@ class IntentReader:
             why_clause=self._why(text),
             asks_number=bool(_ASKS_NUMBER.search(text)),
             asks_time=asks_a_time(text),
+            asks_place=asks_a_place(text),
             asks_procedure=procedure,
             only_procedure=procedure and all(self.asks_procedure(normalise(part).replace(" ", "")) for part in parts),
             asks_opinion=self.asks_opinion(text),
@@ -220,6 +226,11 @@ class IntentReader:
 def asks_a_time(text: str) -> bool:
     """Whether a question asks when ("啥时候修完", "哪年建成")."""
     return bool(_ASKS_TIME.search(text))
+
+
+def asks_a_place(text: str) -> bool:
+    """Whether a question asks where a thing is or goes ("建在哪", "在哪个区")."""
+    return bool(_ASKS_PLACE.search(text))
 
 
 def asks_for_number(text: str) -> bool:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 import qa.__main__ as qa_cli
+from qa.intent import asks_a_place
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +103,20 @@ def test_when_about_what_the_earlier_answer_named_is_refused_if_its_clause_names
     dated = service.ask("它从哪年开始", history=["村卫生室太简陋了 会改善吗"])
     assert not dated.abstained and dated.citations[0].clause_id == "qingdao-2021/8.3.2.p1"
 
+
+def test_where_about_what_the_earlier_answer_named_is_refused_if_its_clause_names_no_place(service):
+    # The academy's clause says what it is for, not where it goes: answering with that clause again said nothing of where.
+    history = ["听说要弄个中德青年科学院"]
+    assert service.ask(history[0]).citations[0].clause_id == "qingdao-2021/5.1.1.p1"
+    where = service.ask("它建在哪", history=history)
+    assert where.abstained and where.answer.startswith("规划提到了这件事，但没有写明它的具体位置。")
+    assert where.related and where.citations == []
+    # A clause that puts the thing by what it lies around ("中小学、幼儿园周边") is left to answer.
+    around = service.ask("这些会修在哪", history=["学径网络是什么意思"])
+    assert not around.abstained and "中小学、幼儿园周边" in quotes(around)
+    # Where a thing is used, how to apply and which ones are no places it stands.
+    assert asks_a_place("它建在哪个区") and asks_a_place("这个会修在哪些地方") and asks_a_place("它建哪个地方")
+    assert not any(map(asks_a_place, ["这卡还能在哪用", "在哪办", "后面还修哪几条"]))
 
 def test_more_detail_after_detail_goes_on_from_it(service):
     history = ["农村孩子上学条件以后能好点吗", "具体点"]
