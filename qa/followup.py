@@ -551,6 +551,30 @@ class FollowUpReader:
                 if len(w) >= 2 and not _MODAL_VERB.fullmatch(w) and w not in _MEANS and w not in _HOW_FAR
                 and not self.slots.is_slot_word(w)]
 
+    def year_on_topic(self, question: str, previous: str, lead: str) -> FollowUp | None:
+        """A short turn naming a year to come and no thing but what the earlier answer's lead sentence names ("25年能搞
+        到多少面积" after the sponge-city goal, "到35年能修到多少公里" after the metro lines open today), read as the
+        earlier question for that year; None otherwise ("到35年环境要到啥水平" after today's air quality names its own)."""
+        core = _core(question)
+        year = year_named(core)
+        # a year gone by with words of its own compares ("跟2010年那会儿比涨了多少"): not this reading
+        if year is None or self.is_past(year) or not lead \
+                or not self._short_question(question, core, self.config.year_turn, _ASKING):
+            return None
+        # A one-character thing of its own ("碳" of "碳排放是个啥情况", split from its verb by the segmenter) is a topic
+        # of its own that no sentence's characters can vouch for.
+        tags = dict(self.analyzer.tag(_YEAR_TEXT.sub("", core)))
+        if any(len(w) == 1 and tags.get(w, "").startswith(_THING_TAGS) for w in self._new_topic(core, previous)):
+            return None
+        # The other things it names, places and groups too ("2035年青岛要建成个啥样" asks of the whole city), must be in
+        # that sentence (two characters of a word will do: the segmenter glues modals on, "能达峰"); what it says is
+        # done to them ("修到", "收走") is the resident's own wording.
+        things = self.things_named(self.own_topic(question, previous), question) + [
+            w for kind in self.slots.types for w in self.slots.find(kind, core) if w not in previous]
+        if not all(any(w[i:i + 2] in lead for i in range(len(w) - 1)) for w in things):
+            return None
+        return FollowUp("year", self._with_year(previous, year, status=False), previous, year=year)
+
     def things_named(self, words: list[str], question: str) -> list[str]:
         """The words that name a thing (a noun, place or plan term) as the question uses them: "现在达标的有多少" names
         none (达标 says how the earlier thing stands), "现在空气好的天数占多少" names 空气 and 天数."""

@@ -123,6 +123,16 @@ class Contextualise:
             if len(beside.understood_as) <= MAX_QUERY_CHARS and \
                     self.bank_closeness(beside.understood_as, filters) > self.bank_closeness(question, filters):
                 return beside
+        # "25年能搞到多少面积" after "海绵城市到35年要弄成啥样": a year and only things the earlier answer's lead sentence
+        # names asks the earlier question for that year, though the earlier question did not name them.
+        if followup.kind == "standalone" and prior is not None and self.lead_of is not None \
+                and year_named(question) is not None:
+            on_topic = self.reader.year_on_topic(question, prior.understood_as,
+                                                 self.lead_of(prior.understood_as, filters, typed))
+            # as for a turn too light to stand alone: unless the turn alone is nearer a question residents ask
+            if on_topic is not None and self.bank_closeness is not None and \
+                    self.bank_closeness(on_topic.understood_as, filters) > self.bank_closeness(question, filters):
+                followup = on_topic
         # "还有呢" after "具体呢" goes on from it; "有啥数字吗" after "具体呢" starts on the figures (a page of its own).
         if followup.kind == "detail" and prior is not None and prior.kind == "detail" and prior.previous == followup.previous \
                 and prior.wants_figures == followup.wants_figures:

@@ -715,6 +715,25 @@ def test_a_later_year_carries_a_figure_of_the_kind_the_question_asked(service):
     assert ratio.understood_as == "到2035年，城乡居民人均可支配收入比目标是多少？" and not ratio.abstained
 
 
+def test_a_year_with_only_the_earlier_answers_things_asks_the_earlier_question_for_that_year(service):
+    # "能换掉多少" names nothing the earlier question did; read alone it was refused for want of any figure.
+    later = service.ask("到二五年能换掉多少", history=["村里冬天还烧煤炉子 以后能换成干净的取暖不"])
+    assert later.understood_as == "到2025年，农村地区清洁取暖比例目标是多少？"
+    assert later.answer == "到2025年，农村地区清洁取暖比例目标为80%左右[1]。"
+    # 面积 is in the sentence the earlier answer led with (80%以上面积): the same goal, for 2025, which the plan does not set
+    area = service.ask("25年能搞到多少面积", history=["下大雨老淹，那个海绵城市到35年要弄成啥样"])
+    assert area.understood_as.startswith("到2025年，") and area.abstained and "2035年" in area.answer
+    # a thing the lead sentence does not name (环境 after today's air quality) is a question of its own
+    assert service.ask("到35年环境要到啥水平", history=["这几年空气里那种细颗粒物少了多少"]).understood_as == "到35年环境要到啥水平"
+    # a year gone by with words of its own compares, and is not this reading
+    assert service.ask("跟2010年那会儿比涨了多少", history=["现在城里跟村里收入差几倍"]).understood_as == "跟2010年那会儿比涨了多少"
+    # one character names a thing too ("碳", split from 排放), and the earlier answer's lead sentence does not name it
+    assert service.ask("到2035年碳排放是个啥情况", history=["老楼没物业 以后能请物业进来吗"]).understood_as == "到2035年碳排放是个啥情况"
+    # the unrelated earlier answer happens to name 城镇化率: the question alone is nearer what residents ask
+    assert service.ask("到2035年城镇化率定的多少", history=["以后青岛会不会像北京那样限外地车牌"]).understood_as == \
+        "到2035年城镇化率定的多少"
+
+
 def test_a_when_turn_after_a_figure_is_not_answered_by_a_figure_without_a_year(service):
     # "啥时候修完" after "绿道修多少公里": the plan gives 500公里 with no year, and the figure answer said nothing of when.
     when = service.ask("啥时候修完", history=["绿道修多少公里"])
