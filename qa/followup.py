@@ -739,6 +739,14 @@ class FollowUpReader:
     def _swap(self, previous: str, slot: str) -> str:
         """The earlier question with its word of the slot's type (or its nearest run of nouns) replaced by the slot."""
         text = _TAIL.sub("", base_question(previous))
+        numbered = _NUMBERED.fullmatch(slot)
+        if numbered:
+            # "6号线呢" after "8号线还接着修不": the one of the same series with another number (the segmenter splits
+            # "8号线" apart, and swapping "号线" gave "86号线")
+            other = next((m.group() for m in re.finditer(rf"\d+{re.escape(numbered.group(2))}", text)
+                          if m.group() != slot), "")
+            if other:
+                return text.replace(other, slot, 1)
         kind = self.slots.type_of(slot)
         if kind:
             # not a word inside a longer term of the plan: 城镇 in 城镇化率 is no area to swap ("农村化率")
@@ -807,6 +815,10 @@ def _replace(text: str, word: str, slot: str, once: bool = False) -> str:
     if slot.endswith("的") and word + "的" in text:
         word += "的"
     return text.replace(word, slot, 1) if once else text.replace(word, slot)
+
+
+# A numbered one of a series: "6号线", "3号楼", "2期"
+_NUMBERED = re.compile(r"(\d+)([号期座条][\u4e00-\u9fff]?)")
 
 
 def _pairs(text: str) -> set[str]:

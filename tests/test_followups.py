@@ -743,6 +743,13 @@ def test_a_when_turn_after_a_figure_is_not_answered_by_a_figure_without_a_year(s
     assert service.ask("城乡绿道哪年建成多少公里").answer == "城乡绿道目标为500公里[1]。"
 
 
+def test_a_numbered_line_swaps_for_the_numbered_line(service):
+    # the segmenter splits "8号线" (8 / 号线, or 4 / 号 / 线): swapping the noun "号线" gave "86号线"
+    reader = service.answerer.run
+    assert reader("6号线呢", history=["8号线现在还接着修不"]).question == "6号线现在还接着修不？"
+    assert reader("8号线呢", history=["地铁4号线能修好吗"]).question == "地铁8号线能修好吗？"
+
+
 def test_a_product_named_after_a_place_is_swapped_whole(service):
     # "大泽山葡萄" is a product of the plan named after a place, not the place: it was left out of the nouns a new one
     # may replace, and "胶州大白菜呢" was read as "大泽山葡萄有胶州大白菜不？".
