@@ -341,6 +341,19 @@ class FollowUpReader:
             return "" if self._own_words(rest) else self.benchmarks[word]
         return ""
 
+    def before_today(self, core: str, previous: str) -> str:
+        """BEFORE_LEVEL for a turn asking the figure before today ("以前是多少"), BEFORE_CHANGE for one asking how far it
+        has come since ("比以前强多少"), when the earlier question asked about today (not about a year or aim to come:
+        after "以后一年能卖多少钱", "以前呢" asks for today's figure); '' otherwise."""
+        match = _BEFORE.search(core)
+        if match is None or not _CONTRAST.search(core) or not _AMOUNT.search(core) or self.status_year is None:
+            return ""
+        earlier = _core(base_question(previous))
+        if year_named(earlier) not in (None, self.status_year) or _AHEAD.search(earlier) \
+                or any(w in earlier for w in _LATER):
+            return ""
+        return BEFORE_CHANGE if _AGAINST.search(core[:match.start()]) or _SINCE.search(core) else BEFORE_LEVEL
+
     def base_year(self, core: str) -> int | None:
         """A year before the plans' status year that a turn compares the earlier figure with ("跟2010年比涨了多少", "跟10年
         比呢" -> 2010), when the turn asks nothing else; None otherwise ("青岛gdp比2010年翻番了没" names its own topic,
@@ -495,6 +508,11 @@ class FollowUpReader:
             base = base_question(previous)
             return FollowUp("benchmark", _question(f"{_TAIL.sub('', base)}，与{against}相比如何"), base,
                             year=base_year, slot=against)
+        before = self.before_today(core, previous)
+        if before:
+            # "以前是多少" after "青岛人才现在有多少": the earlier figure was today's, so this asks for one from before it
+            base = base_question(previous)
+            return FollowUp("benchmark", _question(f"{_TAIL.sub('', base)}，与以前相比如何"), base, slot=before)
         relative = self.relative_year(core, previous)
         if relative is not None:
             return FollowUp("year", self._with_year(previous, relative, status=self.is_past(relative)), previous,
@@ -838,6 +856,12 @@ def indicator_question(name: str, year: int | None, status: bool) -> str:
     if year is None:
         return f"{name}目标是多少？"
     return f"{year}年，{name}是多少？" if status else f"到{year}年，{name}目标是多少？"
+
+
+# What a turn asking about before today is read as: the figure then, or how far it has come since.
+BEFORE_LEVEL, BEFORE_CHANGE = "以前", "以前相比"
+_BEFORE = re.compile(r"以前|过去|原来|之前|早先")
+_SINCE = re.compile(r"强|涨|降|提高|提升|增长|增加|减少|翻|变化|好了|多了|少了")  # how far it has come
 
 
 def base_question(question: str) -> str:

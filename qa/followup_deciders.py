@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from qa.decide import PlanSentences, refuse, states_a_figure, states_when
-from qa.followup import Slots
+from qa.followup import BEFORE_CHANGE, BEFORE_LEVEL, Slots
 from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
@@ -24,6 +24,9 @@ _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
 # measures are elsewhere in the plan, not further on in the review.
 _REMEDY = re.compile(r"咋整|咋办|怎么办|咋弄|怎么弄|怎么解决|咋解决|啥办法|什么办法|怎么治|咋治")
 _HAN_ONLY = re.compile(r"[\u4e00-\u9fff]{2,12}")
+_FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=年)")
+# A change over the years the plan reports ("累计下降38%", "较2015年", "分别是2010年的2.3倍", "实现翻番")
+_SINCE_THEN = re.compile(r"累计|较20\d{2}|比20\d{2}|20\d{2}年的|翻番")
 # A place put by what it lies along or around, in plan text ("轨道交通沿线", "中小学、幼儿园周边", "胶州湾沿岸").
 _LOCATED = re.compile(r"沿线|周边|附近|一带|沿岸|两岸|境内")
 PAGE = 3  # sentences a detail answer gives
@@ -336,12 +339,19 @@ class FollowUpBenchmark:
     name = "follow-up benchmark"
 
     def __init__(self, answer_of: Callable[[str, Filters, str], Answer], retriever: Retriever,
-                 years: dict[str, set[int]] | None = None) -> None:
-        """Use a way to answer the earlier question on its own, the retriever (the sentences it cited) and the years
-        each clause names."""
+                 years: dict[str, set[int]] | None = None, status_year: int | None = None) -> None:
+        """Use a way to answer the earlier question on its own, the retriever (the sentences it cited), the years
+        each clause names and the plans' status year (what "today" is)."""
         self.answer_of = answer_of
         self.retriever = retriever
         self.named_years = set().union(*(years or {}).values())  # every year a clause names, gathered once
+        self.status_year = status_year
+
+    def _before(self, text: str, change: bool) -> bool:
+        """Whether plan text states a figure from before today ("2016年，全市城镇化水平首次突破70%"), or, for how far
+        it has come, a change since then ("累计下降38%", "分别是2010年的2.3倍")."""
+        earlier = any(int(y) < self.status_year for y in _FOUR_DIGIT_YEAR.findall(text)) if self.status_year else False
+        return earlier or (change and bool(_SINCE_THEN.search(text)))
 
     def decide(self, state: AskState) -> Decision | None:
         """The earlier answer's sentences that name the area asked about; a refusal saying the plan makes no such
@@ -357,6 +367,14 @@ class FollowUpBenchmark:
         # the sentences holding what the earlier answer quoted (a figure's citation quotes only its part), in its order
         holding = [s for c in earlier.citations for s in sentences
                    if s.doc_id == c.doc_id and s.start <= c.start < s.end]
+        if followup.slot in (BEFORE_LEVEL, BEFORE_CHANGE):
+            # before today: what the sentences the earlier answer quoted say of an earlier year, or of the change since
+            # (its clause may be a review of many measures: "较2010年翻番" there is the economy's, not the talent's)
+            change = followup.slot == BEFORE_CHANGE
+            told = [s for s in dict.fromkeys(holding) if self._before(s.text, change)]
+            if not told:
+                return refuse("规划给出的是现在的数字，没有写更早的情况。")
+            return Decision("text", sentences=told[:PAGE], reason="follow-up benchmark")
         naming = [s for s in dict.fromkeys(holding) if followup.slot in s.text]
         if not naming and followup.year is not None:
             # a base year may be told beside the figure, in another sentence of its clause, or elsewhere in the plan

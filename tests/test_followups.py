@@ -285,6 +285,20 @@ def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(s
     assert not figures.abstained and any(ch.isdigit() for ch in quotes(figures))
 
 
+def test_before_today_after_todays_figure_asks_for_an_earlier_one(service):
+    # After a question about today, "以前" is before it: asking for today's figure again repeated the earlier answer.
+    level = service.ask("以前是多少", history=["青岛人才现在有多少"])
+    assert level.understood_as == "青岛人才现在有多少，与以前相比如何？"
+    assert level.abstained and level.answer.startswith("规划给出的是现在的数字，没有写更早的情况。")
+    # how far it has come: the change the plan reports beside today's figure
+    since = service.ask("比以前强多少", history=["现在城里和村里收入差多少"])
+    assert not since.abstained and "分别是2010年的2.3倍和2.5倍" in since.citations[0].quote
+    assert service.ask("比以前强多少", history=["咱青岛每千人几个医生"]).abstained  # no change reported for doctors
+    # after a question about an aim, "以前" still asks for today's figure
+    today = service.ask("以前卖多少", history=["咱青岛的菜啊果子往外国卖 一年目标卖多少钱"])
+    assert today.understood_as == "2020年，农产品年出口是多少？" and "400亿元" in today.citations[0].quote
+
+
 def test_a_contrast_asks_for_todays_figure(service):
     answer = service.ask("现在是多少", history=["城镇化率25年定的多少"])
     assert answer.understood_as == "2020年，常住人口城镇化率是多少？"
