@@ -125,8 +125,8 @@ class FollowUpConfig:
     # A year turn whose earlier answer was about other years, with no clause about the year asked in its section,
     # looks this deep in the topic's ranking before saying the plan does not give that year (0: never refuses)
     year_depth: int = 0
-    # A turn of at most this many Chinese characters naming a year, whose other words are all in the clauses the
-    # earlier answer cited, asks the earlier question for that year ("25年能达峰不"; 0: never read so)
+    # A turn of at most this many Chinese characters naming a year to come, whose things are all in the sentence the
+    # earlier answer led with, asks the earlier question for that year ("25年能搞到多少面积"; 0: never read so)
     year_turn: int = 0
     chosen_on: str = ""
 
