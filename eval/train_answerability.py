@@ -288,7 +288,9 @@ def train_and_tune(service: PlanQA, dev: GoldSet) -> TrainingReport:
 def _write_threshold(path: Path, report: TrainingReport, questions: DevQuestions) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     wrong_text = ", ".join(f"{name} {share:.3f}" for name, share in report.wrong_refusals.items())
+    # The section's other tuned numbers (near_question, near_margin) were chosen with their own provenance: kept.
     data["answerability"] = {
+        **data.get("answerability", {}),
         "threshold": report.threshold,
         "chosen_on": (f"the threshold with the most correct refusals on {len(questions.out_of_plan)} out-of-plan"
                       f" development questions ({', '.join(questions.out_of_plan_from)}) whose wrong refusals stay"

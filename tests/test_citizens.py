@@ -12,7 +12,7 @@ import pytest
 from corpus.bank.store import load_training_questions
 from qa.answerability import FEATURES, MODEL_FILE, FeatureReader, figure_in_asked_unit, load_model
 from qa.indicators import asked_kind, asked_unit
-from qa.tuning import load_tuning
+from qa.tuning import TUNING_FILE, load_tuning
 from qa.wording import WORDING_FILE
 
 
@@ -277,6 +277,19 @@ def test_the_wording_model_is_scored_out_of_fold_with_each_writer_held_out(servi
         assert not {g for g in groups[train_rows] if g in writers} & {g for g in groups[held_rows] if g in writers}
     _, out_of_fold, auc = fit_wording(service, extra)
     assert len(out_of_fold) == len(groups) and auc > 0.9
+
+
+def test_a_new_threshold_keeps_the_sections_other_tuned_numbers(service, tmp_path):
+    from eval.train_answerability import DevQuestions, TrainingReport, _write_threshold
+
+    path = tmp_path / "tuning.json"
+    path.write_text(Path(TUNING_FILE).read_text(encoding="utf-8"), encoding="utf-8")
+    report = TrainingReport(2205, 512, 0.9, 0.95, 0.05, 0.7, {"dev.jsonl": 0.01}, 0.01, 0.5)
+    _write_threshold(path, report, DevQuestions(["明天青岛天气怎么样"], {"dev.jsonl": ["青岛现在有多少人"]}, ("dev.jsonl",)))
+    written = json.loads(path.read_text(encoding="utf-8"))["answerability"]
+    # near_question / near_margin were chosen in session 26 on their own grid: retraining the model must not drop them.
+    assert (written["threshold"], written["near_question"], written["near_margin"]) == (0.05, 0.965, 0.03)
+    assert written["chosen_on"].startswith("the threshold with the most correct refusals on 1 out-of-plan")
 
 
 def test_training_stops_with_a_clear_error_when_no_operating_point_keeps_wrong_refusals_rare(service):
