@@ -679,12 +679,13 @@ class FollowUpReader:
             if runs:
                 return runs[0]
         asked = _pairs(previous)
+        runs = self._sentence_nouns(lead)
         best, best_key = "", (SUBJECT_PAIRS - 1, 0, 0)
-        for run in self._sentence_nouns(lead):
+        for run in runs:
             key = (len(_pairs(run) & asked), len(set(run) & set(previous)), -len(run))
             if key > best_key:
                 best, best_key = run, key
-        return best
+        return _listed_under(best, lead, runs) or best
 
     def _sentence_nouns(self, text: str) -> list[str]:
         """Runs of adjacent nouns in plan text, without a leading verbal noun ("建设胶州湾第二隧道" -> "胶州湾第二隧道")."""
@@ -813,6 +814,18 @@ class FollowUpReader:
         vectors = self.encode([slot, *words])
         scores = vectors[1:] @ vectors[0]
         return words[int(np.argmax(scores))]
+
+
+def _listed_under(item: str, text: str, runs: list[str]) -> str:
+    """The head noun run an item is listed under in plan text ("打造包括物流配送、便民超市、家政服务等在内的15分钟社区服务圈":
+    家政服务 -> 15分钟社区服务圈), or '': the sentence is about the head, and the items only say what it holds."""
+    if not item:
+        return ""
+    # the item may be part of its entry ("便民" of "便民超市"); other entries follow it, each after "、"
+    listed = re.search(re.escape(item) + r"[^，,。；;、等]{0,16}(?:、[^，,。；;、]{1,16})*等(?:在内)?的?", text)
+    if listed is None:
+        return ""
+    return next((run for run in runs if text.startswith(run, listed.end())), "")
 
 
 def _put_subject(core: str, pronoun: str, subject: str) -> str:

@@ -876,6 +876,22 @@ def test_a_comparison_with_a_base_year_is_answered_from_the_sentence_that_makes_
     assert service.ask("2010年呢", history=["青岛一年生产总值多少"]).understood_as == "2010年，生产总值是多少？"
 
 
+def test_a_pronoun_after_an_answer_listing_what_a_thing_holds_points_at_the_thing(service):
+    from qa.followup import _listed_under
+
+    # "打造包括物流配送、便民超市、家政服务等在内的15分钟社区服务圈": the question named a listed item (家政, 便民超市);
+    # the sentence is about the service circle, and "它" is that.
+    for earlier in ("家门口找个家政买个菜方便不", "小区附近有便民超市不"):
+        later = service.ask("它啥时候能建好", history=[earlier])
+        assert later.understood_as == "15分钟社区服务圈啥时候能建好？"
+    text = "优化社区生活服务网络，打造包括物流配送、便民超市、家政服务等在内的15分钟社区服务圈"
+    runs = ["社区生活服务网络", "物流配送", "便民", "家政服务", "15分钟社区服务圈"]
+    assert _listed_under("家政服务", text, runs) == _listed_under("物流配送", text, runs) == "15分钟社区服务圈"
+    # A list followed by what it does, not by a head noun, leaves the item as it is.
+    text = "规划建设一批社区儿童公园、儿童运动中心等满足儿童休闲娱乐需求的公共设施及空间"
+    assert _listed_under("社区儿童公园", text, ["社区儿童公园", "儿童运动中心", "儿童休闲娱乐需求", "公共设施"]) == ""
+
+
 def test_after_a_who_or_which_question_it_points_at_the_one_the_answer_names(service):
     # "谁来牵头" is answered by the office the plan names first; "它" is that office, not the plan.
     office = service.ask("它还负责啥", history=["这个规划谁来牵头"])
