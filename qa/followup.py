@@ -685,7 +685,14 @@ class FollowUpReader:
             key = (len(_pairs(run) & asked), len(set(run) & set(previous)), -len(run))
             if key > best_key:
                 best, best_key = run, key
-        return _listed_under(best, lead, runs) or best
+        head = _listed_under(best, lead, runs)
+        # The head, when the earlier question touched more than one of its items (买菜超市 and 家政: the service circle
+        # holding them, not one of them) and it is a term of the plan's own lexicon ("15分钟社区服务圈",
+        # "非物质文化遗产"): most lists end in a category word ("等领域", "等行业", "等功能") or run on into what is done
+        # with them ("等工业遗存活化利用价值"), which no resident means by 它.
+        if head and self.analyzer.tag(head) == [(head, "x")] and _items_touched(best, lead, asked) >= 2:
+            return head
+        return best
 
     def _sentence_nouns(self, text: str) -> list[str]:
         """Runs of adjacent nouns in plan text, without a leading verbal noun ("建设胶州湾第二隧道" -> "胶州湾第二隧道")."""
@@ -826,6 +833,17 @@ def _listed_under(item: str, text: str, runs: list[str]) -> str:
     if listed is None:
         return ""
     return next((run for run in runs if text.startswith(run, listed.end())), "")
+
+
+def _items_touched(item: str, text: str, asked: set[str]) -> int:
+    """How many entries of the "、" list holding an item (within its clause, up to 等) share a character pair with the
+    earlier question's pairs."""
+    at = text.find(item)
+    start = max(text.rfind(mark, 0, at) for mark in "，,；;。：:") + 1
+    end = text.find("等", at)
+    if at < 0 or end < 0:
+        return 0
+    return sum(bool(_pairs(entry) & asked) for entry in text[start:end].split("、"))
 
 
 def _put_subject(core: str, pronoun: str, subject: str) -> str:

@@ -877,17 +877,23 @@ def test_a_comparison_with_a_base_year_is_answered_from_the_sentence_that_makes_
 
 
 def test_a_pronoun_after_an_answer_listing_what_a_thing_holds_points_at_the_thing(service):
-    from qa.followup import _listed_under
+    from qa.followup import _items_touched, _listed_under, _pairs
 
-    # "打造包括物流配送、便民超市、家政服务等在内的15分钟社区服务圈": the question named a listed item (家政, 便民超市);
-    # the sentence is about the service circle, and "它" is that.
-    for earlier in ("家门口找个家政买个菜方便不", "小区附近有便民超市不"):
-        later = service.ask("它啥时候能建好", history=[earlier])
-        assert later.understood_as == "15分钟社区服务圈啥时候能建好？"
+    # "打造包括物流配送、便民超市、家政服务等在内的15分钟社区服务圈": a question touching several of the listed items
+    # (家政, 超市) is about the service circle that holds them, a term of the plan, and "它" is that.
+    later = service.ask("它啥时候能建好", history=["小区边上想找家政 买东西去超市 能方便点不"])
+    assert later.understood_as == "15分钟社区服务圈啥时候能建好？"
     text = "优化社区生活服务网络，打造包括物流配送、便民超市、家政服务等在内的15分钟社区服务圈"
     runs = ["社区生活服务网络", "物流配送", "便民", "家政服务", "15分钟社区服务圈"]
     assert _listed_under("家政服务", text, runs) == _listed_under("物流配送", text, runs) == "15分钟社区服务圈"
-    # A list followed by what it does, not by a head noun, leaves the item as it is.
+    assert _items_touched("家政服务", text, _pairs("小区边上想找家政 买东西去超市")) == 2
+    # One item named keeps it: "它" is the museum, not "工业遗存活化利用价值" the list runs on into, and most lists
+    # end in a category word ("等领域", "等行业") that is no thing a resident points at.
+    museum = service.ask("它门票会涨不", history=["啤酒博物馆那些老厂房以后咋弄"])
+    assert museum.understood_as == "啤酒博物馆门票会涨不？"
+    ai = service.ask("它主要放在哪", history=["人工智能以后在青岛咋发展"])
+    assert ai.understood_as == "人工智能主要放在哪？"
+    # A list followed by what it does, not by a head noun, has no head.
     text = "规划建设一批社区儿童公园、儿童运动中心等满足儿童休闲娱乐需求的公共设施及空间"
     assert _listed_under("社区儿童公园", text, ["社区儿童公园", "儿童运动中心", "儿童休闲娱乐需求", "公共设施"]) == ""
 
