@@ -202,6 +202,15 @@ def test_fifth_to_fifteenth_sealed_test_sets_follow_their_rules(plan, name, ques
                for q in gold.questions if q.in_plan)
 
 
+def test_the_second_fresh_development_set_holds_residents_questions_on_both_sides(plan):
+    # written blind in session 38 by two new helpers from the plan alone; 184 written, the 10 word for word in another
+    # gold file dropped unrun
+    gold = load_gold(GOLD_DIR / "dev_fresh2.jsonl", [plan.clean_text])
+    out = [q for q in gold.questions if not q.in_plan]
+    assert (len(gold.questions), len(out), len({q.category for q in out})) == (174, 78, 12)
+    assert all(q.type == "everyday" and q.evidence for q in gold.questions if q.in_plan)
+
+
 PARTIAL_SETS = {"followup_dev4.jsonl": {"slot"}, "followup_dev8.jsonl": {"slot", "detail", "standalone"},
                 "followup_dev9.jsonl": {"year", "slot", "pronoun", "standalone"}}
 
