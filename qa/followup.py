@@ -690,7 +690,7 @@ class FollowUpReader:
         # holding them, not one of them) and it is a term of the plan's own lexicon ("15分钟社区服务圈",
         # "非物质文化遗产"): most lists end in a category word ("等领域", "等行业", "等功能") or run on into what is done
         # with them ("等工业遗存活化利用价值"), which no resident means by 它.
-        if head and self.analyzer.tag(head) == [(head, "x")] and _items_touched(best, lead, asked) >= 2:
+        if head and _items_touched(best, lead, asked) >= 2 and self.analyzer.tag(head) == [(head, "x")]:
             return head
         return best
 
@@ -823,27 +823,29 @@ class FollowUpReader:
         return words[int(np.argmax(scores))]
 
 
+def _list_of(item: str, text: str) -> re.Match[str] | None:
+    """Where plan text lists an item with others, up to and including the 等 (and 在内的) that closes the list."""
+    # the item may be part of its entry ("便民" of "便民超市"); other entries follow it, each after "、"
+    pattern = re.escape(item) + r"[^，,。；;、等]{0,16}(?:、[^，,。；;、]{1,16})*等(?:在内)?的?"
+    return re.search(pattern, text) if item else None
+
+
 def _listed_under(item: str, text: str, runs: list[str]) -> str:
     """The head noun run an item is listed under in plan text ("打造包括物流配送、便民超市、家政服务等在内的15分钟社区服务圈":
     家政服务 -> 15分钟社区服务圈), or '': the sentence is about the head, and the items only say what it holds."""
-    if not item:
-        return ""
-    # the item may be part of its entry ("便民" of "便民超市"); other entries follow it, each after "、"
-    listed = re.search(re.escape(item) + r"[^，,。；;、等]{0,16}(?:、[^，,。；;、]{1,16})*等(?:在内)?的?", text)
-    if listed is None:
-        return ""
-    return next((run for run in runs if text.startswith(run, listed.end())), "")
+    listed = _list_of(item, text)
+    return next((run for run in runs if text.startswith(run, listed.end())), "") if listed else ""
 
 
 def _items_touched(item: str, text: str, asked: set[str]) -> int:
-    """How many entries of the "、" list holding an item (within its clause, up to 等) share a character pair with the
-    earlier question's pairs."""
-    at = text.find(item)
-    start = max(text.rfind(mark, 0, at) for mark in "，,；;。：:") + 1
-    end = text.find("等", at)
-    if at < 0 or end < 0:
+    """How many entries of the "、" list holding an item (from the start of its clause up to 等) share a character pair
+    with the earlier question's pairs."""
+    listed = _list_of(item, text)
+    if listed is None:
         return 0
-    return sum(bool(_pairs(entry) & asked) for entry in text[start:end].split("、"))
+    start = max(text.rfind(mark, 0, listed.start()) for mark in "，,；;。：:") + 1
+    entries = text[start : text.index("等", listed.start())].split("、")
+    return sum(bool(_pairs(entry) & asked) for entry in entries)
 
 
 def _put_subject(core: str, pronoun: str, subject: str) -> str:
