@@ -279,7 +279,7 @@ def test_the_wording_model_is_scored_out_of_fold_with_each_writer_held_out(servi
     assert len(out_of_fold) == len(groups) and auc > 0.9
 
 
-def test_a_new_threshold_keeps_the_sections_other_tuned_numbers(service, tmp_path):
+def test_a_new_threshold_keeps_the_sections_other_tuned_numbers(tmp_path):
     from eval.train_answerability import DevQuestions, TrainingReport, _write_threshold
 
     path = tmp_path / "tuning.json"
