@@ -109,6 +109,8 @@ def _run(args: argparse.Namespace) -> int:
         print(markdown_table(report.followups.rows(), "kind"))
         print(f"no-harm: {report.followups.no_harm:.3f} of {report.followups.no_harm_n} questions unchanged by an"
               " unrelated earlier question")
+        refused, answerable = report.followups.openings_refused()
+        print(f"opening questions the plan answers, refused: {refused} of {answerable}")
     print(f"\nreport: {report.markdown}  chart: {report.chart}")
     return 0
 

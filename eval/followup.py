@@ -114,6 +114,7 @@ class TurnResult:
     expected: str  # what it means, from the gold file
     refused: bool
     hit: bool
+    expected_refusal: bool = False  # the gold file says the plan does not answer it
 
 
 @dataclass
@@ -125,6 +126,9 @@ class FollowUpRun:
     no_harm: float | None = None
     no_harm_n: int = 0
     changed: list[str] = field(default_factory=list)
+    # The opening questions, scored like later turns but apart from them: a later turn builds on its conversation's
+    # opening answer, so an opening refused wrongly costs the turns after it too.
+    first_turns: list[TurnResult] = field(default_factory=list)
 
     def by_kind(self) -> dict[str, tuple[float, int]]:
         """Hit rate and count per kind, in KINDS order."""
@@ -140,36 +144,52 @@ class FollowUpRun:
         return sum(r.hit for r in self.results) / len(self.results) if self.results else 0.0
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per kind, then the whole set (for tables)."""
+        """One row per kind, then the whole set of later turns, then the opening turns (for tables)."""
         rows = [{"kind": k, "n": n, "follow-up hit": round(rate, 3)} for k, (rate, n) in self.by_kind().items()]
-        return [*rows, {"kind": "all", "n": len(self.results), "follow-up hit": round(self.overall(), 3)}]
+        rows.append({"kind": "all", "n": len(self.results), "follow-up hit": round(self.overall(), 3)})
+        if self.first_turns:
+            hits = sum(r.hit for r in self.first_turns)
+            rows.append({"kind": "first turns", "n": len(self.first_turns),
+                         "follow-up hit": round(hits / len(self.first_turns), 3)})
+        return rows
+
+    def openings_refused(self) -> tuple[int, int]:
+        """(refused, count) of the opening questions the plan answers: each refusal leaves its later turns nothing
+        to build on."""
+        answerable = [r for r in self.first_turns if not r.expected_refusal]
+        return sum(r.refused for r in answerable), len(answerable)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
+        refused, answerable = self.openings_refused()
         return {"gold": self.path, "rows": self.rows(), "no_harm": self.no_harm, "no_harm_n": self.no_harm_n,
-                "changed_by_history": self.changed[:50], "turns": [asdict(r) for r in self.results]}
+                "changed_by_history": self.changed[:50], "turns": [asdict(r) for r in self.results],
+                "first_turns": [asdict(r) for r in self.first_turns],
+                "openings_refused": refused, "openings_answerable": answerable}
 
 
 def evaluate_followups(ask: Ask, conversations: list[Conversation], path: str = "",
                        progress: Callable[[int, int], None] | None = None) -> FollowUpRun:
-    """Ask every conversation turn by turn (the earlier questions as history); score the later turns."""
+    """Ask every conversation turn by turn (the earlier questions as history); score the later turns, and the opening
+    ones apart."""
     results: list[TurnResult] = []
+    openings: list[TurnResult] = []
     for n, conversation in enumerate(conversations, start=1):
         history: list[str] = []
         for i, turn in enumerate(conversation.turns):
             answer = ask(turn.question, list(history))
-            if i:
-                if turn.refuse:
-                    hit = answer.abstained
-                else:
-                    evidence = [squash(e) for e in turn.evidence]
-                    hit = not answer.abstained and any(e in squash(c.quote) for e in evidence for c in answer.citations)
-                results.append(TurnResult(conversation.id, conversation.kind, turn.question, answer.understood_as,
-                                          turn.understood_as, answer.abstained, hit))
+            if turn.refuse:
+                hit = answer.abstained
+            else:
+                evidence = [squash(e) for e in turn.evidence]
+                hit = not answer.abstained and any(e in squash(c.quote) for e in evidence for c in answer.citations)
+            (results if i else openings).append(
+                TurnResult(conversation.id, conversation.kind, turn.question, answer.understood_as, turn.understood_as,
+                           answer.abstained, hit, turn.refuse))
             history.append(turn.question)
         if progress:
             progress(n, len(conversations))
-    return FollowUpRun(path, results)
+    return FollowUpRun(path, results, first_turns=openings)
 
 
 def unrelated(gold: GoldSet, index: int) -> str:

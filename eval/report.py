@@ -93,6 +93,9 @@ def render_markdown(folder: Path) -> Path:
             parts += [f"## Follow-up questions (`{f['gold']}`)", "", markdown_table(f["rows"], "kind"), "",
                       f"No-harm: {f['no_harm']:.3f} of {f['no_harm_n']} questions answered the same after an unrelated"
                       " earlier question.", ""]
+            if f.get("openings_answerable"):
+                parts += [f"Opening questions the plan answers, refused: {f['openings_refused']} of"
+                          f" {f['openings_answerable']} (a later turn has nothing to build on then).", ""]
         parts += [f"Chart: `{CHART}`", ""]
     if bench:
         rows = [{"measure": k, "value": v} for k, v in bench.get("figures", {}).items()]

@@ -952,3 +952,33 @@ def test_an_announced_new_question_is_read_on_its_own_words(service):
     assert service.ask("还有个事", history=["到2025年城镇化率目标是多少"]).understood_as == "还有个事"
     # a bare 还有 still asks for more
     assert service.ask("还有呢", history=["到2025年城镇化率目标是多少"]).understood_as.endswith("具体有哪些内容？")
+
+
+def test_opening_questions_are_scored_apart_and_a_wrongly_refused_one_is_counted(service):
+    from eval.followup import evaluate_followups, load_conversations
+    from eval.gold import GOLD_DIR
+
+    conversations = load_conversations(GOLD_DIR / "followup_dev2.jsonl", [d.clean_text for d in service.documents()])[:3]
+
+    def ask(question, history):
+        return service.ask(question, history=history)
+
+    run = evaluate_followups(ask, conversations)
+    assert [r.question for r in run.first_turns] == ["到2025年青岛住在城镇的人能占到多大比例",
+                                                     "城里人和村里人收入差好几倍 25年想缩到多少",
+                                                     "跑车的问下 青岛高速到25年一共能有多少公里"]
+    assert all(r.hit and not r.refused for r in run.first_turns) and run.openings_refused() == (0, 3)
+    # the later turns alone make "all"; the openings are a row of their own
+    assert len(run.results) == 4 and run.rows()[-2:] == [{"kind": "all", "n": 4, "follow-up hit": 1.0},
+                                                         {"kind": "first turns", "n": 3, "follow-up hit": 1.0}]
+    assert run.to_dict()["openings_refused"] == 0 and len(run.to_dict()["first_turns"]) == 3
+    # An operating point that refuses the first opening (the model's p is 0.065 there: the asked-year decider after
+    # it answers) is counted against the openings, and its later turns then have nothing to build on.
+    answerer = service.answerer
+    answerer.use_answerability(answerer.model, threshold=0.1)
+    try:
+        strict = evaluate_followups(ask, conversations[:1])
+    finally:
+        answerer.use_answerability(answerer.model)
+    assert strict.openings_refused() == (1, 1) and not strict.first_turns[0].hit
+    assert strict.first_turns[0].refused and not strict.first_turns[0].expected_refusal
