@@ -1,9 +1,12 @@
-"""Normalise text before matching: full-width to half-width (NFKC), traditional to simplified, lower case."""
+"""Normalise text before matching: full-width to half-width (NFKC), traditional to simplified, lower case, and the
+internet and spoken spellings residents type for common words ("有木有" is 有没有)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from opencc import OpenCC
 
@@ -26,6 +29,31 @@ def _traditional_characters() -> frozenset[str]:
 
 
 _TRADITIONAL = _traditional_characters()
+SPELLINGS_FILE = Path(__file__).resolve().parent / "data" / "spoken_spellings.tsv"
+
+
+def _spellings() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """The spoken spellings (index/data/spoken_spellings.tsv: spelling, word, and the characters before it that make
+    it part of another word, so left alone: "树木有多少" is about trees) as one pattern and its replacements."""
+    words: dict[str, str] = {}
+    patterns: list[str] = []
+    for line in SPELLINGS_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        spelling, word, *rest = line.split("\t")
+        words[spelling] = word
+        not_after = rest[0].strip() if rest else ""
+        patterns.append((f"(?<![{re.escape(not_after)}])" if not_after else "") + re.escape(spelling))
+    return (re.compile("|".join(patterns)) if patterns else None), words
+
+
+_SPOKEN, _SPOKEN_WORDS = _spellings()
+
+
+def spoken_spellings(text: str) -> str:
+    """Text with residents' internet and spoken spellings written as the words they stand for ("玉米有木有" ->
+    "玉米有没有"); the plans never use them."""
+    return _SPOKEN.sub(lambda m: _SPOKEN_WORDS[m.group(0)], text) if _SPOKEN is not None else text
 
 
 @lru_cache(maxsize=4096)
@@ -35,4 +63,4 @@ def normalise(text: str) -> str:
     # OpenCC (pure Python here) is slow; most text has no traditional character and needs no conversion.
     if not _TRADITIONAL.isdisjoint(text):
         text = _T2S.convert(text)
-    return text.lower()
+    return spoken_spellings(text.lower())

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from corpus.records import Document
+from index.textnorm import spoken_spellings
 from qa.compose import FIGURE_NOT_GIVEN, TIME_NOT_GIVEN, compose_answer, procedure_note, verify
 from qa.decide import states_a_figure, states_when
 from qa.followup import FollowUp, FollowUpReader, indicator_question, recent, year_named
@@ -70,7 +71,11 @@ class Contextualise:
         return replace(followup, typed=question, previous_typed=_typed_before(followup, prior))
 
     def _read(self, question: str, prior: FollowUp | None, filters: Filters) -> FollowUp:
-        followup = self.reader.rewrite(question, prior.understood_as if prior else "")
+        # read with residents' spoken spellings as the words they stand for ("莱西有木有" is "莱西有没有"); a question
+        # that stands alone is still shown as typed
+        followup = self.reader.rewrite(spoken_spellings(question), prior.understood_as if prior else "")
+        if followup.kind == "standalone":
+            followup = FollowUp("standalone", question)
         typed = _typed_before(followup, prior)
         # "这个试点都有哪些东西": a demonstrative with a head noun names the earlier thing of that head, in the earlier
         # question or its answer's lead sentence, in the plan's words.

@@ -982,3 +982,16 @@ def test_opening_questions_are_scored_apart_and_a_wrongly_refused_one_is_counted
         answerer.use_answerability(answerer.model)
     assert strict.openings_refused() == (1, 1) and not strict.first_turns[0].hit
     assert strict.first_turns[0].refused and not strict.first_turns[0].expected_refusal
+
+
+def test_a_spoken_spelling_in_a_turn_is_read_as_the_word_it_stands_for(service):
+    history = ["听说城阳要建个大垃圾站？", "即墨呢"]
+    # "有木有" is 有没有: a bare place asking whether it has one too, as "崂山有没有" is read
+    spoken = service.ask("崂山有木有", history=history)
+    assert spoken.understood_as == service.ask("崂山有没有", history=history).understood_as == "听说崂山要建个大垃圾站？"
+    assert spoken.abstained and spoken.answer.startswith("规划在这方面没有专门提到崂山")
+    # a question that stands alone is shown as typed, and answered as its plain spelling is
+    alone = service.ask("青岛常住人口到底过一千万了木有")
+    assert alone.understood_as == "青岛常住人口到底过一千万了木有"
+    assert "首次突破1千万人" in alone.citations[0].quote
+

@@ -42,6 +42,16 @@ def test_full_width_and_traditional_characters_are_normalised(tokenizer):
     assert tokenizer.words("居住證") == ["居住证"]
 
 
+def test_spoken_spellings_are_read_as_the_words_they_stand_for():
+    from index.textnorm import normalise, spoken_spellings
+
+    assert normalise("玉米有木有") == "玉米有没有" and normalise("过一千万了木有") == "过一千万了没有"
+    assert normalise("俺那老楼木有人管 神马情况") == "俺那老楼没有人管 什么情况"
+    # part of another word: trees, not "no"
+    assert normalise("树木有多少") == "树木有多少" and normalise("古树名木有多少") == "古树名木有多少"
+    assert spoken_spellings("有木有") == "有没有" and spoken_spellings("有没有") == "有没有"
+
+
 def test_quoted_terms_of_the_plan_join_the_dictionary(plan):
     terms = plan_terms([plan.clean_text])
     assert {"搞活一座城", "三权分置", "无废城市", "公交都市"} <= terms
