@@ -32,17 +32,20 @@ _TRADITIONAL = _traditional_characters()
 SPELLINGS_FILE = Path(__file__).resolve().parent / "data" / "spoken_spellings.tsv"
 
 
-def _spellings() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+def _spellings(path: Path = SPELLINGS_FILE) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     """The spoken spellings (index/data/spoken_spellings.tsv: spelling, word, and the characters before it that make
-    it part of another word, so left alone: "树木有多少" is about trees) as one pattern and its replacements."""
+    it part of another word, so left alone: "树木有多少" is about trees) as one pattern and its replacements; a line
+    without a spelling and a word is a ValueError naming the file and line."""
     words: dict[str, str] = {}
     patterns: list[str] = []
-    for line in SPELLINGS_FILE.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        spelling, word, *rest = line.split("\t")
+        fields = [*line.split("\t"), "", ""]
+        spelling, word, not_after = fields[0].strip(), fields[1].strip(), fields[2].strip()
+        if not spelling or not word:
+            raise ValueError(f"{path}:{number}: expected 'spelling<TAB>word[<TAB>characters before it that keep it]'")
         words[spelling] = word
-        not_after = rest[0].strip() if rest else ""
         patterns.append((f"(?<![{re.escape(not_after)}])" if not_after else "") + re.escape(spelling))
     return (re.compile("|".join(patterns)) if patterns else None), words
 

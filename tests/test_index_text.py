@@ -52,6 +52,15 @@ def test_spoken_spellings_are_read_as_the_words_they_stand_for():
     assert spoken_spellings("有木有") == "有没有" and spoken_spellings("有没有") == "有没有"
 
 
+def test_a_bad_spoken_spellings_line_is_named(tmp_path):
+    from index.textnorm import _spellings
+
+    bad = tmp_path / "spoken_spellings.tsv"
+    bad.write_text("# spelling, word\n神马\t什么\n木有\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"spoken_spellings.tsv:3: expected 'spelling<TAB>word"):
+        _spellings(bad)
+
+
 def test_quoted_terms_of_the_plan_join_the_dictionary(plan):
     terms = plan_terms([plan.clean_text])
     assert {"搞活一座城", "三权分置", "无废城市", "公交都市"} <= terms
