@@ -105,7 +105,7 @@ class Answerer:
             ComposeRequest(),
             RealTimeRequest(),
             FollowUpDetail(retriever, self.answer_alone, self.review),
-            FollowUpBenchmark(self.answer_alone, retriever, self.years, self.followups.status_year),
+            FollowUpBenchmark(self.answer_alone, retriever, self.years, self.followups.status_year, self.review),
             FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
             FollowUpAttribute(retriever, self.answer_alone,
                               [p for p in self.followups.slots.places if p not in self.whole_places]),

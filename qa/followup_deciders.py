@@ -20,6 +20,7 @@ _MONEY = re.compile(r"[\d十百千万亿]\s*(万|亿)?(元|美元)")
 # review gives today's figures, not the ones before them.
 _NOW = re.compile(r"现在|目前|当前|如今")
 _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
+_BEFORE_WORDS = re.compile(r"以前|过去|原来|之前|早先")  # "以前建了多少个": what is left says what was counted
 # A turn asking what is done about it ("那咋整", "有啥办法"): after an answer from the plan's review of a problem, its
 # measures are elsewhere in the plan, not further on in the review.
 _REMEDY = re.compile(r"咋整|咋办|怎么办|咋弄|怎么弄|怎么解决|咋解决|啥办法|什么办法|怎么治|咋治")
@@ -339,13 +340,17 @@ class FollowUpBenchmark:
     name = "follow-up benchmark"
 
     def __init__(self, answer_of: Callable[[str, Filters, str], Answer], retriever: Retriever,
-                 years: dict[str, set[int]] | None = None, status_year: int | None = None) -> None:
+                 years: dict[str, set[int]] | None = None, status_year: int | None = None,
+                 review: set[str] | None = None, scope: int = YEAR_SCOPE) -> None:
         """Use a way to answer the earlier question on its own, the retriever (the sentences it cited), the years
-        each clause names and the plans' status year (what "today" is)."""
+        each clause names, the plans' status year (what "today" is), the clauses of the plans' reviews of where
+        things stand, and how deep in the ranking a review clause may be."""
         self.answer_of = answer_of
         self.retriever = retriever
         self.named_years = set().union(*(years or {}).values())  # every year a clause names, gathered once
         self.status_year = status_year
+        self.review = review or set()
+        self.scope = scope
 
     def _before(self, text: str, change: bool) -> bool:
         """Whether plan text states a figure from before today ("2016年，全市城镇化水平首次突破70%"), or, for how far
@@ -372,6 +377,10 @@ class FollowUpBenchmark:
             # (its clause may be a review of many measures: "较2010年翻番" there is the economy's, not the talent's)
             change = followup.slot == BEFORE_CHANGE
             told = [s for s in dict.fromkeys(holding) if self._before(s.text, change)]
+            if not told and not any(clause_id in self.review for clause_id in clauses):
+                # "以前建了多少个" after "搞田园综合体有奖励不": the earlier answer told what the plan will do, so where
+                # things stood is the plan's review of the topic ("创建36家市级以上田园综合体")
+                told = self._reviewed(state, followup.previous)
             if not told:
                 return refuse("规划给出的是现在的数字，没有写更早的情况。")
             return Decision("text", sentences=told[:PAGE], reason="follow-up benchmark")
@@ -385,3 +394,17 @@ class FollowUpBenchmark:
         if not naming:
             return refuse(f"规划没有给出这一项与{followup.slot}的比较。")
         return Decision("text", sentences=naming, reason="follow-up benchmark")
+
+    def _reviewed(self, state: AskState, previous: str) -> list[Candidate]:
+        """The figure sentences of the plans' review best ranked for the earlier question and the turn's own words
+        ("建了多少个"), that name something the earlier question asks about; none when no review clause is ranked."""
+        retriever = self.retriever
+        own = _BEFORE_WORDS.sub(" ", state.asked)
+        query = retriever.prepare(f"{previous} {own}", state.filters)
+        about = [(clause_id, score) for clause_id, score in retriever.rank(query, k=self.scope)
+                 if clause_id in self.review]
+        asked = retriever.analyzer.content_words(previous)
+        # a review is many measures side by side: only a sentence sharing a word with the earlier question is on it
+        figures = [c for c in retriever.candidates(query, about[:3]) if states_a_figure(c.text)
+                   and retriever.analyzer.coverage(asked, [c.text]) > 0]
+        return retriever.scorer.choose(figures, limit=PAGE)

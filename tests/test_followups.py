@@ -299,6 +299,20 @@ def test_before_today_after_todays_figure_asks_for_an_earlier_one(service):
     assert today.understood_as == "2020年，农产品年出口是多少？" and "400亿元" in today.citations[0].quote
 
 
+def test_before_today_after_an_answer_on_what_the_plan_will_do_is_the_plans_review_of_it(service):
+    # The earlier answer quoted measures, not today's figure: where things stood is in the plan's review of the topic.
+    built = service.ask("以前建了多少个", history=["搞田园综合体有奖励不"])
+    assert built.understood_as == "搞田园综合体有奖励不，与以前相比如何？"
+    assert not built.abstained and len(built.citations) == 1
+    assert "创建36家市级以上田园综合体" in built.citations[0].quote
+    assert built.citations[0].clause_id == "qingdao-2021/1.1.1.6.p1"
+    chains = service.ask("以前有几个", history=["农业要搞啥千亿产业啊"])
+    assert not chains.abstained and "2条千亿级产业链" in chains.citations[0].quote
+    # after an answer that already quoted the review, nothing earlier than its figure is told
+    water = service.ask("那以前是多少", history=["近海水质好的占多少"])
+    assert water.abstained and water.answer.startswith("规划给出的是现在的数字，没有写更早的情况。")
+
+
 def test_a_contrast_asks_for_todays_figure(service):
     answer = service.ask("现在是多少", history=["城镇化率25年定的多少"])
     assert answer.understood_as == "2020年，常住人口城镇化率是多少？"
