@@ -97,6 +97,10 @@ _LIGHT_VERBS = {"有", "是", "到", "能", "要", "会", "达", "弄", "搞", "
                 *(v for v in _CHANGE_VERBS if len(v) == 1)}
 # Words asking how far the same thing got.
 _HOW_FAR = {"一共", "总共", "程度", "样子", "水平", "情况", "规模", "能到", "达到", "到时候", *(v for v in _CHANGE_VERBS if len(v) > 1)}
+# "20年的时候多少公里": the time the year names, pointed at like "那会儿" (which the segmenter tags as a pronoun)
+_AT_THE_TIME = {"时候", "那时候", "那时", "当时"}
+# the whole of a plan's area, however a resident puts it ("到20年那会儿全市流转了多少地"); with the plans' own places
+_WHOLE_AREA = {"全市", "我市", "本市", "市里", "咱市"}
 LIGHT = 4  # a question whose own content words add up to this many characters or fewer has little of its own
 # "1+1等于几", "2加3等于几": a sum, about nothing of the conversation
 _ARITHMETIC = re.compile(r"[\d一二三四五六七八九十]\s*([+\-*/×÷=＋－＝]|加|减|乘以?|除以?)\s*[\d一二三四五六七八九十]")
@@ -244,6 +248,8 @@ class FollowUpReader:
         self.benchmarks = load_benchmarks(profiles)
         self.plan = normalise(plan_text).replace(" ", "")
         self.status_year = next((p.status_year for p in profiles if p.status_year), None)
+        # the plans' own area as a whole ("全市", "青岛"): a turn naming it names nothing the earlier question did not cover
+        self.whole_area = _WHOLE_AREA | {p.short_place for p in profiles if p.place}
         # the year the first plan's period ends: what "远期" and "规划期末" mean (a later document's may differ)
         self.end_year = next((p.period[1] for p in profiles if p.period), None)
         self.encode = encode
@@ -444,6 +450,7 @@ class FollowUpReader:
         return [word for word, tag in self.analyzer.tag(stripped)
                 if (len(word) >= 2 or (tag in ("n", "v") and word not in _LIGHT_VERBS))
                 and not tag.startswith(("r", "q", "m", "d", "u", "p", "c")) and word not in _HOW_FAR
+                and word not in _AT_THE_TIME and word not in self.whole_area
                 and word not in previous and word not in _QUESTION_WORDS and not _ASKING.search(word)]
 
     def _chitchat(self, question: str) -> bool:

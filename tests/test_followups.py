@@ -380,6 +380,19 @@ def test_a_year_with_nothing_new_beside_it_is_a_year_follow_up(service):
     assert service.ask("2035年人口多少", history=["高速公路25年修到多少公里"]).understood_as == "2035年人口多少"
 
 
+def test_the_time_a_year_names_and_the_whole_city_add_no_topic_to_a_year_turn(service):
+    # "的时候" points at the year's time as "那会儿" does (the segmenter tags 时候 a noun, 那会儿 a pronoun)
+    answer = service.ask("20年的时候多少公里", history=["青岛高速到25年总共能有多长"])
+    assert answer.understood_as == "2020年，高速公路通车里程是多少？"
+    assert "高速公路通车里程达到865公里" in quotes(answer)
+    # "全市" is the whole of what the earlier question was about: a year turn, not a question of its own
+    whole = service.ask("到20年那会儿全市流转了多少地", history=["俺想多包点地 土地流转有啥新规矩没"])
+    assert whole.understood_as.startswith("2020年")
+    # a place inside the city is still a topic of its own
+    assert service.ask("2020年那会儿黄岛多少公里", history=["高速公路25年修到多少公里"]).understood_as != \
+        "2020年，高速公路通车里程是多少？"
+
+
 def test_a_refused_year_turn_still_carries_its_indicator_to_the_next_turn(service):
     history = ["高速公路25年修到多少公里", "那35年呢"]
     assert service.ask("那35年呢", history=history[:1]).abstained  # the plan gives no 2035 figure
