@@ -47,6 +47,9 @@ _DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看
                      r"细说|细讲|讲讲|介绍一?下|怎么个|咋整|(有|用)(啥|什么|哪些)(措施|办法|举措|法子|路子|招)|"
                      r"^(然后|接着|接下来)呢|^(啥|什么)意思")
 _FIGURES = re.compile(r"数字|数据|指标|多少")
+# "有啥数没", "有数不", "还有啥数": residents' 数 for 数字, a turn that asks for the figures and nothing else (beside a
+# question of its own, "有数没 每年修多少", or a year, "35年有数不", it is one of the ways such a question is put)
+_FIGURES_ALONE = re.compile(r"(还)?(有)?(啥|什么|没有)?(具体)?的?数儿?[没不吗呗啊呀]?")
 _AMOUNT = re.compile(r"多少|几")  # asks how much or how many
 _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
 # The other way round: after today's figure, "以后打算到多少" / "目标定的多少" / "以后能咋样" asks for the plan's aim.
@@ -216,6 +219,11 @@ def load_benchmarks(profiles: list[DocumentProfile]) -> dict[str, str]:
     return dict(sorted(words.items(), key=lambda item: len(item[0]), reverse=True))
 
 
+def asks_figures_alone(core: str) -> bool:
+    """Whether a turn (without its leading 那 / 还有) asks for figures in residents' words and nothing else ("有啥数没")."""
+    return bool(_FIGURES_ALONE.fullmatch(_PUNCT.sub("", core))) and "数" in core
+
+
 def _core(question: str) -> str:
     """The question without a leading 那/还有 and a trailing 呢 or punctuation."""
     text = _TAIL.sub("", question.strip())
@@ -268,6 +276,8 @@ class FollowUpReader:
         own = self._own_words(core)
         weight = sum(len(w) for w in own)  # characters of the question's own content words
         if (_DETAIL.search(text) or _CONTRAST.search(core)) and weight <= LIGHT:
+            return True
+        if asks_figures_alone(core):
             return True
         if _ASKS_MORE.search(core) and \
                 sum(len(w) for w in self._own_words(_A_NOT_A.sub(" ", _DETAIL.sub(" ", core)))) <= LIGHT:
@@ -501,8 +511,8 @@ class FollowUpReader:
             # "工地扬尘具体咋管" after "空气还得咋治": detail on a thing of its own, within the earlier topic; the
             # earlier answer's passage may not mention it, so the question is asked beside the earlier one.
             return self._beside(previous, core)
-        if _DETAIL.search(question):
-            return self._detail(previous, figures=bool(_FIGURES.search(core)))
+        if _DETAIL.search(question) or asks_figures_alone(core):
+            return self._detail(previous, figures=bool(_FIGURES.search(core)) or asks_figures_alone(core))
         if self._asks_only_procedure(core):
             # "那去哪办": asked beside the earlier question, so the answer is its policy with the plain statement that
             # the plan has no procedure (not a slot swap: "外地人能申请公去哪办吗？"). Its words (材料, 报名) are never in

@@ -64,11 +64,14 @@ class FollowUpDetail:
             return Decision("text", sentences=chosen, reason="follow-up detail") if chosen else None
         page = slice(PAGE * (followup.depth - 1), PAGE * followup.depth)  # "还有呢" after "具体呢": the next ones
         if followup.wants_figures:
-            lead = earlier.citations[0].clause_id
-            clause = self.retriever.candidates(state.query, [(lead, 1.0)], min_chars=0)
+            # the figures of the clauses the earlier answer quoted, the lead clause's first: an answer may lead with a
+            # clause of measures and quote the figures set for them from the next ("实施农村公路路网改造提升工程" /
+            # "每年实施比例达到7%以上")
+            cited = list(dict.fromkeys(c.clause_id for c in earlier.citations))
+            clauses = [self.retriever.candidates(state.query, [(clause_id, 1.0)], min_chars=0) for clause_id in cited]
             # "给多少钱" asks for money: a percentage or a count in the clause does not answer it.
             wanted = _MONEY if _ASKS_MONEY.search(state.asked) else _FIGURE
-            chosen = [c for c in clause if wanted.search(c.text)][page]
+            chosen = [c for clause in clauses for c in clause if wanted.search(c.text)][page]
             missing = "规划在这一条里没有给出具体数字。" if followup.depth == 1 else "规划在这一条里没有更多数字了。"
         else:
             # "具体呢" asks for the passage the earlier answer came from, read in order: the lead clause from the first

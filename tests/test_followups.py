@@ -285,6 +285,29 @@ def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(s
     assert not figures.abstained and any(ch.isdigit() for ch in quotes(figures))
 
 
+def test_residents_spoken_request_for_figures_asks_for_the_earlier_answers_figures(service):
+    # "有啥数没": 数 for 数字, a turn of its own asking for the figures of what the earlier answer said
+    figures = service.ask("有啥数没", history=["村医的待遇能提高不"])
+    assert figures.understood_as == "村医的待遇能提高不——有哪些具体的数字？"
+    assert "乡村医生达到70%以上" in figures.citations[0].quote
+    # ...and beside a year, or beside a question of its own, it is one of the ways that question is put
+    year = service.ask("35年有数不", history=["高速公路25年修到多少公里"])
+    assert year.understood_as == "到2035年，高速公路总里程目标是多少？"
+    own = service.ask("有数没 每年修多少", history=["乡下路坑坑洼洼的 修不修"])
+    assert own.understood_as == "乡下路坑坑洼洼的 修不修，有数没 每年修多少？"
+    assert service.ask("心里有数", history=["村医的待遇能提高不"]).understood_as != figures.understood_as
+
+
+def test_a_request_for_figures_takes_them_from_every_clause_the_earlier_answer_quoted(service):
+    # the earlier answer leads with the reward funds (no figure) and quotes the land-quota reward next, whose share is
+    # the figure: it is not "not given in this clause"
+    earlier = service.ask("外来人口落户多的区有奖励没")
+    assert len({c.clause_id for c in earlier.citations}) >= 2 and not any(ch.isdigit() for ch in earlier.citations[0].quote)
+    figures = service.ask("有具体数吗", history=["外来人口落户多的区有奖励没"])
+    assert not figures.abstained and figures.citations[0].clause_id != earlier.citations[0].clause_id
+    assert "市级每年安排5%的新增建设用地用于市民化用地奖励" in figures.citations[0].quote
+
+
 def test_before_today_after_todays_figure_asks_for_an_earlier_one(service):
     # After a question about today, "以前" is before it: asking for today's figure again repeated the earlier answer.
     level = service.ask("以前是多少", history=["青岛人才现在有多少"])
