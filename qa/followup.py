@@ -51,6 +51,7 @@ _FIGURES = re.compile(r"数字|数据|指标|多少")
 # question of its own, "有数没 每年修多少", or a year, "35年有数不", it is one of the ways such a question is put)
 _FIGURES_ALONE = re.compile(r"(还)?(有)?(啥|什么|没有)?(具体)?的?数儿?[没不吗呗啊呀]?")
 _AMOUNT = re.compile(r"多少|几")  # asks how much or how many
+_KINDS = re.compile(r"几[种类样]")  # asks how many kinds: which kinds there are
 _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
 # The other way round: after today's figure, "以后打算到多少" / "目标定的多少" / "以后能咋样" asks for the plan's aim.
 _LATER = ("以后", "将来", "往后", "今后", "未来", "到时候")
@@ -551,7 +552,9 @@ class FollowUpReader:
             return self._beside(previous, core)
         own = self._own_words(core)
         if not own and _AMOUNT.search(core):
-            return self._detail(previous, figures=True)  # "投多少钱": how much of what the earlier answer named
+            # "投多少钱": how much of what the earlier answer named; "分几种" asks which kinds there are: the passage
+            # names them ("就地避难、就近避难、步行避难等"), seldom with a count
+            return self._detail(previous, figures=not _KINDS.search(core))
         if pronoun:
             # "它改完有人管不" after "俺住那老楼破的不行了 给不给改": it points back though the earlier question names no
             # plan thing to put in its place; asked beside it (a slot swap garbled it into the earlier question), unless

@@ -280,6 +280,16 @@ def test_everyday_ways_to_ask_for_more_are_detail_requests(service, ask):
     assert not answer.abstained and any("老旧小区" in c.quote for c in answer.citations)
 
 
+def test_how_many_kinds_asks_for_the_kinds_the_passage_names_not_for_figures(service):
+    # The plan lists the kinds of shelter without counting them: "分几种" is read as a request for more of the passage.
+    kinds = service.ask("分几种", history=["要是来台风地震 有地方躲不"])
+    assert kinds.understood_as == "要是来台风地震 有地方躲不——具体有哪些内容？"
+    assert not kinds.abstained and any("就地避难、就近避难、步行避难" in c.quote for c in kinds.citations)
+    # a count of anything else still asks for the figures
+    money = service.ask("投多少钱", history=["要是来台风地震 有地方躲不"])
+    assert money.understood_as == "要是来台风地震 有地方躲不——有哪些具体的数字？"
+
+
 def test_a_request_for_figures_gives_the_clause_figures_or_says_there_are_none(service):
     figures = service.ask("有啥具体数字吗", history=["城里绿化会多搞点吗"])
     assert not figures.abstained and any(ch.isdigit() for ch in quotes(figures))
