@@ -51,6 +51,7 @@ _FIGURES = re.compile(r"数字|数据|指标|多少")
 # question of its own, "有数没 每年修多少", or a year, "35年有数不", it is one of the ways such a question is put)
 _FIGURES_ALONE = re.compile(r"(还)?(有)?(啥|什么|没有)?(具体)?的?数儿?[没不吗呗啊呀]?")
 _AMOUNT = re.compile(r"多少|几")  # asks how much or how many
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9.]*")  # "pm2.5", "gdp" (normalised text is lower case)
 _KINDS = re.compile(r"几[种类样]")  # asks how many kinds: which kinds there are
 _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
 # The other way round: after today's figure, "以后打算到多少" / "目标定的多少" / "以后能咋样" asks for the plan's aim.
@@ -285,6 +286,11 @@ class FollowUpReader:
             return True  # "预警这块展开说说", "具体有啥渠道": the asking for more is no topic of its own
         if self.benchmark(core) or self.base_year(core) is not None:
             return True  # "跟全省比呢", "在省里算啥水平", "跟2010年比呢": the earlier figure against a wider area or a year
+        if self.before_today(core, previous) and not self._names_a_thing(core, previous) \
+                and all(w in normalise(previous) for w in _LATIN_WORD.findall(normalise(core))):
+            # "以前组了几个集团" after "…集团化办学…": how many before today, of a thing the earlier question named (not
+            # "PM2.5比以前降了多少" after a question on good-air days: a measure of its own)
+            return True
         if self._asks_only_procedure(core):
             return True  # "那去哪办", "要带啥材料": how to get done what the earlier question asked about
         if self._asks_ahead(core, previous):

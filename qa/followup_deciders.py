@@ -400,14 +400,15 @@ class FollowUpBenchmark:
 
     def _reviewed(self, state: AskState, previous: str) -> list[Candidate]:
         """The figure sentences of the plans' review best ranked for the earlier question and the turn's own words
-        ("建了多少个"), that name something the earlier question asks about; none when no review clause is ranked."""
+        ("建了多少个"), that name something either asks about; none when no review clause is ranked."""
         retriever = self.retriever
         own = _BEFORE_WORDS.sub(" ", state.asked)
         query = retriever.prepare(f"{previous} {own}", state.filters)
         about = [(clause_id, score) for clause_id, score in retriever.rank(query, k=self.scope)
                  if clause_id in self.review]
-        asked = retriever.analyzer.content_words(previous)
-        # a review is many measures side by side: only a sentence sharing a word with the earlier question is on it
+        # what is asked about: the earlier question's words and the turn's own ("以前组了几个集团": 集团)
+        asked = retriever.analyzer.content_words(f"{previous} {own}")
+        # a review is many measures side by side: only a sentence sharing a word with the conversation is on it
         figures = [c for c in retriever.candidates(query, about[:3]) if states_a_figure(c.text)
                    and retriever.analyzer.coverage(asked, [c.text]) > 0]
         return retriever.scorer.choose(figures, limit=PAGE)

@@ -341,6 +341,12 @@ def test_before_today_after_an_answer_on_what_the_plan_will_do_is_the_plans_revi
     assert built.citations[0].clause_id == "qingdao-2021/1.1.1.6.p1"
     chains = service.ask("以前有几个", history=["农业要搞啥千亿产业啊"])
     assert not chains.abstained and "2条千亿级产业链" in chains.citations[0].quote
+    # a before-today turn naming only what the earlier question named is read against it ("集团" of 集团化办学)
+    groups = service.ask("以前组了几个集团", history=["城里好学校会搞集团化办学带带乡下不"])
+    assert groups.understood_as == "城里好学校会搞集团化办学带带乡下不，与以前相比如何？"
+    assert "组建优质基础教育集团65个" in groups.citations[0].quote
+    # a measure of its own keeps it standalone
+    assert service.ask("PM2.5比以前降了多少", history=["现在市区空气好的天数占多少"]).understood_as == "PM2.5比以前降了多少"
     # after an answer that already quoted the review, nothing earlier than its figure is told
     water = service.ask("那以前是多少", history=["近海水质好的占多少"])
     assert water.abstained and water.answer.startswith("规划给出的是现在的数字，没有写更早的情况。")
