@@ -31,7 +31,7 @@ from qa.followup_deciders import (
     FollowUpYear,
 )
 from qa.indicators import IndicatorTable, answers_kind, asked_kind_of_quantity, review_clause_ids
-from qa.intent import IntentReader, asks_for_number
+from qa.intent import IntentReader, asks_for_number, names_a_figure
 from qa.judgement import JudgementCheck, load_judgement_wording
 from qa.pipeline import AskState, Pipeline
 from qa.records import Answer, Indicator
@@ -161,7 +161,7 @@ class Answerer:
             # indicator: the next turn ("2020年那会儿是多少") asks about the same one.
             found = next((i for i in self.table.all if lookup.name and i.name == lookup.name
                           and (filters.doc is None or i.doc_id == filters.doc)), None) \
-                if asks_for_number(question) else None
+                if asks_for_number(question) or names_a_figure(question) else None
         else:
             cited = [indicator for citation in answer.citations for indicator in self.table.all
                      if indicator.clause_id == citation.clause_id and indicator.doc_id == citation.doc_id
@@ -170,7 +170,9 @@ class Answerer:
             # only in a conversation about figures: "城乡一起发展的制度2025年能弄到啥程度" is answered by a sentence that
             # happens to hold the income ratio, and its "2035年呢" is not about that ratio.
             named = {i.name for i in lookup.matches}
-            about_figures = asks_figure or answer.kind == "indicator" or asks_for_number(question)
+            # ("过七成了没" names the figure it asks about: a conversation about figures too)
+            about_figures = asks_figure or answer.kind == "indicator" or asks_for_number(question) \
+                or names_a_figure(question)
             found = next((i for i in cited if i.name in named), None)
             if found is None and about_figures:
                 # of the kind of quantity asked when any is: "青岛现在有多少人" asks people, and its "以后呢" is not the

@@ -238,6 +238,15 @@ def asks_for_number(text: str) -> bool:
     return bool(_ASKS_NUMBER.search(text))
 
 
+# A figure a question names as what it asks about ("过七成了没", "哪一年过的70%", "破500万了吗"): a share or an amount.
+_NAMES_FIGURE = re.compile(r"\d+(\.\d+)?\s*(%|％|成|万|亿)|(?<![几多])[一二三四五六七八九十两半]成")
+
+
+def names_a_figure(text: str) -> bool:
+    """Whether a question names a share or an amount it asks about ("过七成了没", "哪一年过的70%"), not only a year."""
+    return bool(_NAMES_FIGURE.search(text))
+
+
 def split_parts(question: str, segment: Callable[[str], list[str]]) -> list[str]:
     """Sub-questions of a multi-part question ("A和B分别…", "…？…？"); one part for a simple question.
 

@@ -432,6 +432,17 @@ def test_the_time_a_year_names_and_the_whole_city_add_no_topic_to_a_year_turn(se
         "2020年，高速公路通车里程是多少？"
 
 
+def test_a_question_naming_the_figure_it_asks_about_carries_its_indicator_to_a_year_turn(service):
+    # "过七成了没" asks no 多少 but is about the urbanisation rate the answer quotes (2016: 突破70%); "2020年呢" is its
+    # 2020 figure, not the clauses about 2020
+    answer = service.ask("2020年呢", history=["2016年青岛住城里的过七成了没"])
+    assert answer.understood_as == "2020年，常住人口城镇化率是多少？"
+    assert "76.34%" in answer.citations[0].quote
+    # without a figure in the conversation a year turn keeps the earlier question's topic
+    institutions = service.ask("2035年呢", history=["城乡一起发展的制度2025年能弄到啥程度"])
+    assert institutions.understood_as == "城乡一起发展的制度到2035年能弄到啥程度？"
+
+
 def test_a_refused_year_turn_still_carries_its_indicator_to_the_next_turn(service):
     history = ["高速公路25年修到多少公里", "那35年呢"]
     assert service.ask("那35年呢", history=history[:1]).abstained  # the plan gives no 2035 figure
