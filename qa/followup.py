@@ -368,7 +368,7 @@ class FollowUpReader:
         """BEFORE_LEVEL for a turn asking the figure before today ("以前是多少"), BEFORE_CHANGE for one asking how far it
         has come since ("比以前强多少"), when the earlier question asked about today (not about a year or aim to come:
         after "以后一年能卖多少钱", "以前呢" asks for today's figure); '' otherwise."""
-        match = _BEFORE.search(core)
+        match = BEFORE_TODAY.search(core)
         if match is None or not _CONTRAST.search(core) or not _AMOUNT.search(core) or self.status_year is None:
             return ""
         earlier = _core(base_question(previous))
@@ -518,8 +518,9 @@ class FollowUpReader:
             # "工地扬尘具体咋管" after "空气还得咋治": detail on a thing of its own, within the earlier topic; the
             # earlier answer's passage may not mention it, so the question is asked beside the earlier one.
             return self._beside(previous, core)
-        if _DETAIL.search(question) or asks_figures_alone(core):
-            return self._detail(previous, figures=bool(_FIGURES.search(core)) or asks_figures_alone(core))
+        figures_alone = asks_figures_alone(core)
+        if _DETAIL.search(question) or figures_alone:
+            return self._detail(previous, figures=figures_alone or bool(_FIGURES.search(core)))
         if self._asks_only_procedure(core):
             # "那去哪办": asked beside the earlier question, so the answer is its policy with the plain statement that
             # the plan has no procedure (not a slot swap: "外地人能申请公去哪办吗？"). Its words (材料, 报名) are never in
@@ -919,7 +920,7 @@ def indicator_question(name: str, year: int | None, status: bool) -> str:
 
 # What a turn asking about before today is read as: the figure then, or how far it has come since.
 BEFORE_LEVEL, BEFORE_CHANGE = "以前", "以前相比"
-_BEFORE = re.compile(r"以前|过去|原来|之前|早先")
+BEFORE_TODAY = re.compile(r"以前|过去|原来|之前|早先")  # words for a time before today
 _SINCE = re.compile(r"强|涨|降|提高|提升|增长|增加|减少|翻|变化|好了|多了|少了")  # how far it has come
 
 

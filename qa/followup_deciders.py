@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from qa.decide import PlanSentences, refuse, states_a_figure, states_when
-from qa.followup import BEFORE_CHANGE, BEFORE_LEVEL, Slots
+from qa.followup import BEFORE_CHANGE, BEFORE_LEVEL, BEFORE_TODAY, Slots
 from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
@@ -20,7 +20,6 @@ _MONEY = re.compile(r"[\d十百千万亿]\s*(万|亿)?(元|美元)")
 # review gives today's figures, not the ones before them.
 _NOW = re.compile(r"现在|目前|当前|如今")
 _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
-_BEFORE_WORDS = re.compile(r"以前|过去|原来|之前|早先")  # "以前建了多少个": what is left says what was counted
 # A turn asking what is done about it ("那咋整", "有啥办法"): after an answer from the plan's review of a problem, its
 # measures are elsewhere in the plan, not further on in the review.
 _REMEDY = re.compile(r"咋整|咋办|怎么办|咋弄|怎么弄|怎么解决|咋解决|啥办法|什么办法|怎么治|咋治")
@@ -402,7 +401,7 @@ class FollowUpBenchmark:
         """The figure sentences of the plans' review best ranked for the earlier question and the turn's own words
         ("建了多少个"), that name something either asks about; none when no review clause is ranked."""
         retriever = self.retriever
-        own = _BEFORE_WORDS.sub(" ", state.asked)
+        own = BEFORE_TODAY.sub(" ", state.asked)  # "以前建了多少个": what is left says what was counted
         query = retriever.prepare(f"{previous} {own}", state.filters)
         about = [(clause_id, score) for clause_id, score in retriever.rank(query, k=self.scope)
                  if clause_id in self.review]
