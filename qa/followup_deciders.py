@@ -90,10 +90,25 @@ class FollowUpDetail:
             chosen = pages[followup.depth - 1] if len(pages) >= followup.depth else []
             if not chosen:
                 return Decision("refuse", "规划在这方面没有更多内容了。", reason="follow-up detail")
+            if followup.depth == 1:
+                # the first page keeps every sentence the earlier answer gave, the passage's in reading order:
+                # "具体咋弄" asks for the measures in full, and the specific one ("为每个农村义务教育学区选聘1名乡村特级教师")
+                # may be one already given, further on in the clause than the page reaches, or in another clause
+                chosen = chosen + [c for c in self._given(state, earlier) if all(c.start != s.start for s in chosen)]
+                read_on = sorted((c for c in chosen if c.clause_id == lead and c.start >= first_given),
+                                 key=lambda c: c.start)
+                chosen = read_on + [c for c in chosen if c not in read_on]
             return Decision("text", sentences=chosen, reason="follow-up detail")
         if not chosen:
             return Decision("refuse", missing, reason="follow-up detail")
         return Decision("text", sentences=chosen, reason="follow-up detail")
+
+    def _given(self, state: AskState, earlier: Answer) -> list[Candidate]:
+        """The sentences the earlier answer quoted, in its order."""
+        cited = list(dict.fromkeys(c.clause_id for c in earlier.citations))
+        sentences = {c.start: c for clause_id in cited
+                     for c in self.retriever.candidates(state.query, [(clause_id, 1.0)], min_chars=0)}
+        return [sentences[c.start] for c in earlier.citations if c.start in sentences]
 
 
 class FollowUpContrast:

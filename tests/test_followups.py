@@ -247,6 +247,19 @@ def test_a_request_for_detail_reads_the_passage_in_order_from_the_first_sentence
     assert "支持返乡人员依托自有和闲置住宅发展适合的乡村产业项目" in detail.citations[1].quote
 
 
+def test_a_request_for_detail_keeps_every_sentence_the_earlier_answer_gave(service):
+    # The earlier answer quotes 8.3.1 beyond the page a detail answer reads on from its first sentence (the rural
+    # teachers, 选聘1名乡村特级教师): "具体点" asks for the measures in full, so none of them is dropped for new ones.
+    history = ["农村学校条件不行 咋提高"]
+    earlier = service.ask(history[0])
+    assert any("选聘1名乡村特级教师" in c.quote for c in earlier.citations)
+    detail = service.ask("具体点", history=history)
+    assert {c.start for c in earlier.citations} <= {c.start for c in detail.citations}
+    assert len({c.start for c in detail.citations} - {c.start for c in earlier.citations}) == 3
+    lead = [c.start for c in detail.citations if c.clause_id == earlier.citations[0].clause_id]
+    assert lead == sorted(lead)
+
+
 def test_what_to_do_about_a_problem_the_review_states_is_answered_with_the_plans_measures(service):
     # The earlier answer comes from the plan's review of its problems (chapter 1: 186 m³ of water a head); "那咋整"
     # asks what is done about it, which the review does not say: the measures elsewhere, not more of the review.
