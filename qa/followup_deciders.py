@@ -146,21 +146,25 @@ class FollowUpContrast:
         return Decision("indicator", indicators=[*lookup.matches, *targets], reason="follow-up contrast")
 
     def review(self, state: AskState) -> Decision | None:
-        """For "现在有几条" after an answer that gave no figure ("地铁以后能连成网吗"): the figures of the plan's review
-        of the status year (its clauses about that year) best ranked for the topic and the turn's own words; pass
-        when the turn does not ask how much there is today, or a figure was carried, or no review clause is ranked."""
+        """For "现在有几条" / "现在咋样" after an answer that gave no figure ("地铁以后能连成网吗"): the sentences (the
+        figures, when it asks how much) of the plan's review of the status year (its clauses about that year) best
+        ranked for the topic and the turn's own words; pass when the turn does not ask about today, or a figure was
+        carried, or no review clause is ranked."""
         followup = state.followup
         if self.retriever is None or self.topic_of is None or followup is None or followup.indicator \
-                or not (_NOW.search(state.asked) and _AMOUNT.search(state.asked)):
+                or not _NOW.search(state.asked):
             return None
+        # "现在有几条" asks for a figure; "现在咋样" / "跟现在比呢" for where it stands, which the review may say in words
+        # ("与省外城市的快速铁路联系需通过济南中转")
+        wanted = states_a_figure if _AMOUNT.search(state.asked) else (lambda text: True)
         # The turn's own words say what is counted ("有几条" lines, "规模多大" capital): the topic alone would rank the
         # review's sentence on something else of the same topic.
         own = _NOW.sub("", state.asked)
         query = self.retriever.prepare(f"{self.topic_of(followup.understood_as)} {own}", state.filters)
         ranking = self.retriever.rank(query, k=self.scope)
         about = [(clause_id, score) for clause_id, score in ranking if self.status_year in self.years.get(clause_id, ())]
-        figures = [c for c in self.retriever.candidates(query, about[:3]) if states_a_figure(c.text)]
-        chosen = self.retriever.scorer.choose(figures, limit=PAGE)
+        stated = [c for c in self.retriever.candidates(query, about[:3]) if wanted(c.text)]
+        chosen = self.retriever.scorer.choose(stated, limit=PAGE)
         return Decision("text", sentences=chosen, reason="follow-up contrast") if chosen else None
 
 

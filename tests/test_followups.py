@@ -260,6 +260,16 @@ def test_a_request_for_detail_keeps_every_sentence_the_earlier_answer_gave(servi
     assert lead == sorted(lead)
 
 
+def test_where_things_stand_today_is_answered_from_the_review_in_words_too(service):
+    # The earlier answer gives no figure (the plan's rail measures); "那现在啥情况" asks where things stand, which the
+    # plan's review of 2020 says in words: rail to other provinces goes through Jinan. No measure for the years ahead.
+    history = ["去外省坐高铁以后能方便点不"]
+    now = service.ask("那现在啥情况", history=history)
+    assert now.understood_as.startswith("2020年") and not now.abstained
+    assert all(c.clause_id.startswith("qingdao-2021/1.") for c in now.citations)
+    assert "与省外城市的快速铁路联系需通过济南中转" in now.citations[0].quote
+
+
 def test_what_to_do_about_a_problem_the_review_states_is_answered_with_the_plans_measures(service):
     # The earlier answer comes from the plan's review of its problems (chapter 1: 186 m³ of water a head); "那咋整"
     # asks what is done about it, which the review does not say: the measures elsewhere, not more of the review.
