@@ -99,6 +99,8 @@ class Answerer:
         learned = [Answerability(reader, model, threshold, self.contacts, answer_check, near),
                    *self._judgement(judgement, wording)]
         sentences = PlanSentences(retriever, refusal, check_confidence=model is None)
+        attribute = FollowUpAttribute(retriever, self.answer_alone,
+                                      [p for p in self.followups.slots.places if p not in self.whole_places])
         # A figure named by the table, or a year the plan lacks for it, is a fact: before the learned decision.
         self.decide.deciders = [
             OwnView(),
@@ -107,8 +109,7 @@ class Answerer:
             FollowUpDetail(retriever, self.answer_alone, self.review),
             FollowUpBenchmark(self.answer_alone, retriever, self.years, self.followups.status_year, self.review),
             FollowUpContrast(self.table, retriever, self.years, self.followups.status_year, self.followups.without_year),
-            FollowUpAttribute(retriever, self.answer_alone,
-                              [p for p in self.followups.slots.places if p not in self.whole_places]),
+            attribute,
             ExactSignals(self.place_label),
             FigureTable(self.table, retriever, refusal, sentences=False),
             FollowUpYear(retriever, self.year_clauses, self.followups.without_year, self.answer_alone,
@@ -119,7 +120,7 @@ class Answerer:
             FigureTable(self.table, retriever, refusal, sentences=True,
                         answer_sentences=lambda state: sentences.decide(state).sentences),
             MissingYear(),
-            FollowUpAntecedent(retriever, self.answer_alone, sentences),
+            FollowUpAntecedent(retriever, self.answer_alone, sentences, attribute.states_a_place),
             FollowUpPlace(self.followups.slots, self.whole_places, self.answer_alone,
                           answer_sentences=lambda state: sentences.decide(state).sentences),
             sentences,

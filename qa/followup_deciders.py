@@ -217,12 +217,14 @@ class FollowUpAntecedent:
     name = "follow-up antecedent"
 
     def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters, str], Answer],
-                 sentences: PlanSentences) -> None:
-        """Use the retriever, a way to answer the earlier question on its own, and the plan-sentence decider whose
-        checks (a "why" question's claim; v1's time and figure) the chosen sentences pass like its own."""
+                 sentences: PlanSentences, states_a_place: Callable[[str], bool] | None = None) -> None:
+        """Use the retriever, a way to answer the earlier question on its own, the plan-sentence decider whose
+        checks (a "why" question's claim; v1's time and figure) the chosen sentences pass like its own, and a way to
+        tell whether plan text says where."""
         self.retriever = retriever
         self.answer_of = answer_of
         self.sentences = sentences
+        self.states_a_place = states_a_place
         self.top = retriever.tuning.sentences.answer_clauses
 
     def decide(self, state: AskState) -> Decision | None:
@@ -238,8 +240,30 @@ class FollowUpAntecedent:
         # "它还管啥" after "这规划谁牵头落实"): its own ranking alone misses the clause the pronoun points at.
         lead = earlier.citations[0].clause_id
         ranking = [(lead, 1.0), *[(c, s) for c, s in state.ranking if c != lead][: self.top - 1]]
-        chosen = self.retriever.scorer.choose(self.retriever.candidates(state.query, ranking), limit=3)
+        candidates = self.retriever.candidates(state.query, ranking)
+        chosen = self.retriever.scorer.choose(candidates, limit=3)
+        states = self._attribute(state)
+        if states is not None:
+            # "这个修在哪" after an answer naming the 学径网络: the sentence the earlier answer quoted from the lead
+            # clause that says where (when, how many) answers, however the turn's own words (the earlier question's
+            # subject, "学校") rank it. Only a quoted one: a review clause holds many years and places, each about
+            # something else ("卡奥斯" beside "提前1年实现较2010年翻番目标").
+            quoted = {c.start for c in earlier.citations}
+            stating = [c for c in candidates if c.clause_id == lead and c.start in quoted and states(c.text)]
+            if stating:
+                chosen = [stating[0], *[c for c in chosen if c.start != stating[0].start]][:3]
         return self.sentences.checked(state, chosen) if chosen else None
+
+    def _attribute(self, state: AskState) -> Callable[[str], bool] | None:
+        """How plan text states what the turn asks (a time, a figure, a place), or None when it asks none of them."""
+        intent = state.intent
+        if intent.asks_time:
+            return states_when
+        if intent.asks_number:
+            return states_a_figure
+        if intent.asks_place:
+            return self.states_a_place
+        return None
 
 
 class FollowUpYear:

@@ -270,6 +270,17 @@ def test_where_things_stand_today_is_answered_from_the_review_in_words_too(servi
     assert "与省外城市的快速铁路联系需通过济南中转" in now.citations[0].quote
 
 
+def test_where_a_pronouns_thing_is_built_leads_with_the_earlier_clauses_sentence_saying_where(service):
+    # The earlier answer names the 学径网络 (3.3.5); "这个建在哪儿" is read with the earlier question's words ("汽车"),
+    # which rank another clause's places first; the sentence of the earlier clause saying where leads.
+    history = ["放学路上汽车太多 孩子安全咋保障"]
+    earlier = service.ask(history[0])
+    assert "学径网络" in earlier.citations[0].quote
+    where = service.ask("这个建在哪儿", history=history)
+    assert not where.abstained and where.citations[0].clause_id == earlier.citations[0].clause_id
+    assert "在中小学、幼儿园周边" in where.citations[0].quote
+
+
 def test_what_to_do_about_a_problem_the_review_states_is_answered_with_the_plans_measures(service):
     # The earlier answer comes from the plan's review of its problems (chapter 1: 186 m³ of water a head); "那咋整"
     # asks what is done about it, which the review does not say: the measures elsewhere, not more of the review.
