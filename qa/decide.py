@@ -262,7 +262,10 @@ class FigureTable:
                 missing = self._missing_year(None, lookup.name, lookup.available_years, state.filters.doc)
                 return replace(missing, asked_kind=wanted)
             if lookup.matches:
-                return Decision("indicator", indicators=lookup.matches)
+                # a question naming two figures ("A和B分别多少", "A比B高吗") gets each, the best-matching name's first
+                others = self.table.also_named(question, lookup, state.filters.doc)
+                return Decision("indicator", indicators=[*lookup.matches[:1], *others, *lookup.matches[1:]]
+                                if others else lookup.matches)
             if lookup.available_years:
                 return self._missing_year(lookup.asked_year, lookup.name, lookup.available_years, state.filters.doc)
         elif self.sentences and state.intent.asks_number:

@@ -361,6 +361,24 @@ class IndicatorTable:
             found = self._lookups[key] = self._lookup(question, doc)
         return found
 
+    def also_named(self, question: str, found: IndicatorLookup, doc: str | None = None) -> list[Indicator]:
+        """The figures of other indicators a question names beside the one found, joined by 和 / 与 / 、 / 比
+        ("森林覆盖率和自然湿地保护率分别多少", "湿地比自然岸线保护率高不"): each piece of the question matched on its own,
+        for the question's year, the best figure of each other name ([] when it names one)."""
+        pieces = [p for p in _JOINED.split(question) if p.strip()]
+        if len(pieces) < 2 or not found.name:
+            return []
+        asked = found.asked_year
+        extra: list[Indicator] = []
+        for piece in pieces:
+            if asked is not None and asked_year(piece, self.periods) is None:
+                piece = f"{asked}年{piece}"  # the year the question asks applies to each figure it names
+            look = self.lookup(piece, doc)
+            if look.score >= self.config.min_name_score and look.matches and look.name != found.name \
+                    and all(i.name != look.name for i in extra):
+                extra.append(look.matches[0])
+        return extra
+
     def districts_named(self, question: str) -> list[str]:
         """The districts, towns or areas inside the city a question names ("平度莱西…" -> ["平度", "莱西"]; "胶州湾" is
         not 胶州)."""
@@ -409,6 +427,10 @@ def _rank(ind: Indicator, asked: int | None, kind: str | None) -> tuple:
     """Sort key: asked year, asked kind, exact before vague figures ("突破70%"), latest year, plan order."""
     return (asked is not None and ind.year != asked, kind is not None and ind.kind != kind,
             ind.qualifier in VAGUE, -(ind.year or 0), ind.start)
+
+
+# Words joining two figures a question names ("森林覆盖率和自然湿地保护率", "湿地比自然岸线保护率高不").
+_JOINED = re.compile(r"以及|还有|和|与|跟|及|、|比")
 
 
 def asked_year(question: str, periods: dict[str, int] = FIVE_YEAR_PLANS) -> int | None:

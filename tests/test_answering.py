@@ -208,3 +208,9 @@ def test_a_street_named_after_another_city_is_a_street_of_the_plans_city(answere
     assert not answer.abstained and quoted in "".join(c.quote for c in answer.citations)
     # the city itself is still another place
     assert answerer.ask("上海的房价多少").answer.startswith("本规划是青岛市的规划，没有关于上海的相关内容")
+
+
+def test_a_question_naming_two_figures_is_answered_with_both(answerer, plan):
+    answer = answerer.ask("森林覆盖率和自然湿地保护率分别多少")
+    assert answer.answer.startswith("2020年，自然湿地保护率为70%[1]；2020年，森林覆盖率为14.46%[2]")
+    assert_verified(answer, plan)

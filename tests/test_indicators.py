@@ -334,3 +334,14 @@ def test_a_measure_with_a_target_for_no_year_finds_it_and_only_by_its_own_name(t
     city = next(i for i in table.all if i.name == "城区常住人口")
     assert table.undated_target(city) is None
     assert [i.name for i in table.all if i.kind == "status" and table.undated_target(i) is not None] == ["农产品年出口"]
+
+
+def test_a_question_naming_two_figures_finds_the_other_too(table):
+    # "A和B分别多少" / "A比B高吗": the best-matching name, and each other name the question joins to it, for its year.
+    question = "到2025年集中供水和生活污水无害化处理的行政村比例分别是多少"
+    found = table.lookup(question)
+    others = table.also_named(question, found)
+    assert [(i.name, i.value, i.year) for i in others] == [("集中供水行政村比例", "95", 2025)]
+    assert found.matches[0].name == "生活污水无害化处理的行政村比例" and found.matches[0].year == 2025
+    # one name: nothing beside it
+    assert table.also_named("森林覆盖率现在是多少", table.lookup("森林覆盖率现在是多少")) == []
