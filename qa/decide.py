@@ -268,7 +268,12 @@ class FigureTable:
                                 if others else lookup.matches)
             if lookup.available_years:
                 return self._missing_year(lookup.asked_year, lookup.name, lookup.available_years, state.filters.doc)
-        elif self.sentences and state.intent.asks_number:
+        elif not self.sentences:
+            # "A和B分别是多少": each name matches its own piece though neither explains the whole question
+            apart = self.table.named_apart(question, state.filters.doc, lookup.asked_year)
+            if len(apart) >= 2:
+                return Decision("indicator", indicators=apart)
+        elif state.intent.asks_number:
             return self._from_sentences(state)
         return None
 

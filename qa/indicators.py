@@ -365,19 +365,25 @@ class IndicatorTable:
         """The figures of other indicators a question names beside the one found, joined by 和 / 与 / 、 / 比
         ("森林覆盖率和自然湿地保护率分别多少", "湿地比自然岸线保护率高不"): each piece of the question matched on its own,
         for the question's year, the best figure of each other name ([] when it names one)."""
-        pieces = [p for p in _JOINED.split(question) if p.strip()]
-        if len(pieces) < 2 or not found.name:
+        if not found.name:
             return []
-        asked = found.asked_year
-        extra: list[Indicator] = []
+        return [i for i in self.named_apart(question, doc, found.asked_year) if i.name != found.name]
+
+    def named_apart(self, question: str, doc: str | None = None, asked: int | None = None) -> list[Indicator]:
+        """The best figure of each indicator a piece of the question names on its own, the pieces joined by 和 / 与 /
+        、 / 比, in the question's order, for the year asked ([] when it has one piece)."""
+        pieces = [p for p in _JOINED.split(question) if p.strip()]
+        if len(pieces) < 2:
+            return []
+        named: list[Indicator] = []
         for piece in pieces:
             if asked is not None and asked_year(piece, self.periods) is None:
                 piece = f"{asked}年{piece}"  # the year the question asks applies to each figure it names
             look = self.lookup(piece, doc)
-            if look.score >= self.config.min_name_score and look.matches and look.name != found.name \
-                    and all(i.name != look.name for i in extra):
-                extra.append(look.matches[0])
-        return extra
+            if look.score >= self.config.min_name_score and look.matches \
+                    and all(i.name != look.name for i in named):
+                named.append(look.matches[0])
+        return named
 
     def districts_named(self, question: str) -> list[str]:
         """The districts, towns or areas inside the city a question names ("平度莱西…" -> ["平度", "莱西"]; "胶州湾" is

@@ -214,3 +214,10 @@ def test_a_question_naming_two_figures_is_answered_with_both(answerer, plan):
     answer = answerer.ask("森林覆盖率和自然湿地保护率分别多少")
     assert answer.answer.startswith("2020年，自然湿地保护率为70%[1]；2020年，森林覆盖率为14.46%[2]")
     assert_verified(answer, plan)
+
+
+def test_two_figures_each_matching_only_its_own_piece_are_both_given(answerer, plan):
+    # Neither name explains the whole question; each piece names one figure of the table.
+    answer = answerer.ask("村里的疾病救治服务圈与健康服务圈都是多少分钟")
+    assert answer.answer.startswith("农村地区重点疾病救治服务圈目标为30分钟[1]；农村地区健康服务圈目标为15分钟[2]")
+    assert_verified(answer, plan)
