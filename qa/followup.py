@@ -53,7 +53,7 @@ _FIGURES_ALONE = re.compile(r"(还)?(有)?(啥|什么|没有)?(具体)?的?数�
 _AMOUNT = re.compile(r"多少|几")  # asks how much or how many
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9.]*")  # "pm2.5", "gdp" (normalised text is lower case)
 _KINDS = re.compile(r"几[种类样]")  # asks how many kinds: which kinds there are
-_CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|以前|过去)|^(现在|目前|当前|如今|以前|过去|原来)")
+_CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|眼下|以前|过去)|^(现在|目前|当前|如今|眼下|以前|过去|原来)")
 # The other way round: after today's figure, "以后打算到多少" / "目标定的多少" / "以后能咋样" asks for the plan's aim.
 _LATER = ("以后", "将来", "往后", "今后", "未来", "到时候")
 _AHEAD = re.compile(rf"^({'|'.join(_LATER)})|目标")

@@ -18,7 +18,7 @@ _ASKS_MONEY = re.compile(r"钱")
 _MONEY = re.compile(r"[\d十百千万亿]\s*(万|亿)?(元|美元)")
 # A turn asking how much or how many there is today ("现在有几条", "现在规模多大", "目前通了多少"); not "以前": the plan's
 # review gives today's figures, not the ones before them.
-_NOW = re.compile(r"现在|目前|当前|如今")
+_NOW = re.compile(r"现在|目前|当前|如今|眼下")
 _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
 # A turn asking what is done about it ("那咋整", "有啥办法"): after an answer from the plan's review of a problem, its
 # measures are elsewhere in the plan, not further on in the review.

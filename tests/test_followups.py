@@ -281,6 +281,16 @@ def test_where_a_pronouns_thing_is_built_leads_with_the_earlier_clauses_sentence
     assert "在中小学、幼儿园周边" in where.citations[0].quote
 
 
+@pytest.mark.parametrize(("history", "turn", "understood", "figure"), [
+    ("全市高速公路到2035年规划多长", "那眼下通了多少公里", "2020年，高速公路通车里程是多少？", "865公里"),
+    ("城镇化率25年要到多少", "眼下到了多少", "2020年，常住人口城镇化率是多少？", "76.34%"),
+])
+def test_right_now_in_residents_words_asks_todays_figure(service, history, turn, understood, figure):
+    # "眼下" is "现在": the turn asks today's figure of the indicator the earlier answer quoted.
+    now = service.ask(turn, history=[history])
+    assert now.understood_as == understood and figure in now.citations[0].quote
+
+
 def test_what_to_do_about_a_problem_the_review_states_is_answered_with_the_plans_measures(service):
     # The earlier answer comes from the plan's review of its problems (chapter 1: 186 m³ of water a head); "那咋整"
     # asks what is done about it, which the review does not say: the measures elsewhere, not more of the review.
