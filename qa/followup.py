@@ -126,6 +126,8 @@ _PERSONAL = {"它", "它们", "其"}
 _IT = re.compile(r"(?<!其)它[们俩]?")  # "它俩": the two things the earlier question named, as one pronoun
 _PLURAL = {"它们", "它俩", "这些", "那些"}
 _DOCUMENT_WORDS = {"规划", "文件", "方案", "纲要", "文本"}  # "这个规划": the document the resident is reading
+# The plan named as the thing asked about, not as where something is said ("这个规划里…", "这规划上…")
+_THE_PLAN = re.compile(r"(?:这个|这份|这|该|本)(?:规划|文件|方案|纲要)(?![里中上内])")
 _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
 # Asking outright for more ("具体说说", "展开讲讲", "详细点"): the turn goes on from the earlier answer even when it
 # names a part of its own the answer did not ("预警这块展开说说").
@@ -304,6 +306,8 @@ class FollowUpReader:
             # a bare place, area or group with question words: "莱西有没有", "老人呢" (but not "25年青岛住城里的人能占几成":
             # 住, 人 and 占 ask a question of its own)
             return True
+        if self._about_the_plan(core):
+            return False  # "这个规划是管几年的啊": the plan itself is what it asks about, whatever was asked before
         if not own and _AMOUNT.search(core):
             return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
@@ -636,7 +640,8 @@ class FollowUpReader:
                 and word not in previous and word not in _QUESTION_WORDS and not _ASKING.search(word)]
 
     def _pronoun(self, core: str) -> str:
-        """The pronoun or demonstrative a question points back with ("它", "这个", "那些地方"), or ''."""
+        """The pronoun or demonstrative a question points back with ("它", "这个", "那些地方"), or '' (not "这个" of
+        "这个规划": the plan the resident is reading)."""
         found = _IT.search(core) or _THERE.match(core)
         if found:
             return found.group(0)
@@ -644,9 +649,17 @@ class FollowUpReader:
         for word, following in zip_longest(words, words[1:], fillvalue=""):
             if word in _POINTING and following in _ANY_THING and word + following in core:
                 return word + following
+            if word in _DEMONSTRATIVE and following in _DOCUMENT_WORDS:
+                continue
             if word in _PERSONAL or word in _DEMONSTRATIVE:
                 return word
         return ""
+
+    def _about_the_plan(self, core: str) -> bool:
+        """Whether the plan itself is what a question asks about ("这个规划是管几年的啊", "这规划谁牵头落实"): it names
+        the plan with a demonstrative, not as where something is said ("这个规划里提了吗"), and nothing else points back."""
+        found = _THE_PLAN.search(core)
+        return found is not None and not self._pronoun(core[: found.start()] + "，" + core[found.end():])
 
     def headed(self, question: str) -> tuple[str, str] | None:
         """The demonstrative and the head noun a question picks a thing out with ("这个试点", "这街"), or None: not after

@@ -291,6 +291,18 @@ def test_right_now_in_residents_words_asks_todays_figure(service, history, turn,
     assert now.understood_as == understood and figure in now.citations[0].quote
 
 
+@pytest.mark.parametrize(("history", "turn"), [
+    ("青岛有多少家高新技术企业", "这个规划管几年的"),
+    ("地铁一共多少公里", "这规划管几年啊"),
+])
+def test_a_question_about_the_plan_itself_stands_alone(service, history, turn):
+    # "这个规划" is the plan the resident is reading, not a pointer to what the earlier answer named.
+    later = service.ask(turn, history=[history])
+    alone = service.ask(turn)
+    assert later.understood_as == turn
+    assert later.answer == alone.answer and later.abstained == alone.abstained
+
+
 def test_what_to_do_about_a_problem_the_review_states_is_answered_with_the_plans_measures(service):
     # The earlier answer comes from the plan's review of its problems (chapter 1: 186 m³ of water a head); "那咋整"
     # asks what is done about it, which the review does not say: the measures elsewhere, not more of the review.
