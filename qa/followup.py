@@ -127,7 +127,7 @@ _IT = re.compile(r"(?<!其)它[们俩]?")  # "它俩": the two things the earlie
 _PLURAL = {"它们", "它俩", "这些", "那些"}
 _DOCUMENT_WORDS = {"规划", "文件", "方案", "纲要", "文本"}  # "这个规划": the document the resident is reading
 # The plan named as the thing asked about, not as where something is said ("这个规划里…", "这规划上…")
-_THE_PLAN = re.compile(r"(?:这个|这份|这|该|本)(?:规划|文件|方案|纲要)(?![里中上内])")
+_THE_PLAN = re.compile(rf"(?:这个|这份|这|该|本)(?:{'|'.join(sorted(_DOCUMENT_WORDS))})(?![里中上内])")
 _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
 # Asking outright for more ("具体说说", "展开讲讲", "详细点"): the turn goes on from the earlier answer even when it
 # names a part of its own the answer did not ("预警这块展开说说").
