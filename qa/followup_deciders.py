@@ -29,7 +29,6 @@ _FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=年)")
 _SINCE_THEN = re.compile(r"累计|较20\d{2}|比20\d{2}|20\d{2}年的|翻番")
 # A place put by what it lies along or around, in plan text ("轨道交通沿线", "中小学、幼儿园周边", "胶州湾沿岸").
 _LOCATED = re.compile(r"沿线|周边|附近|一带|沿岸|两岸|境内")
-PAGE = 3  # sentences a detail answer gives
 
 
 class FollowUpDetail:
@@ -55,13 +54,14 @@ class FollowUpDetail:
         if not earlier.quotes_the_plan():
             return None  # nothing to continue: the earlier question itself decides
         given = {c.start for c in earlier.citations}
+        size = self.retriever.tuning.followups.page
         if followup.depth == 1 and not followup.wants_figures and _REMEDY.search(state.asked) \
                 and earlier.citations[0].clause_id in self.review:
             # "那咋整" after "青岛挺缺水的 真的假的" answered from the review of problems: the best clauses outside it.
             ranking = [(clause_id, score) for clause_id, score in state.ranking if clause_id not in self.review]
-            chosen = self.retriever.scorer.choose(self.retriever.candidates(state.query, ranking[:3]), limit=PAGE)
+            chosen = self.retriever.scorer.choose(self.retriever.candidates(state.query, ranking[:3]), limit=size)
             return Decision("text", sentences=chosen, reason="follow-up detail") if chosen else None
-        page = slice(PAGE * (followup.depth - 1), PAGE * followup.depth)  # "还有呢" after "具体呢": the next ones
+        page = slice(size * (followup.depth - 1), size * followup.depth)  # "还有呢" after "具体呢": the next ones
         if followup.wants_figures:
             # the figures of the clauses the earlier answer quoted, the lead clause's first: an answer may lead with a
             # clause of measures and quote the figures set for them from the next ("实施农村公路路网改造提升工程" /
@@ -86,7 +86,7 @@ class FollowUpDetail:
             for candidate in ordered:  # each sentence once, where it first comes
                 if all((c.doc_id, c.start) != (candidate.doc_id, candidate.start) for c in shown):
                     shown.append(candidate)
-            pages = _pages(shown, given, PAGE)
+            pages = _pages(shown, given, size)
             chosen = pages[followup.depth - 1] if len(pages) >= followup.depth else []
             if not chosen:
                 return Decision("refuse", "规划在这方面没有更多内容了。", reason="follow-up detail")
@@ -164,7 +164,7 @@ class FollowUpContrast:
         ranking = self.retriever.rank(query, k=self.scope)
         about = [(clause_id, score) for clause_id, score in ranking if self.status_year in self.years.get(clause_id, ())]
         stated = [c for c in self.retriever.candidates(query, about[:3]) if wanted(c.text)]
-        chosen = self.retriever.scorer.choose(stated, limit=PAGE)
+        chosen = self.retriever.scorer.choose(stated, limit=self.retriever.tuning.followups.page)
         return Decision("text", sentences=chosen, reason="follow-up contrast") if chosen else None
 
 
@@ -428,7 +428,7 @@ class FollowUpBenchmark:
                 told = self._reviewed(state, followup.previous)
             if not told:
                 return refuse("规划给出的是现在的数字，没有写更早的情况。")
-            return Decision("text", sentences=told[:PAGE], reason="follow-up benchmark")
+            return Decision("text", sentences=told[:self.retriever.tuning.followups.page], reason="follow-up benchmark")
         naming = [s for s in dict.fromkeys(holding) if followup.slot in s.text]
         if not naming and followup.year is not None:
             # a base year may be told beside the figure, in another sentence of its clause, or elsewhere in the plan
@@ -453,4 +453,4 @@ class FollowUpBenchmark:
         # a review is many measures side by side: only a sentence sharing a word with the conversation is on it
         figures = [c for c in retriever.candidates(query, about[:3]) if states_a_figure(c.text)
                    and retriever.analyzer.coverage(asked, [c.text]) > 0]
-        return retriever.scorer.choose(figures, limit=PAGE)
+        return retriever.scorer.choose(figures, limit=retriever.tuning.followups.page)

@@ -128,6 +128,9 @@ class FollowUpConfig:
     # A turn of at most this many Chinese characters naming a year to come, whose things are all in the sentence the
     # earlier answer led with, asks the earlier question for that year ("25年能搞到多少面积"; 0: never read so)
     year_turn: int = 0
+    # Sentences a follow-up answer gives that the earlier answer did not: a page of a detail request ("具体咋弄"), of
+    # the review of today ("现在咋样"), of what an earlier year or a wider area says ("以前呢", "跟全省比呢")
+    page: int = 3
     chosen_on: str = ""
 
 

@@ -124,9 +124,9 @@ def test_more_detail_after_detail_goes_on_from_it(service):
     more = service.ask("还有呢", history=history)
     assert more.understood_as == "农村孩子上学条件以后能好点吗——还有哪些内容？"
     given = {c.start for c in service.ask(history[0]).citations}
-    # Each page brings three sentences not given before (the earlier answer's own ride along, for context) and
+    # Each page brings five sentences not given before (the earlier answer's own ride along, for context) and
     # repeats nothing of the page before it.
-    assert not more.abstained and len({c.start for c in more.citations} - given) == 3
+    assert not more.abstained and len({c.start for c in more.citations} - given) == 5
     assert not {c.start for c in first.citations} & {c.start for c in more.citations}
 
 
@@ -227,12 +227,15 @@ def test_a_request_for_detail_quotes_the_passage_around_the_earlier_answer(servi
     detail = service.ask("具体呢", history=["村医挣得太少了 有人管没"])
     assert detail.understood_as.startswith("村医挣得太少了 有人管没——")
     assert not detail.abstained and len(detail.citations) >= 2
-    # The passage the earlier answer came from, in reading order from the first sentence it gave, with three
+    # The passage the earlier answer came from, in reading order from the first sentence it gave, with five
     # sentences it did not give.
     lead = earlier.citations[0].clause_id
     starts = [c.start for c in detail.citations if c.clause_id == lead]
-    assert starts[0] == min(c.start for c in earlier.citations if c.clause_id == lead) and starts == sorted(starts)
-    assert len({c.start for c in detail.citations} - {c.start for c in earlier.citations}) == 3
+    first = min(c.start for c in earlier.citations if c.clause_id == lead)
+    # (the page reaches the end of the clause: the sentence before the first one given comes after the passage)
+    read_on = [s for s in starts if s >= first]
+    assert starts[0] == first and starts[: len(read_on)] == sorted(read_on) and len(read_on) < len(starts)
+    assert len({c.start for c in detail.citations} - {c.start for c in earlier.citations}) == 5
 
 
 def test_a_request_for_detail_reads_the_passage_in_order_from_the_first_sentence_the_answer_gave(service):
@@ -255,7 +258,7 @@ def test_a_request_for_detail_keeps_every_sentence_the_earlier_answer_gave(servi
     assert any("选聘1名乡村特级教师" in c.quote for c in earlier.citations)
     detail = service.ask("具体点", history=history)
     assert {c.start for c in earlier.citations} <= {c.start for c in detail.citations}
-    assert len({c.start for c in detail.citations} - {c.start for c in earlier.citations}) == 3
+    assert len({c.start for c in detail.citations} - {c.start for c in earlier.citations}) == 5
     lead = [c.start for c in detail.citations if c.clause_id == earlier.citations[0].clause_id]
     assert lead == sorted(lead)
 
@@ -586,7 +589,8 @@ def test_figures_asked_after_a_detail_request_start_on_the_first_page_of_figures
     after_detail = service.ask("有啥数字吗", history=history)
     # "具体呢" gave a page of sentences; the figures are a list of their own and start from their first page.
     assert [c.quote for c in after_detail.citations] == [c.quote for c in alone.citations]
-    assert len(alone.citations) == 3 and all(any(ch.isdigit() for ch in c.quote) for c in alone.citations)
+    # (the clause's four figure sentences: one page)
+    assert len(alone.citations) == 4 and all(any(ch.isdigit() for ch in c.quote) for c in alone.citations)
 
 
 def test_a_request_for_money_is_not_answered_with_the_clauses_other_figures(service):
