@@ -1132,3 +1132,14 @@ def test_a_spoken_spelling_in_a_turn_is_read_as_the_word_it_stands_for(service):
     assert alone.understood_as == "青岛常住人口到底过一千万了木有"
     assert "首次突破1千万人" in alone.citations[0].quote
 
+
+
+def test_which_ones_later_on_asks_the_earlier_topic_ahead_not_a_figure(service):
+    # "往后修哪几条" after today's count of metro lines asks which lines are to come, not the first target year's figure
+    # of whatever the count's answer quoted: the earlier topic asked ahead in the turn's own words.
+    later = service.ask("往后修哪几条", history=["现在有几条地铁"])
+    assert later.understood_as == "地铁往后修哪几条？"
+    assert not later.abstained and "建成地铁1号线、2号线一期（西延段）、4号线、6号线一期" in later.citations[0].quote
+    # asking how far the aim goes is still a figure of the target year ("以后打算修到多少": 2025's length)
+    aim = service.ask("以后打算修到多少", history=["高速公路现在多长"])
+    assert aim.understood_as == "到2025年，高速公路总里程目标是多少？" and "900公里" in aim.answer
