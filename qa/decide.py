@@ -215,6 +215,10 @@ class PatternSignals:
         return None
 
 
+# Asking what a goal is like, in words ("要达到啥目标", "能到什么程度", "要弄成啥样"), not how much
+_GOAL_IN_WORDS = re.compile(r"(啥|什么|怎样的?|咋样的?)(目标|程度|样子?|水平|要求)|(怎么|咋)样")
+
+
 class FigureTable:
     """Answers a figure question whose wording names an indicator of the table, or says which years the plan gives;
     with sentences=True, a figure question no name matches takes the figures of the sentences a text answer would
@@ -267,6 +271,10 @@ class FigureTable:
                 return Decision("indicator", indicators=[*lookup.matches[:1], *others, *lookup.matches[1:]]
                                 if others else lookup.matches)
             if lookup.available_years:
+                if _GOAL_IN_WORDS.search(question) and not state.intent.asks_number:
+                    # "2035年碳排放要达到啥目标": a goal in words, which the plan may set for a year it gives no figure
+                    # for ("率先实现碳排放达峰后稳中有降"); the sentences decide
+                    return None
                 return self._missing_year(lookup.asked_year, lookup.name, lookup.available_years, state.filters.doc)
         elif not self.sentences:
             # "A和B分别是多少": each name matches its own piece though neither explains the whole question

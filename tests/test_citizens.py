@@ -714,3 +714,12 @@ def test_a_year_counted_from_today_that_the_plan_never_names_is_refused(service)
     assert near_year("村里人跟城里人挣的钱差距能缩小不 还有今年护士节放假不", this_year) is None
     assert near_year("浒苔今年还来吗 来了生意又完了", this_year) == ("今年", this_year)
     assert "40万大学生" in service.ask("今年刚毕业 这几年青岛打算留多少大学生").citations[0].quote
+
+
+def test_a_goal_asked_in_words_for_a_year_without_its_figure_is_answered_from_the_text(service):
+    # The plan gives no 2035 figure for CO2 per unit of GDP, but it does say what 2035 brings in words: asked what the
+    # goal is like ("要达到什么程度"), the sentences answer; asked how much, the plan still has no figure to give.
+    words = service.ask("2035年二氧化碳排放要达到什么程度")
+    assert not words.abstained and any("率先实现碳排放达峰后稳中有降" in c.quote for c in words.citations)
+    figure = service.ask("2035年二氧化碳排放要下降多少")
+    assert figure.abstained and figure.kind == "refusal"
