@@ -101,6 +101,10 @@ class Contextualise:
                 # "预警这块展开说说": asking outright for more on a part of its own goes on beside the earlier question
                 if followup.kind in ("detail", "focus") and self.reader.asks_more(question):
                     return self.reader.focus(question, followup.previous)
+                if followup.kind == "contrast" and not self.cited_text_of(question, filters, ""):
+                    # "现在空气好的天数占多少" after a question on smog: today's state of a thing of its own, which the
+                    # plan's review of today may tell though the question alone is refused (it names no place)
+                    return FollowUp("contrast", question, followup.previous)
                 return FollowUp("standalone", question)
         # "它" names what the earlier answer was about, in the plan's words, when the answer shows it (a pronoun turn
         # whose earlier question had no plan words to stand for it was read as a slot).

@@ -1143,3 +1143,12 @@ def test_which_ones_later_on_asks_the_earlier_topic_ahead_not_a_figure(service):
     # asking how far the aim goes is still a figure of the target year ("以后打算修到多少": 2025's length)
     aim = service.ask("以后打算修到多少", history=["高速公路现在多长"])
     assert aim.understood_as == "到2025年，高速公路总里程目标是多少？" and "900公里" in aim.answer
+
+
+def test_today_of_a_thing_of_its_own_is_told_from_the_review_in_a_conversation(service):
+    # "现在树林能占多少" after a question on bare hills names a thing of its own (树林), so it is no more of the earlier
+    # answer; refused as typed (it names no place), it is today's state of that thing, which the plan's review of 2020
+    # tells: the forest cover.
+    later = service.ask("现在树林能占多少", history=["北山光秃秃的 以后能绿起来不"])
+    assert later.understood_as == "现在树林能占多少"
+    assert not later.abstained and "森林覆盖率达到14.46%" in later.citations[0].quote
