@@ -120,7 +120,7 @@ class Answerer:
             FigureTable(self.table, retriever, refusal, sentences=True,
                         answer_sentences=lambda state: sentences.decide(state).sentences),
             MissingYear(),
-            FollowUpAntecedent(retriever, self.answer_alone, sentences, attribute.states_a_place),
+            FollowUpAntecedent(retriever, self.answer_alone, sentences, attribute),
             FollowUpPlace(self.followups.slots, self.whole_places, self.answer_alone,
                           answer_sentences=lambda state: sentences.decide(state).sentences),
             sentences,

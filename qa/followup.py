@@ -129,9 +129,9 @@ _DOCUMENT_WORDS = {"规划", "文件", "方案", "纲要", "文本"}  # "这个�
 # The plan named as the thing asked about, not as where something is said ("这个规划里…", "这规划上…")
 _THE_PLAN = re.compile(rf"(?:这个|这份|这|该|本)(?:{'|'.join(sorted(_DOCUMENT_WORDS))})(?![里中上内])")
 _DEMONSTRATIVE = {"这个", "这些", "这项", "这件事", "这事", "那个", "那些", "该项", "这"}
+_WHICH_OR_HOW = re.compile(r"哪|咋样|啥样|怎么样|什么样|怎样|如何")  # asks which ones, or what it will be like
 # Asking outright for more ("具体说说", "展开讲讲", "详细点"): the turn goes on from the earlier answer even when it
 # names a part of its own the answer did not ("预警这块展开说说").
-_WHICH_OR_HOW = re.compile(r"哪|咋样|啥样|怎么样|什么样|怎样|如何")  # asks which ones, or what it will be like
 _ASKS_MORE = re.compile(r"具体|展开|详细|细说|细讲|多说|再说说|说说看|讲讲|介绍一?下")
 _POINTING = _DEMONSTRATIVE | {"那"}
 # A demonstrative that picks a thing out by its head noun ("这个试点", "这些平台", "这种房子", "这街").
@@ -551,8 +551,9 @@ class FollowUpReader:
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
         if self._asks_ahead(core, previous):
-            subject = self._subject(base_question(previous))
-            if subject and _WHICH_OR_HOW.search(core) and not asks_for_number(core):
+            subject = self._subject(base_question(previous)) \
+                if _WHICH_OR_HOW.search(core) and not asks_for_number(core) else ""
+            if subject:
                 # "以后还修哪几条" after "地铁现在开了几条": which lines or what it will be like, not a figure of the
                 # first target year: the earlier topic asked ahead in the turn's own words ("地铁以后还修哪几条")
                 return FollowUp("ahead", _question(f"{subject}{core}"), previous)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from qa.decide import PlanSentences, refuse, states_a_figure, states_when
 from qa.followup import BEFORE_CHANGE, BEFORE_LEVEL, BEFORE_TODAY, Slots
 from qa.indicators import NAME_PAIRS, IndicatorTable, name_likeness
+from qa.intent import Intent
 from qa.pipeline import AskState, Decision
 from qa.records import Answer
 from qa.retrieval import Candidate, Filters, Retriever
@@ -187,23 +188,29 @@ class FollowUpAttribute:
         or around ("轨道交通沿线", "中小学、幼儿园周边")."""
         return bool(_LOCATED.search(text)) or any(p in text for p in self.places)
 
+    def stating(self, intent: Intent) -> tuple[Callable[[str], bool], str] | None:
+        """How plan text states what a question asks and the word for it: a time, else a figure, else a place; None
+        when it asks none of them."""
+        if intent.asks_time:
+            return states_when, "时间"
+        if intent.asks_number:
+            return states_a_figure, "具体数字"
+        if intent.asks_place:
+            return self.states_a_place, "具体位置"
+        return None
+
     def decide(self, state: AskState) -> Decision | None:
         """A refusal when the clause the earlier answer led with states no time (no figure, no place) for a when
         (how-many, where) question about it; otherwise let the other deciders answer."""
-        followup, intent = state.followup, state.intent
-        if followup is None or followup.kind != "pronoun" or not (intent.asks_time or intent.asks_number
-                                                                   or intent.asks_place):
+        followup = state.followup
+        asked = self.stating(state.intent)
+        if followup is None or followup.kind != "pronoun" or asked is None:
             return None
         earlier = self.answer_of(followup.previous, state.filters, followup.previous_typed)
         if not earlier.quotes_the_plan():
             return None
         clause = self.retriever.candidates(state.query, [(earlier.citations[0].clause_id, 1.0)], min_chars=0)
-        if intent.asks_time:
-            states, said = states_when, "时间"
-        elif intent.asks_number:
-            states, said = states_a_figure, "具体数字"
-        else:
-            states, said = self.states_a_place, "具体位置"
+        states, said = asked
         if any(states(c.text) for c in clause):
             return None
         return Decision("refuse", f"规划提到了这件事，但没有写明它的{said}。", reason="follow-up attribute")
@@ -217,14 +224,14 @@ class FollowUpAntecedent:
     name = "follow-up antecedent"
 
     def __init__(self, retriever: Retriever, answer_of: Callable[[str, Filters, str], Answer],
-                 sentences: PlanSentences, states_a_place: Callable[[str], bool] | None = None) -> None:
+                 sentences: PlanSentences, attribute: FollowUpAttribute | None = None) -> None:
         """Use the retriever, a way to answer the earlier question on its own, the plan-sentence decider whose
-        checks (a "why" question's claim; v1's time and figure) the chosen sentences pass like its own, and a way to
-        tell whether plan text says where."""
+        checks (a "why" question's claim; v1's time and figure) the chosen sentences pass like its own, and the
+        attribute decider, which tells how plan text states a time, a figure or a place."""
         self.retriever = retriever
         self.answer_of = answer_of
         self.sentences = sentences
-        self.states_a_place = states_a_place
+        self.attribute = attribute
         self.top = retriever.tuning.sentences.answer_clauses
 
     def decide(self, state: AskState) -> Decision | None:
@@ -242,8 +249,9 @@ class FollowUpAntecedent:
         ranking = [(lead, 1.0), *[(c, s) for c, s in state.ranking if c != lead][: self.top - 1]]
         candidates = self.retriever.candidates(state.query, ranking)
         chosen = self.retriever.scorer.choose(candidates, limit=3)
-        states = self._attribute(state)
-        if states is not None:
+        asked = self.attribute.stating(state.intent) if self.attribute is not None else None
+        if asked is not None:
+            states, _ = asked
             # "这个修在哪" after an answer naming the 学径网络: the sentence the earlier answer quoted from the lead
             # clause that says where (when, how many) answers, however the turn's own words (the earlier question's
             # subject, "学校") rank it. Only a quoted one: a review clause holds many years and places, each about
@@ -253,17 +261,6 @@ class FollowUpAntecedent:
             if stating:
                 chosen = [stating[0], *[c for c in chosen if c.start != stating[0].start]][:3]
         return self.sentences.checked(state, chosen) if chosen else None
-
-    def _attribute(self, state: AskState) -> Callable[[str], bool] | None:
-        """How plan text states what the turn asks (a time, a figure, a place), or None when it asks none of them."""
-        intent = state.intent
-        if intent.asks_time:
-            return states_when
-        if intent.asks_number:
-            return states_a_figure
-        if intent.asks_place:
-            return self.states_a_place
-        return None
 
 
 class FollowUpYear:
