@@ -24,6 +24,8 @@ _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
 # A turn asking what is done about it ("那咋整", "有啥办法"): after an answer from the plan's review of a problem, its
 # measures are elsewhere in the plan, not further on in the review.
 _REMEDY = re.compile(r"咋整|咋办|怎么办|咋弄|怎么弄|怎么解决|咋解决|啥办法|什么办法|怎么治|咋治")
+# An earlier question about where things stand or stood ("现在空气咋样", "这几年降了多少"): the review answers it.
+_TODAY_OR_PAST = re.compile(r"现在|目前|当前|如今|眼下|已经|这些年|这几年|近几年|前几年|前些年|以前|过去|原来|那会儿|当时")
 _HAN_ONLY = re.compile(r"[\u4e00-\u9fff]{2,12}")
 _FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=年)")
 # A change over the years the plan reports ("累计下降38%", "较2015年", "分别是2010年的2.3倍", "实现翻番")
@@ -77,9 +79,9 @@ class FollowUpDetail:
             # "具体呢" asks for the passage the earlier answer came from, read in order: the lead clause from the first
             # of its sentences the answer gave (those given shown again in their place, for context, as the answer
             # picked them out of order), then the clause's sentences before it and other clauses, best first.
-            lead = earlier.citations[0].clause_id
+            lead = self._passage_clause(state, earlier)
             clause = sorted(self.retriever.candidates(state.query, [(lead, 1.0)]), key=lambda c: c.start)
-            first_given = min(c.start for c in earlier.citations if c.clause_id == lead)
+            first_given = min((c.start for c in earlier.citations if c.clause_id == lead), default=0)
             passage = [c for c in clause if c.start >= first_given]
             rest = [c for c in state.candidates if c.start not in given]
             ordered = passage + [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
@@ -103,6 +105,18 @@ class FollowUpDetail:
         if not chosen:
             return Decision("refuse", missing, reason="follow-up detail")
         return Decision("text", sentences=chosen, reason="follow-up detail")
+
+    def _passage_clause(self, state: AskState, earlier: Answer) -> str:
+        """The clause whose passage a detail page reads on through: the one the earlier answer led with, unless that is
+        the plan's review of the past and its problems and the earlier question asked what is to be done, not where
+        things stand ("青岛全域绿化有啥大动作" led by the review's forest cover): then the first cited clause outside
+        the review, else the best ranked one."""
+        lead = earlier.citations[0].clause_id
+        if lead not in self.review or _TODAY_OR_PAST.search(state.followup.previous):
+            return lead
+        cited = [c.clause_id for c in earlier.citations if c.clause_id not in self.review]
+        ranked = [clause_id for clause_id, _ in state.ranking if clause_id not in self.review]
+        return next(iter(cited + ranked), lead)
 
     def _given(self, state: AskState, earlier: Answer) -> list[Candidate]:
         """The sentences the earlier answer quoted, in its order."""

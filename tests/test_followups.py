@@ -306,6 +306,20 @@ def test_a_question_about_the_plan_itself_stands_alone(service, history, turn):
     assert later.answer == alone.answer and later.abstained == alone.abstained
 
 
+def test_more_on_what_is_to_be_done_reads_on_through_the_measures_not_the_review(service):
+    # "往后还栽树不" is answered from the plan's review of 2016-2020 (森林覆盖率达到14.46%); asked for more, it is the
+    # greening measures the resident wants (7.1.3: 荒山造林, 23万亩森林质量精准提升), not more of the review.
+    history = ["青岛往后还栽树不"]
+    assert service.ask(history[0]).citations[0].clause_id == "qingdao-2021/1.1.1.5.p1"
+    more = service.ask("展开讲讲", history=history)
+    assert more.citations[0].clause_id == "qingdao-2021/7.1.3.p1"
+    assert any("完成市域荒山和疏林地造林" in c.quote for c in more.citations)
+    # Asked about today, the review is the answer, and more of it is what is asked for.
+    today = ["现在青岛树多不多"]
+    assert service.ask(today[0]).citations[0].clause_id == "qingdao-2021/1.1.1.5.p1"
+    assert {c.clause_id for c in service.ask("具体呢", history=today).citations} == {"qingdao-2021/1.1.1.5.p1"}
+
+
 def test_what_to_do_about_a_problem_the_review_states_is_answered_with_the_plans_measures(service):
     # The earlier answer comes from the plan's review of its problems (chapter 1: 186 m³ of water a head); "那咋整"
     # asks what is done about it, which the review does not say: the measures elsewhere, not more of the review.
