@@ -24,8 +24,9 @@ _AMOUNT = re.compile(r"多少|几|多大|多长|多高|多远|规模")
 # A turn asking what is done about it ("那咋整", "有啥办法"): after an answer from the plan's review of a problem, its
 # measures are elsewhere in the plan, not further on in the review.
 _REMEDY = re.compile(r"咋整|咋办|怎么办|咋弄|怎么弄|怎么解决|咋解决|啥办法|什么办法|怎么治|咋治")
-# An earlier question about where things stand or stood ("现在空气咋样", "这几年降了多少"): the review answers it.
-_TODAY_OR_PAST = re.compile(r"现在|目前|当前|如今|眼下|已经|这些年|这几年|近几年|前几年|前些年|以前|过去|原来|那会儿|当时")
+# A question on what is to be done ("以后还栽树不", "有啥大动作", "城里有啥准备"), not on where things stand ("是不是挺缺
+# 水的", "现在空气咋样"): the plan's measures answer it, not its review of the past and its problems.
+_TO_BE_DONE = re.compile(r"以后|将来|往后|今后|未来|打算|计划|准备|措施|办法|举措|动作|咋办|怎么办|咋整|咋弄|怎么弄|咋搞|怎么搞")
 _HAN_ONLY = re.compile(r"[\u4e00-\u9fff]{2,12}")
 _FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=年)")
 # A change over the years the plan reports ("累计下降38%", "较2015年", "分别是2010年的2.3倍", "实现翻番")
@@ -58,12 +59,6 @@ class FollowUpDetail:
             return None  # nothing to continue: the earlier question itself decides
         given = {c.start for c in earlier.citations}
         size = self.retriever.tuning.followups.page
-        if followup.depth == 1 and not followup.wants_figures and _REMEDY.search(state.asked) \
-                and earlier.citations[0].clause_id in self.review:
-            # "那咋整" after "青岛挺缺水的 真的假的" answered from the review of problems: the best clauses outside it.
-            ranking = [(clause_id, score) for clause_id, score in state.ranking if clause_id not in self.review]
-            chosen = self.retriever.scorer.choose(self.retriever.candidates(state.query, ranking[:3]), limit=size)
-            return Decision("text", sentences=chosen, reason="follow-up detail") if chosen else None
         page = slice(size * (followup.depth - 1), size * followup.depth)  # "还有呢" after "具体呢": the next ones
         if followup.wants_figures:
             # the figures of the clauses the earlier answer quoted, the lead clause's first: an answer may lead with a
@@ -83,7 +78,9 @@ class FollowUpDetail:
             clause = sorted(self.retriever.candidates(state.query, [(lead, 1.0)]), key=lambda c: c.start)
             first_given = min((c.start for c in earlier.citations if c.clause_id == lead), default=0)
             passage = [c for c in clause if c.start >= first_given]
-            rest = [c for c in state.candidates if c.start not in given]
+            # read away from the review: its sentences, given or not, are not the measures asked for
+            skipped = self.review if lead != earlier.citations[0].clause_id else set()
+            rest = [c for c in state.candidates if c.start not in given and c.clause_id not in skipped]
             ordered = passage + [c for c in rest if c.clause_id == lead] + [c for c in rest if c.clause_id != lead]
             shown: list[Candidate] = []
             for candidate in ordered:  # each sentence once, where it first comes
@@ -97,7 +94,8 @@ class FollowUpDetail:
                 # the first page keeps every sentence the earlier answer gave, the passage's in reading order:
                 # "具体咋弄" asks for the measures in full, and the specific one ("为每个农村义务教育学区选聘1名乡村特级教师")
                 # may be one already given, further on in the clause than the page reaches, or in another clause
-                chosen = chosen + [c for c in self._given(state, earlier) if all(c.start != s.start for s in chosen)]
+                chosen = chosen + [c for c in self._given(state, earlier)
+                                   if c.clause_id not in skipped and all(c.start != s.start for s in chosen)]
                 read_on = sorted((c for c in chosen if c.clause_id == lead and c.start >= first_given),
                                  key=lambda c: c.start)
                 chosen = read_on + [c for c in chosen if c not in read_on]
@@ -109,10 +107,10 @@ class FollowUpDetail:
     def _passage_clause(self, state: AskState, earlier: Answer) -> str:
         """The clause whose passage a detail page reads on through: the one the earlier answer led with, unless that is
         the plan's review of the past and its problems and the earlier question asked what is to be done, not where
-        things stand ("青岛全域绿化有啥大动作" led by the review's forest cover): then the first cited clause outside
-        the review, else the best ranked one."""
+        things stand ("青岛全域绿化有啥大动作" led by the review's forest cover), or the turn asks it ("那咋整" after "青岛
+        挺缺水的 真的假的"): then the first cited clause outside the review, else the best ranked one."""
         lead = earlier.citations[0].clause_id
-        if lead not in self.review or _TODAY_OR_PAST.search(state.followup.previous):
+        if lead not in self.review or not (_TO_BE_DONE.search(state.followup.previous) or _REMEDY.search(state.asked)):
             return lead
         cited = [c.clause_id for c in earlier.citations if c.clause_id not in self.review]
         ranked = [clause_id for clause_id, _ in state.ranking if clause_id not in self.review]
