@@ -733,6 +733,11 @@ class FollowUpReader:
             key = (len(_pairs(run) & asked), len(set(run) & set(previous)), -len(run))
             if key > best_key:
                 best, best_key = run, key
+        if not best:
+            # no run shares the question's characters ("坐车看病能不能一个码就行" answered by "推行“一码通城”"): the run
+            # nearest it in meaning, when that is one of the plan's own terms (a general noun may be anything)
+            nearest = self._nearest(previous, runs)
+            return nearest if nearest and self.analyzer.tag(nearest) == [(nearest, "x")] else ""
         head = _listed_under(best, lead, runs)
         # The head, when the earlier question touched more than one of its items (买菜超市 and 家政: the service circle
         # holding them, not one of them) and it is a term of the plan's own lexicon ("15分钟社区服务圈",

@@ -306,6 +306,16 @@ def test_a_question_about_the_plan_itself_stands_alone(service, history, turn):
     assert later.answer == alone.answer and later.abstained == alone.abstained
 
 
+def test_a_pronoun_names_the_plans_term_the_answer_gave_though_the_question_shares_no_word_with_it(service):
+    # "好几个码 能弄成一个不" is answered by "推行“一码通城”", which shares no two characters with the question; "这个"
+    # is that scheme (the plan's own term nearest the question in meaning), not the question's 公交.
+    history = ["坐公交去医院老得掏好几个码 能弄成一个不"]
+    assert "一码通城" in service.ask(history[0]).citations[0].quote
+    later = service.ask("这个别的地方能用吗", history=history)
+    assert later.understood_as == "一码通城别的地方能用吗？"
+    assert not later.abstained and "一码通城" in later.citations[0].quote
+
+
 def test_more_on_what_is_to_be_done_reads_on_through_the_measures_not_the_review(service):
     # "往后还栽树不" is answered from the plan's review of 2016-2020 (森林覆盖率达到14.46%); asked for more, it is the
     # greening measures the resident wants (7.1.3: 荒山造林, 23万亩森林质量精准提升), not more of the review.
