@@ -58,7 +58,8 @@ SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"),
                   ("第十二封存测试集 sealed_test12.jsonl", "sealed12"),
                   ("第十三封存测试集 sealed_test13.jsonl", "sealed13"),
                   ("第十四封存测试集 sealed_test14.jsonl", "sealed14"),
-                  ("第十五封存测试集 sealed_test15.jsonl（最新，最少被看过）", "sealed15")]
+                  ("第十五封存测试集 sealed_test15.jsonl", "sealed15"),
+                  ("第十六封存测试集 sealed_test16.jsonl（最新，最少被看过）", "sealed16")]
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
