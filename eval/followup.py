@@ -36,7 +36,8 @@ FOLLOWUP_SEALED_SETS = {"sealed": FOLLOWUP_SEALED, "sealed2": GOLD_DIR / "follow
                         "sealed13": GOLD_DIR / "followup_sealed13.jsonl",
                         "sealed14": GOLD_DIR / "followup_sealed14.jsonl",
                         "sealed15": GOLD_DIR / "followup_sealed15.jsonl",
-                        "sealed16": GOLD_DIR / "followup_sealed16.jsonl"}
+                        "sealed16": GOLD_DIR / "followup_sealed16.jsonl",
+                        "sealed17": GOLD_DIR / "followup_sealed17.jsonl"}
 KINDS = ("year", "slot", "pronoun", "detail", "contrast", "standalone")
 Ask = Callable[[str, list[str]], Answer]
 

@@ -29,7 +29,7 @@ SEALED_SETS = {"sealed": SEALED_SET, "sealed2": GOLD_DIR / "sealed_test2.jsonl",
                "sealed10": GOLD_DIR / "sealed_test10.jsonl", "sealed11": GOLD_DIR / "sealed_test11.jsonl",
                "sealed12": GOLD_DIR / "sealed_test12.jsonl", "sealed13": GOLD_DIR / "sealed_test13.jsonl",
                "sealed14": GOLD_DIR / "sealed_test14.jsonl", "sealed15": GOLD_DIR / "sealed_test15.jsonl",
-               "sealed16": GOLD_DIR / "sealed_test16.jsonl"}
+               "sealed16": GOLD_DIR / "sealed_test16.jsonl", "sealed17": GOLD_DIR / "sealed_test17.jsonl"}
 TYPES = ("numeric", "status", "measure", "everyday", "topic", "multipart", "out_of_plan")
 REQUIRED = ("id", "question", "type", "evidence")
 MAX_GOLD_BYTES = 2_000_000

@@ -160,7 +160,7 @@ def test_evaluate_reports_gold_errors_visibly(staff, tmp_path):
 def test_every_shipped_gold_set_offered_by_the_evaluation_tab_exists_with_its_conversations():
     from ui.tabs_eval import FOLLOWUPS, SHIPPED, SHIPPED_LABELS
 
-    assert [value for _, value in SHIPPED_LABELS] == list(SHIPPED) == ["dev", "dev-everyday", "dev-refusals", "dev-fresh", "sealed", "sealed2", "sealed3", "sealed4", "sealed5", "sealed6", "sealed7", "sealed8", "sealed9", "sealed10", "sealed11", "sealed12", "sealed13", "sealed14", "sealed15", "sealed16"]
+    assert [value for _, value in SHIPPED_LABELS] == list(SHIPPED) == ["dev", "dev-everyday", "dev-refusals", "dev-fresh", "sealed", "sealed2", "sealed3", "sealed4", "sealed5", "sealed6", "sealed7", "sealed8", "sealed9", "sealed10", "sealed11", "sealed12", "sealed13", "sealed14", "sealed15", "sealed16", "sealed17"]
     assert set(FOLLOWUPS) == set(SHIPPED)
     assert all(path.is_file() for path in [*SHIPPED.values(), *FOLLOWUPS.values()])
     assert SHIPPED["sealed3"].name == "sealed_test3.jsonl" and FOLLOWUPS["sealed3"].name == "followup_sealed3.jsonl"
@@ -176,6 +176,7 @@ def test_every_shipped_gold_set_offered_by_the_evaluation_tab_exists_with_its_co
     assert SHIPPED["sealed14"].name == "sealed_test14.jsonl" and FOLLOWUPS["sealed14"].name == "followup_sealed14.jsonl"
     assert SHIPPED["sealed15"].name == "sealed_test15.jsonl" and FOLLOWUPS["sealed15"].name == "followup_sealed15.jsonl"
     assert SHIPPED["sealed16"].name == "sealed_test16.jsonl" and FOLLOWUPS["sealed16"].name == "followup_sealed16.jsonl"
+    assert SHIPPED["sealed17"].name == "sealed_test17.jsonl" and FOLLOWUPS["sealed17"].name == "followup_sealed17.jsonl"
     assert SHIPPED["dev-refusals"].name == "dev_refusals.jsonl" and FOLLOWUPS["dev-refusals"].name == "followup_dev6.jsonl"
     assert SHIPPED["dev-fresh"].name == "dev_fresh.jsonl" and FOLLOWUPS["dev-fresh"].name == "followup_dev7.jsonl"
 

@@ -59,7 +59,8 @@ SHIPPED_LABELS = [("开发集 dev.jsonl（调参用）", "dev"),
                   ("第十三封存测试集 sealed_test13.jsonl", "sealed13"),
                   ("第十四封存测试集 sealed_test14.jsonl", "sealed14"),
                   ("第十五封存测试集 sealed_test15.jsonl", "sealed15"),
-                  ("第十六封存测试集 sealed_test16.jsonl（最新，最少被看过）", "sealed16")]
+                  ("第十六封存测试集 sealed_test16.jsonl", "sealed16"),
+                  ("第十七封存测试集 sealed_test17.jsonl（最新，最少被看过）", "sealed17")]
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
