@@ -225,6 +225,8 @@ PARTIAL_SETS = {"followup_dev4.jsonl": {"slot"}, "followup_dev8.jsonl": {"slot",
     ("followup_dev7.jsonl", 90, 99), ("followup_dev8.jsonl", 50, 54), ("followup_dev9.jsonl", 90, 95),
     # the tenth: written blind in session 38 by two new helpers, from the plan alone
     ("followup_dev10.jsonl", 90, 113),
+    # the eleventh: written in session 44 by two new helpers, from the plan alone, to the seventeenth sealed set's brief
+    ("followup_dev11.jsonl", 64, 82),
     ("followup_sealed.jsonl", 63, 77), ("followup_sealed2.jsonl", 80, 96),
     ("followup_sealed3.jsonl", 80, 111), ("followup_sealed4.jsonl", 80, 121), ("followup_sealed5.jsonl", 80, 108),
     ("followup_sealed6.jsonl", 80, 117), ("followup_sealed7.jsonl", 70, 97),
