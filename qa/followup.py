@@ -37,7 +37,12 @@ _LEAD = re.compile(r"^(那么|那要是|那如果|那些(?=[\u4e00-\u9fff])|那�
 _ANNOUNCE = re.compile(r"^((另外|顺便|顺带|再|还|我还|俺还)(想)?(问问|问一下|问下|问一问|问个事|问件事|问一件事|问个|问)|"
                        r"(还有|另外还有|另外)(个事|件事|一个事|一件事|个问题|一个问题)|对了|换个问题|换个话题)[，,、。:：\s]*")
 _THERE = re.compile(r"^那(儿|边|里|一块|一片|块|片)(?=[\u4e00-\u9fff])")
+# "改完了那儿弄成个啥样", "去那里咋走": there, after a verb later in the question (not "俺们那儿", the resident's own
+# place, nor "站牌那儿", at a thing it names; not "那里面")
+_THERE_INSIDE = re.compile(r"(?<=[了完好去在到往])那(儿|里)(?![面头边])")
 _TAIL = re.compile(r"(的话)?(呢|咧|嘞)?[？?。!！~～\s]*$")
+# "平度那块儿", "黄岛那边": a place with a word for its surroundings, which is no part of the slot
+_WHEREABOUTS = re.compile(r"(那块儿|那块|那边儿|那边|那片儿|那片|那一块|那一片|这边|这块|那儿|那里|一带|附近|周边)$")
 _PUNCT = re.compile(r"[\s，,。.？?！!、；;：:~～…]+")
 _PRONOUN = re.compile(r"(它们|它|他们|这个|这些|这项|这件事|这事|那个|那些|该项|其)")
 _DETAIL = re.compile(r"具体|展开|详细|详细点|多说|再说说|说说看|还有(呢|啥|什么|别的|其他|吗)|别的(呢|吗)|"
@@ -56,6 +61,7 @@ _KINDS = re.compile(r"几[种类样]")  # asks how many kinds: which kinds there
 _CONTRAST = re.compile(r"(和|跟|与|比)(现在|目前|当前|眼下|以前|过去)|^(现在|目前|当前|如今|眼下|以前|过去|原来)")
 # The other way round: after today's figure, "以后打算到多少" / "目标定的多少" / "以后能咋样" asks for the plan's aim.
 _LATER = ("以后", "将来", "往后", "今后", "未来", "到时候")
+_LATER_WORDS = re.compile("|".join(_LATER))
 _AHEAD = re.compile(rf"^({'|'.join(_LATER)})|目标")
 _YEAR4 = re.compile(r"(?<!\d)(20\d{2})(?:年)?(?!\d)")
 # "16年那会儿", "在10年": a past two-digit year, where a word puts a time before it or the turn opens with it and a time
@@ -138,7 +144,7 @@ _POINTING = _DEMONSTRATIVE | {"那"}
 _HEADED = {"这个", "这些", "这种", "这类", "这项", "那个", "那些", "这"}
 # A preposition, adverb, pronoun or modal after a demonstrative: it is the subject itself ("这个对…", "这个啥时候").
 # Not any verb: the tagger takes some nouns for verbs ("这些想法").
-_STANDS_ALONE = ("p", "d", "r")
+_STANDS_ALONE = ("p", "d", "r", "b")
 _MODALS = {"能", "会", "要", "可以", "该", "得", "还"}
 # Words for any place, thing or person: after a demonstrative ("那些地方", "这些人") they point back like a pronoun.
 _ANY_THING = {"地方", "地儿", "东西", "玩意", "玩意儿", "事", "事儿", "事情", "人"}
@@ -314,7 +320,7 @@ class FollowUpReader:
             return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
             return True
-        if _THERE.match(core):  # "那儿能看病上学不" after "蓝谷以后建成啥样": there, where the earlier question was
+        if _THERE.match(core) or _THERE_INSIDE.search(core):  # "那儿能看病上学不" after "蓝谷以后建成啥样": there, where the earlier question was
             return True
         if _RECENT.search(core) and weight <= LIGHT and not self._names_a_thing(core, previous):
             # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on ("这些年大伙挣的钱比
@@ -452,6 +458,15 @@ class FollowUpReader:
                if w not in _FUTURE and w not in _MEANS and w not in _HOW_FAR and w not in _LATER]
         return not own
 
+    def ahead(self, question: str, previous: str) -> FollowUp | None:
+        """A turn asking ahead with a predicate of its own ("以后要弄多大" after "小镇上人是不是挺少的") as the earlier
+        topic asked ahead in the turn's words ("小镇以后要弄多大？"); None when it asks nothing but "later"."""
+        core = _core(question)
+        if not self._asks_ahead(core, previous) or len(_LATER_WORDS.sub("", core)) < 2:
+            return None
+        subject = self._subject(base_question(previous))
+        return FollowUp("ahead", _question(f"{subject}{core}"), previous) if subject else None
+
     def relative_year(self, core: str, previous: str) -> int | None:
         """The year a turn names relative to the earlier question's ("再过十年呢" after a question on 2025 is 2035; "最后要到
         啥样" is the end of the plan's period): from its year, else from the first goal year when it asked about later
@@ -583,6 +598,9 @@ class FollowUpReader:
             slot = "".join(own)  # "莱西有没有": the place, without the question words
         else:
             slot = _PUNCT.sub("", core)  # core has lost its leading 那 / 还有 already
+        place = _WHEREABOUTS.sub("", slot)
+        if place != slot and self.slots.is_slot_word(place):
+            slot = place  # "平度那块儿呢": the place itself (the earlier question keeps its own "那边")
         if slot:
             return FollowUp("slot", _question(self._swap(previous, slot)), previous, slot=slot)
         return FollowUp("standalone", question)
@@ -650,7 +668,7 @@ class FollowUpReader:
     def _pronoun(self, core: str) -> str:
         """The pronoun or demonstrative a question points back with ("它", "这个", "那些地方"), or '' (not "这个" of
         "这个规划": the plan the resident is reading)."""
-        found = _IT.search(core) or _THERE.match(core)
+        found = _IT.search(core) or _THERE.match(core) or _THERE_INSIDE.search(core)
         if found:
             return found.group(0)
         words = [w for w in self.analyzer.segment(_RECENT.sub("", core)) if w.strip()]
@@ -734,6 +752,9 @@ class FollowUpReader:
             if key > best_key:
                 best, best_key = run, key
         if not best:
+            named = self._subject(previous)
+            if named and self.analyzer.tag(named) == [(named, "x")]:
+                return ""  # "青岛要搞哪些类型的特色小镇啊": the earlier question names the plan's term itself
             # no run shares the question's characters ("坐车看病能不能一个码就行" answered by "推行“一码通城”"): the run
             # nearest it in meaning, when that is one of the plan's own terms (a general noun may be anything)
             nearest = self._nearest(previous, runs)
@@ -834,7 +855,8 @@ class FollowUpReader:
             if same:
                 for word in same:
                     text = _replace(text, word, slot)
-                return text
+                # "即墨胶州那边…" asked of 平度: two places named together become one, not "平度平度那边"
+                return re.sub(rf"{re.escape(slot)}(?:[、和与及跟]?{re.escape(slot)})+", slot, text)
             if kind != "place":
                 # An area or group the earlier question did not name narrows it: "那农村呢" after "养老床位够不够" asks
                 # about the beds in the countryside, not "农村够不够". (A place may swap for one the lexicon lacks:

@@ -163,6 +163,10 @@ class Contextualise:
             elif indicator is not None and year is not None:
                 followup = replace(followup, understood_as=indicator_question(indicator.name, year, status),
                                    indicator=indicator.name)
+            elif implied:
+                # "以后要弄多大" after "小镇上人是不是挺少的": no figure of the earlier answer to carry ahead, so the turn's
+                # own words ask about the earlier topic later on, not the earlier question with a year put before it
+                followup = self.reader.ahead(question, followup.previous) or followup
         return followup
 
 

@@ -1176,3 +1176,50 @@ def test_today_of_a_thing_of_its_own_is_told_from_the_review_in_a_conversation(s
     later = service.ask("现在树林能占多少", history=["北山光秃秃的 以后能绿起来不"])
     assert later.understood_as == "现在树林能占多少"
     assert not later.abstained and "森林覆盖率达到14.46%" in later.citations[0].quote
+
+
+def test_a_place_with_a_word_for_its_surroundings_swaps_the_place_alone(service):
+    # "平度那块儿" is 平度: swapped for the place the earlier turn asked about, not for the nearest words ("城阳那边以后平度
+    # 那块儿啥产业"), and two places named together make one ("胶州那片那边" before).
+    later = service.ask("平度那块儿呢", history=["黄岛那边以后主打啥产业", "城阳呢"])
+    assert later.understood_as == "平度那边以后主打啥产业？"
+    assert not later.abstained and "平度" in later.citations[0].quote
+    assert service.ask("胶州那片呢", history=["西海岸那边以后主打啥"]).understood_as == "胶州那边以后主打啥？"
+
+
+def test_a_demonstrative_before_an_adverb_like_word_points_back(service):
+    # "主要" after "这个" says how, not which thing: "这个" is the earlier answer's subject, not a thing of its own.
+    later = service.ask("这个主要起个啥作用", history=["没房子没单位的人户口往哪落"])
+    assert later.understood_as.endswith("集体户主要起个啥作用？")
+    assert later.citations[0].clause_id == "qingdao-2021/3.2.4.p1"
+
+
+def test_there_later_in_a_turn_points_back_at_the_earlier_place(service):
+    # "那儿" after "弄完了" is the urban villages the earlier question asked about; read alone, the turn was answered
+    # with the plan's implementation chapter.
+    history = ["城中村以后是不是都要改造"]
+    later = service.ask("弄完了那儿能干啥", history=history)
+    assert later.understood_as != "弄完了那儿能干啥" and "城中村" in later.understood_as
+    assert later.citations[0].clause_id == "qingdao-2021/6.1.2.p1"
+    old_factories = service.ask("收拾好了那里干啥用", history=["老厂房以后咋处理"])
+    assert "旧厂房" in old_factories.citations[0].quote
+
+
+def test_a_pronoun_keeps_the_plans_term_the_earlier_question_named_when_the_answer_lead_names_another(service):
+    # The answer to "青岛打算弄哪几种特色小镇" leads with 重点示范镇, which shares no two characters with the question;
+    # the question named the plan's own term 特色小镇 itself, and "这些" is that (who pays: 以企业投入为主).
+    history = ["青岛打算弄哪几种特色小镇"]
+    later = service.ask("这些钱谁出", history=history)
+    assert later.understood_as == "特色小镇钱谁出？"
+    assert any("以企业投入为主" in c.quote for c in later.citations)
+
+
+def test_asking_ahead_in_words_of_its_own_without_a_figure_to_carry_keeps_the_turns_words(service):
+    # No figure answered "俺们这种小镇是不是人太少了", so "以后打算搞多大" asks about small towns later on in its own
+    # words; putting 2025 before the earlier question ("到2025年，俺们这种小镇是不是人太少了？") was answered with bus lines.
+    later = service.ask("以后打算搞多大", history=["俺们这种小镇是不是人太少了"])
+    assert later.understood_as == "小镇以后打算搞多大？"
+    assert all(c.clause_id.startswith("qingdao-2021/4.4.") for c in later.citations)
+    # With a figure answered, the target of that indicator is still what "以后要到多少" asks.
+    target = service.ask("以后要到多少", history=["普惠幼儿园现在占几成"])
+    assert target.understood_as == "到2025年，普惠性幼儿园覆盖率目标是多少？"
