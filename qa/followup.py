@@ -236,6 +236,11 @@ def asks_figures_alone(core: str) -> bool:
     return bool(_FIGURES_ALONE.fullmatch(_PUNCT.sub("", core))) and "数" in core
 
 
+def _there(core: str) -> re.Match[str] | None:
+    """"那儿" / "那边" opening a turn, or "那儿" after a verb in it: the place the earlier question was about."""
+    return _THERE.match(core) or _THERE_INSIDE.search(core)
+
+
 def _core(question: str) -> str:
     """The question without a leading 那/还有 and a trailing 呢 or punctuation."""
     text = _TAIL.sub("", question.strip())
@@ -320,7 +325,7 @@ class FollowUpReader:
             return True  # "投多少钱", "补多少钱": an amount of nothing the question names is of the earlier topic
         if _IT.search(core):  # 它 / 它们: always points back (the segmenter may glue it on: "它建")
             return True
-        if _THERE.match(core) or _THERE_INSIDE.search(core):  # "那儿能看病上学不" after "蓝谷以后建成啥样": there, where the earlier question was
+        if _there(core):  # "那儿能看病上学不" after "蓝谷以后建成啥样": there, where the earlier question was
             return True
         if _RECENT.search(core) and weight <= LIGHT and not self._names_a_thing(core, previous):
             # "这几年涨得快不": how the earlier topic went lately, with nothing of its own to go on ("这些年大伙挣的钱比
@@ -668,7 +673,7 @@ class FollowUpReader:
     def _pronoun(self, core: str) -> str:
         """The pronoun or demonstrative a question points back with ("它", "这个", "那些地方"), or '' (not "这个" of
         "这个规划": the plan the resident is reading)."""
-        found = _IT.search(core) or _THERE.match(core) or _THERE_INSIDE.search(core)
+        found = _IT.search(core) or _there(core)
         if found:
             return found.group(0)
         words = [w for w in self.analyzer.segment(_RECENT.sub("", core)) if w.strip()]
