@@ -39,6 +39,7 @@ from qa.retrieval import Filters, Retriever
 from qa.retrieval.bank_rankers import BankDenseRanker
 from qa.stages import Compose, Contextualise, Decide, Retrieve, Understand, Verify
 from qa.tuning import AnswerCheckConfig, JudgementConfig
+from qa.unstated import UnstatedFigure
 from qa.wording import WordingMasker
 from qa.years import YearClauses, clause_years
 
@@ -76,7 +77,7 @@ class Answerer:
         self.whole_places = {d.short_place for d in profiles}
         self.pipeline = Pipeline([Contextualise(self.followups, self.indicator_of, self.lead_of, self.cited_text_of,
                                                 self.bank_closeness, self.table.undated_target), Understand(retriever, reader), Retrieve(retriever),
-                                  self.decide, Compose(retriever, self.contacts, places), Verify(self.documents)])
+                                  self.decide, UnstatedFigure(), Compose(retriever, self.contacts, places), Verify(self.documents)])
         # The answer check reads pair vectors of the embedding model it was trained on: none without that model.
         self.check_model = load_check(retriever.model_key) if retriever.has_embedder else None
         self.judgement_wording = load_judgement_wording()

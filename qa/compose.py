@@ -12,6 +12,7 @@ from qa.retrieval import Candidate
 REFUSAL_TAIL = "以下是规划中最接近的条款，供参考。"
 PROCEDURE_INTRO = "规划写的是政策，没有写具体怎么办理（去哪里办、要什么材料、什么时间办）。"
 PROCEDURE_POLICY = "规划中与此有关的政策是："
+UNSTATED_RELATED = "与此有关的条文是："
 TIME_NOT_GIVEN = "以上条文没有写明具体时间。"  # about the sentences quoted, not the whole plan: retrieval may miss
 FIGURE_NOT_GIVEN = "以上条文没有给出具体数字。"
 
@@ -51,6 +52,8 @@ def compose_answer(decision: Decision, related: list[Hit], places: dict[str, str
     text = "".join(_cited(c.text, cit.n) for c, cit in zip(decision.sentences, citations, strict=True))
     if decision.route == "procedure":
         return Answer(f"{decision.message}{PROCEDURE_POLICY}{text}", True, citations, related, "procedure")
+    if decision.route == "unstated":  # the plan's nearest word on it, quoted, after the plain statement
+        return Answer(f"{decision.message}{UNSTATED_RELATED}{text}", True, citations, related, "unstated")
     note = f"\n\n{decision.note}" if decision.note else ""
     return Answer(f"根据规划：{text}{note}", False, citations, [], "text")
 

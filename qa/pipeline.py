@@ -19,7 +19,7 @@ from qa.retrieval import Candidate, Filters, Query
 class Decision:
     """What "decide" concluded: refuse (with a message), answer from the indicator table, or answer with sentences."""
 
-    route: str  # "refuse" | "indicator" | "missing_year" | "text" | "procedure"
+    route: str  # "refuse" | "indicator" | "missing_year" | "text" | "procedure" | "unstated"
     message: str = ""
     note: str = ""  # said after an answer (the plan states the policy asked about, not how to apply)
     sentences: list[Candidate] = field(default_factory=list)

@@ -255,7 +255,7 @@ class Compose:
             decision.note = procedure_note(self.contact(state))
         if decision.route == "text":
             decision.note = unstated(state, [c.text for c in decision.sentences]) + decision.note
-        related = self.retriever.hits(state.query, state.ranking[:3]) if decision.route in ("refuse", "missing_year", "procedure") else []
+        related = self.retriever.hits(state.query, state.ranking[:3]) if decision.route in ("refuse", "missing_year", "procedure", "unstated") else []
         understood = state.followup.understood_as if state.followup else state.question
         state.answer = replace(compose_answer(decision, related, self.places), understood_as=understood)
 
