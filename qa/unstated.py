@@ -20,12 +20,12 @@ _ROUGH = re.compile(r"好几|几[十百千万]年")
 
 
 class UnstatedFigure:
-    """A question asking only how many ("市郊列车从莱西坐到市里 票多少钱"), answered with the plan's sentences when none of
+    """A question asking only how many ("卖地的钱有多少花在乡下"), answered with the plan's sentences when none of
     them holds a figure, is told so as a refusal that still quotes them ("规划中没有找到这方面的具体数字。与此有关的条文是：
     …[1]") and lists the nearest clauses, instead of an answer with a footnote: the resident asked for the one thing
     the sentences do not give. Only a question asking one thing, not yes or no, answered by the plan-sentences
-    decider: a question with another part or another question beside it keeps its answer and the footnote, and so does
-    a follow-up turn read against the conversation."""
+    decider: a question with another part or another question beside it keeps its answer and the footnote. A follow-up
+    turn is read as the conversation understood it ("那一年培训多少人" after "农民工培训咋弄")."""
 
     name = "unstated figure"
 
@@ -34,7 +34,7 @@ class UnstatedFigure:
         decision = state.decision
         if decision is None or decision.route != "text" or decision.reason != "plan sentences" or not decision.sentences:
             return
-        if len(state.intent.parts) > 1 or (state.asked and state.asked != state.question):
+        if len(state.intent.parts) > 1:
             return
         if self.asks_only_a_figure(state) and not any(states_a_figure(c.text) for c in decision.sentences):
             state.decision = Decision("unstated", FIGURE_UNSTATED, sentences=decision.sentences, reason=self.name)

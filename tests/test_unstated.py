@@ -42,9 +42,14 @@ def test_a_how_many_question_answered_by_a_figure_or_asked_with_something_else_k
     assert not villages.abstained and "历史村镇" in villages.answer
 
 
-def test_a_follow_up_turn_asking_how_many_keeps_its_reading_and_the_footnote(service):
-    answer = service.ask("那一年培训多少人", history=["农民工欠薪的事咋管"])
-    assert not answer.abstained and answer.answer.endswith("\n\n" + FIGURE_NOT_GIVEN)
+def test_a_follow_up_turn_read_as_asking_only_how_many_is_told_so_too(service):
+    answer = service.ask("那一年培训多少人", history=["农民工培训咋弄"])
+    assert answer.understood_as != "那一年培训多少人"  # read against the earlier question
+    assert answer.abstained and answer.kind == "unstated" and answer.answer.startswith(FIGURE_UNSTATED)
+    assert answer.citations[0].quote.startswith("加大新生代农民工培训")
+    # read beside an earlier question that asks something else, it keeps its answer and the footnote
+    beside = service.ask("那一年培训多少人", history=["农民工欠薪的事咋管"])
+    assert not beside.abstained and beside.answer.endswith("\n\n" + FIGURE_NOT_GIVEN)
     # the unstated answer still quotes the plan, so a turn after it continues from its sentences
     more = service.ask("具体呢", history=["卖地的钱有多少花在乡下"])
     assert not more.abstained and more.citations
