@@ -20,7 +20,7 @@ import numpy as np
 
 from corpus.profile import FIVE_YEAR_PLANS, DocumentProfile
 from index.textnorm import normalise
-from qa.intent import asks_for_number, patterns
+from qa.intent import asks_for_number, names_a_figure, patterns
 from qa.retrieval import QueryAnalyzer
 from qa.tuning import FollowUpConfig
 from qa.years import FINAL, relative_year, without_relative_year
@@ -72,6 +72,10 @@ _PAST2 = _PAST2_START + r"(1\d)年" + _NOT_YEARS
 _YEAR2 = re.compile(rf"(?<![\d年])([2-5]\d)年|{_PAST2}")
 _YEAR_TEXT = re.compile(r"(到|至|在)?(20\d{2}|(?<![\d年])[2-5]\d|" + _PAST2_START + r"1\d(?=年" + _NOT_YEARS + "))"
                         r"年(底|末|前|时)?|十[三四五]五(期间|时期|末)?")
+# Asking when ("啥时候能建成", "这个哪年能建成"): a turn naming a year answers the when itself.
+_WHEN_ASKED = re.compile(r"(啥时候|什么时候|哪一?年|何时|多久)才?")
+# What a turn says around its year that asks nothing ("那25年的时候", "20年那会儿").
+_YEAR_FILLER = re.compile(r"(的时候|那会儿?|那时候?|时候)$|^(那|到)+")
 _QUESTION_WORDS = ("有没有", "是不是", "能不能", "会不会", "要不要", "了", "的", "有", "说", "是", "要", "能", "会",
                    "一下", "一些", "还有", "别的", "其他", "可以", "能够",
                    # asking whether there is a figure at all ("35年呢有数吗", "2035年有没有个数") adds no topic
@@ -566,7 +570,7 @@ class FollowUpReader:
             return FollowUp("benchmark", _question(f"{_TAIL.sub('', base)}，与以前相比如何"), base, slot=before)
         relative = self.relative_year(core, previous)
         if relative is not None:
-            return FollowUp("year", self._with_year(previous, relative, status=self.is_past(relative)), previous,
+            return FollowUp("year", self._with_year(previous, relative, self.is_past(relative), core), previous,
                             year=relative)
         if _CONTRAST.search(core) and self.status_year:
             return FollowUp("contrast", self._with_year(previous, self.status_year, status=True), previous)
@@ -581,7 +585,7 @@ class FollowUpReader:
             return FollowUp("year", self._with_year(previous, year, status=False), previous, year=year)
         year = year_named(core)
         if year is not None:
-            return FollowUp("year", self._with_year(previous, year, status=self.is_past(year)), previous, year=year)
+            return FollowUp("year", self._with_year(previous, year, self.is_past(year), core), previous, year=year)
         pronoun = self._pronoun(core)
         if pronoun:
             subject = self._subject(previous)
@@ -794,9 +798,17 @@ class FollowUpReader:
         """Whether a year is the plan's status year or before it: what was, not what is aimed at ("2016年呢")."""
         return self.status_year is not None and year <= self.status_year
 
-    def _with_year(self, previous: str, year: int, status: bool) -> str:
-        """The earlier question asked for another year (a status year asks what it was, not what it will be)."""
+    def _with_year(self, previous: str, year: int, status: bool, turn: str = "") -> str:
+        """The earlier question asked for another year (a status year asks what it was, not what it will be); when it
+        asked when ("健康青岛啥时候能建成"), the year answers that, so the when is dropped and the turn's own question,
+        if it has one ("那25年能到啥程度"), is asked of that year."""
         text = _TAIL.sub("", base_question(previous))
+        # not when it asked when a figure was reached ("啥时候过的70%"): "那2020年到多少了" asks that figure then
+        if _WHEN_ASKED.search(text) and not names_a_figure(text):
+            text = _WHEN_ASKED.sub("", text, count=1).strip(" ，,")
+            own = _YEAR_FILLER.sub("", _YEAR_TEXT.sub("", turn).strip(" ，,"))
+            if own and _ASKING.search(own):
+                text = f"{text}，{own}"
         when = f"{year}年" if status else f"到{year}年"
         if _YEAR_TEXT.search(text):
             text = _YEAR_TEXT.sub(when, text, count=1)

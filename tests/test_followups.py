@@ -1223,3 +1223,15 @@ def test_asking_ahead_in_words_of_its_own_without_a_figure_to_carry_keeps_the_tu
     # With a figure answered, the target of that indicator is still what "以后要到多少" asks.
     target = service.ask("以后要到多少", history=["普惠幼儿园现在占几成"])
     assert target.understood_as == "到2025年，普惠性幼儿园覆盖率目标是多少？"
+
+
+def test_a_year_after_a_question_asking_when_asks_about_that_year_instead_of_when(service):
+    # "那25年能弄到啥样" after "健康青岛啥时候能建好": the year answers the when, so the reading drops 啥时候 and asks
+    # the turn's own question of 2025 (before: "到2025年，健康青岛啥时候能建好？", a year and a when at once).
+    later = service.ask("那25年能弄到啥样", history=["健康青岛啥时候能建好"])
+    assert later.understood_as == "到2025年，健康青岛能建好，能弄到啥样？"
+    bare = service.ask("2025年那会儿呢", history=["村里啥时候都能通上天然气"])
+    assert bare.understood_as == "到2025年，村里都能通上天然气？"
+    # asked when a figure was reached, the year asks that figure then: the indicator, read as before
+    reached = service.ask("那2020年到多少了", history=["青岛城镇化啥时候过的70%"])
+    assert reached.understood_as == "2020年，常住人口城镇化率是多少？" and "76.34%" in reached.answer
