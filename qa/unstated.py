@@ -34,9 +34,8 @@ class UnstatedFigure:
         decision = state.decision
         if decision is None or decision.route != "text" or decision.reason != "plan sentences" or not decision.sentences:
             return
-        if len(state.intent.parts) > 1:
-            return
-        if self.asks_only_a_figure(state) and not any(states_a_figure(c.text) for c in decision.sentences):
+        if len(state.intent.parts) == 1 and self.asks_only_a_figure(state) \
+                and not any(states_a_figure(c.text) for c in decision.sentences):
             state.decision = Decision("unstated", FIGURE_UNSTATED, sentences=decision.sentences, reason=self.name)
 
     @staticmethod
