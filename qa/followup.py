@@ -806,7 +806,7 @@ class FollowUpReader:
         # not when it asked when a figure was reached ("啥时候过的70%"): "那2020年到多少了" asks that figure then
         if _WHEN_ASKED.search(text) and not names_a_figure(text):
             text = _WHEN_ASKED.sub("", text, count=1).strip(" ，,")
-            own = _YEAR_FILLER.sub("", _YEAR_TEXT.sub("", turn).strip(" ，,"))
+            own = _YEAR_FILLER.sub("", without_relative_year(_YEAR_TEXT.sub("", turn)).strip(" ，,"))
             if own and _ASKING.search(own):
                 text = f"{text}，{own}"
         when = f"{year}年" if status else f"到{year}年"

@@ -1230,6 +1230,9 @@ def test_a_year_after_a_question_asking_when_asks_about_that_year_instead_of_whe
     # the turn's own question of 2025 (before: "到2025年，健康青岛啥时候能建好？", a year and a when at once).
     later = service.ask("那25年能弄到啥样", history=["健康青岛啥时候能建好"])
     assert later.understood_as == "到2025年，健康青岛能建好，能弄到啥样？"
+    # a year counted from the earlier one is no question of the turn's own ("再过五年" is the year, not what is asked)
+    later_on = service.ask("再过五年能到啥样", history=["健康青岛啥时候能建好"])
+    assert later_on.understood_as == "到2025年，健康青岛能建好，能到啥样？"
     bare = service.ask("2025年那会儿呢", history=["村里啥时候都能通上天然气"])
     assert bare.understood_as == "到2025年，村里都能通上天然气？"
     # asked when a figure was reached, the year asks that figure then: the indicator, read as before
